@@ -1,0 +1,5 @@
+import sys
+
+from drsim.cli import main
+
+sys.exit(main())

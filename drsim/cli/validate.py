@@ -1,0 +1,30 @@
+"""``drsim validate FILE...``: check scenario files without running anything."""
+
+from __future__ import annotations
+
+import sys
+
+from drsim.cli.common import add_set_option, load
+from drsim.errors import ScenarioError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("validate", help="check scenario files",
+                       description="Check scenario files (and --set overrides); exit 2 if any is invalid.")
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    add_set_option(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    status = 0
+    for path in args.files:
+        try:
+            s = load(path, args)
+        except ScenarioError as err:
+            print(str(err), file=sys.stderr)
+            status = 2
+            continue
+        print(f"ok: {path} ({s.name}: {s.strategy}, {s.platform}, "
+              f"{s.regions.primary} -> {s.regions.secondary})")
+    return status

@@ -1,0 +1,243 @@
+"""Checks that span several fields and catch real configuration mistakes.
+
+Each check returns ``(path, message)`` pairs; the message says what is wrong
+and how to fix it. :class:`~drsim.scenario.model.Scenario` runs them all when
+it is built, so a scenario object that exists has passed them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from drsim.scenario.model import Scenario
+
+Problem = tuple[tuple, str]
+
+ROUTE53_INTERVALS_S = (10, 30)
+ROUTE53_MAX_THRESHOLD = 10
+CLOUDWATCH_SHORT_PERIODS_S = (10, 20, 30)
+AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$")
+# Which datastores each platform can run.
+PLATFORM_DATASTORES = {
+    "aws": ("aurora_global", "dynamodb_global", "s3_crr", "backup"),
+    "local": ("postgres_streaming", "backup"),
+}
+LIVE_REPLICAS = ("aurora_global", "dynamodb_global", "postgres_streaming")
+
+
+def find_problems(s: "Scenario") -> list[Problem]:
+    """Every cross-field problem of scenario ``s`` (empty when it is sound)."""
+    problems: list[Problem] = []
+    for check in (
+        _platform_limits,
+        _protocol_port,
+        _runbook_graph,
+        _datastores,
+        _strategy_shape,
+        _capacity,
+        _traffic,
+        _sources,
+    ):
+        problems.extend(check(s))
+    return problems
+
+
+def _platform_limits(s):
+    hc = s.health_check
+    if s.platform == "aws":
+        if hc.interval_s not in ROUTE53_INTERVALS_S:
+            yield (("health_check", "interval_s"),
+                   f"{_num(hc.interval_s)} is not one of 10, 30 (Route 53 allows only these; "
+                   "a platform: local scenario allows any positive value)")
+        if hc.failure_threshold > ROUTE53_MAX_THRESHOLD:
+            yield (("health_check", "failure_threshold"),
+                   f"{hc.failure_threshold} is outside 1..10, the range Route 53 allows")
+        p = s.alarm.period_s
+        if p not in CLOUDWATCH_SHORT_PERIODS_S and (p < 60 or p % 60):
+            yield (("alarm", "period_s"),
+                   f"{_num(p)} is not a CloudWatch period: use 10, 20, 30 or a multiple of 60")
+        for key in ("primary", "secondary"):
+            region = getattr(s.regions, key)
+            if not AWS_REGION.match(region):
+                yield (("regions", key),
+                       f"{region!r} is not an AWS region name such as 'us-east-1'")
+    if s.regions.primary == s.regions.secondary:
+        yield (("regions", "secondary"),
+               f"is the same as the primary ({s.regions.primary!r}); a regional failover "
+               "needs two regions")
+
+
+def _protocol_port(s):
+    hc = s.health_check
+    if hc.protocol == "HTTPS" and hc.port == 80:
+        yield (("health_check", "port"),
+               "HTTPS health check on port 80 (the seed's failure 4): the checker opens TLS "
+               "against a plain-HTTP listener and every check fails; use protocol: HTTP with "
+               "port: 80, or protocol: HTTPS with port: 443")
+    elif hc.protocol == "HTTP" and hc.port == 443:
+        yield (("health_check", "port"),
+               "HTTP health check on port 443: the checker sends plain HTTP to a TLS listener "
+               "and every check fails; use protocol: HTTPS with port: 443, or protocol: HTTP "
+               "with port: 80")
+    if hc.protocol == "TCP" and hc.string_match:
+        yield (("health_check", "string_match"),
+               "string matching needs protocol HTTP or HTTPS; a TCP check reads no body")
+
+
+def _runbook_graph(s):
+    names = [step.name for step in s.runbook]
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            yield (("runbook", i, "name"), f"step name {name!r} is used twice; names must be unique")
+        seen.add(name)
+    for i, step in enumerate(s.runbook):
+        for j, dep in enumerate(step.after):
+            if dep == step.name:
+                yield (("runbook", i, "after", j), f"step {step.name!r} waits for itself")
+            elif dep not in seen:
+                yield (("runbook", i, "after", j),
+                       f"unknown step {dep!r}{_did_you_mean(dep, names)}; "
+                       f"steps are: {', '.join(names)}")
+    cycle = _find_cycle({st.name: [d for d in st.after if d in seen and d != st.name]
+                         for st in s.runbook})
+    if cycle:
+        i = names.index(cycle[0])
+        yield (("runbook", i, "after"),
+               "the steps wait for each other in a cycle: " + " -> ".join(cycle + [cycle[0]])
+               + "; remove one of these 'after' entries")
+
+
+def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
+    """A cycle in ``graph`` (step -> steps it waits for) as a list of names, or None."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    path: list[str] = []
+
+    def visit(node):
+        state[node] = 1
+        path.append(node)
+        for dep in graph.get(node, ()):
+            if state.get(dep) == 1:
+                return path[path.index(dep):]
+            if dep not in state:
+                found = visit(dep)
+                if found:
+                    return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in graph:
+        if node not in state:
+            found = visit(node)
+            if found:
+                return list(reversed(found))
+    return None
+
+
+def _datastores(s):
+    names: set[str] = set()
+    allowed = PLATFORM_DATASTORES[s.platform]
+    for i, ds in enumerate(s.datastores):
+        if ds.name in names:
+            yield (("datastores", i, "name"), f"datastore name {ds.name!r} is used twice")
+        names.add(ds.name)
+        if ds.kind not in allowed:
+            yield (("datastores", i, "kind"),
+                   f"{ds.kind!r} does not run on platform {s.platform}; "
+                   f"use one of {', '.join(allowed)}")
+    actions = {step.action for step in s.runbook}
+    kinds = {ds.kind for ds in s.datastores}
+    if s.strategy == "backup_restore":
+        for i, ds in enumerate(s.datastores):
+            if ds.kind in LIVE_REPLICAS:
+                yield (("datastores", i, "kind"),
+                       f"backup_restore keeps no live replica, but {ds.name!r} is {ds.kind}; "
+                       "use kind: backup, or strategy: pilot_light (or warmer)")
+        if "backup" not in kinds:
+            yield (("datastores",),
+                   "backup_restore needs at least one datastore of kind: backup to restore from")
+        if "restore_database" not in actions:
+            yield (("runbook",),
+                   "backup_restore needs a runbook step with action: restore_database")
+    relational = [ds.name for ds in s.datastores if ds.kind in ("aurora_global", "postgres_streaming")]
+    if relational and "promote_database" not in actions:
+        yield (("runbook",),
+               f"the secondary copy of {', '.join(relational)} stays read-only: add a runbook "
+               "step with action: promote_database")
+
+
+def _strategy_shape(s):
+    c, strategy = s.compute, s.strategy
+    if strategy in ("backup_restore", "pilot_light") and c.standby_tasks > 0:
+        yield (("compute", "standby_tasks"),
+               f"{strategy} runs no compute in the secondary; set standby_tasks: 0, "
+               "or use strategy: warm_standby")
+    if strategy == "warm_standby" and not 0 < c.standby_tasks < c.required_tasks:
+        yield (("compute", "standby_tasks"),
+               f"warm_standby runs a scaled-down copy: 0 < standby_tasks < required_tasks "
+               f"({c.required_tasks}); {c.standby_tasks} is "
+               + ("pilot_light" if c.standby_tasks == 0 else "hot_standby"))
+    if strategy in ("hot_standby", "active_active") and c.standby_tasks < c.required_tasks:
+        yield (("compute", "standby_tasks"),
+               f"{strategy} runs full capacity in the secondary: standby_tasks must be at least "
+               f"required_tasks ({c.required_tasks}); or use strategy: warm_standby")
+    if strategy == "active_active" and s.dns.primary_share >= 1:
+        yield (("dns", "primary_share"),
+               "active_active serves clients from both regions; set primary_share below 1 "
+               "(0.5 for an even split)")
+    if strategy != "active_active" and s.dns.primary_share < 1:
+        yield (("dns", "primary_share"),
+               f"{strategy} sends every client to the primary; primary_share below 1 is "
+               "active_active")
+
+
+def _capacity(s):
+    c = s.compute
+    if c.ceiling_tasks < c.required_tasks:
+        yield (("compute", "max_tasks"),
+               f"{c.max_tasks} is below required_tasks ({c.required_tasks}): the secondary can "
+               "never carry the load; raise max_tasks or lower required_tasks")
+    if c.standby_tasks > c.ceiling_tasks:
+        yield (("compute", "standby_tasks"),
+               f"{c.standby_tasks} is above the secondary's ceiling max_tasks ({c.ceiling_tasks})")
+    scales = any(step.action == "scale_standby" for step in s.runbook)
+    if c.standby_tasks < c.required_tasks and not scales:
+        yield (("compute", "standby_tasks"),
+               f"{c.standby_tasks} standby tasks never reach required_tasks ({c.required_tasks}) "
+               "because no runbook step scales them; add a step with action: scale_standby")
+
+
+def _traffic(s):
+    stuck_share = s.dns.stuck_fraction * s.dns.primary_share
+    allowed = 1 - s.objectives.recovered_fraction
+    if stuck_share > allowed + 1e-12:
+        yield (("dns", "stuck_fraction"),
+               f"{s.dns.stuck_fraction} of clients never move, so recovered_fraction "
+               f"({s.objectives.recovered_fraction}) can never be reached; lower one of them")
+    if s.dns.routing == "manual" and not any(st.action == "switch_traffic" for st in s.runbook):
+        yield (("dns", "routing"),
+               "manual routing moves traffic only in a step with action: switch_traffic, and "
+               "the runbook has none")
+
+
+def _sources(s):
+    from drsim.scenario.paths import PathError, resolve
+
+    for key in s.sources:
+        try:
+            resolve(s, key)
+        except PathError as err:
+            yield (("sources", key), f"names no field of the scenario: {err}")
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"

@@ -1,0 +1,285 @@
+"""Load scenario YAML into a validated :class:`Scenario`, with messages a user can act on.
+
+Every problem becomes one line ``FILE:LINE: field.path: what is wrong and what
+is allowed``; values from ``--set`` are named as such instead of a line.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from drsim.errors import ScenarioError
+from drsim.scenario.model import Scenario
+from drsim.scenario.paths import PathError, fields_at, set_in
+
+
+def load_scenario(path: str | os.PathLike, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
+    """Read, override and validate the scenario file at ``path``.
+
+    Parameters
+    ----------
+    path : path to a YAML scenario.
+    overrides : ``"dotted.path=value"`` strings (values parsed as YAML) or a
+        mapping of dotted path to value, applied before validation.
+
+    Raises
+    ------
+    ScenarioError
+        naming the file, line, field path and what is allowed.
+    """
+    source = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise ScenarioError(source, [f"{source}: no such file"])
+    if p.is_dir():
+        raise ScenarioError(source, [f"{source}: is a directory, not a scenario file"])
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(source, [f"{source}: is not UTF-8 text; a scenario is a YAML file"]) from None
+    except OSError as err:
+        raise ScenarioError(source, [f"{source}: cannot be read ({err.strerror})"]) from None
+    return scenario_from_yaml(text, source=source, overrides=overrides)
+
+
+def scenario_from_yaml(text: str, source: str = "<string>", overrides=()) -> Scenario:
+    """Validate a scenario given as YAML text (see :func:`load_scenario`)."""
+    data, lines = _parse(text, source)
+    return scenario_from_dict(data, source=source, overrides=overrides, lines=lines)
+
+
+def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>", overrides=(),
+                       lines: dict[tuple, int] | None = None) -> Scenario:
+    """Validate a scenario given as plain data (as YAML would load it)."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError(source, [f"{source}: a scenario is a mapping of fields "
+                                     f"(name, strategy, regions, ...), not a {type(data).__name__}"])
+    raw = copy.deepcopy(dict(data))
+    overridden = _apply_overrides(raw, overrides, source)
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as err:
+        raise ScenarioError(source, _describe(err, raw, source, lines or {}, overridden)) from None
+
+
+def apply_overrides_to_scenario(scenario: Scenario, overrides) -> Scenario:
+    """A validated copy of ``scenario`` with ``overrides`` applied."""
+    raw = scenario.model_dump(mode="json", exclude_defaults=False)
+    return scenario_from_dict(raw, source=f"scenario {scenario.name!r}", overrides=overrides)
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """Split ``"dotted.path=value"``; the value is read as YAML (``10``, ``true``, ``{dist: fixed, value: 3}``)."""
+    if "=" not in item:
+        raise ValueError(f"--set {item!r}: expected dotted.path=value, e.g. health_check.interval_s=10")
+    key, _, text = item.partition("=")
+    key = key.strip()
+    try:
+        value = yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError as err:
+        raise ValueError(f"--set {item!r}: the value is not valid YAML ({_yaml_problem(err)})") from None
+    return key, value
+
+
+def _apply_overrides(raw: dict, overrides, source: str) -> dict[tuple, str]:
+    """Apply overrides in place; returns {path: "--set k=v"} for messages."""
+    items = overrides.items() if isinstance(overrides, Mapping) else overrides
+    overridden: dict[tuple, str] = {}
+    problems = []
+    for item in items:
+        try:
+            if isinstance(item, str):
+                key, value = parse_override(item)
+                label = f"--set {item}"
+            else:
+                key, value = item
+                label = f"--set {key}={value}"
+            loc = set_in(raw, key, value)
+            overridden[loc] = label
+        except (ValueError, PathError) as err:
+            text = str(err)
+            problems.append(text if text.startswith("--set") else f"--set {item}: {text}")
+    if problems:
+        raise ScenarioError(source, problems)
+    return overridden
+
+
+# --- YAML with line numbers ------------------------------------------------------------
+
+
+def _parse(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
+    if not text.strip():
+        raise ScenarioError(source, [f"{source}: is empty; a scenario needs at least name, "
+                                     "strategy and regions"])
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        raise ScenarioError(source, [f"{source}:{_yaml_line(err)}: not valid YAML: "
+                                     f"{_yaml_problem(err)}"]) from None
+    if node is None:
+        raise ScenarioError(source, [f"{source}: holds no YAML document; a scenario needs at "
+                                     "least name, strategy and regions"])
+    lines: dict[tuple, int] = {}
+    problems: list[str] = []
+    _index_lines(node, (), lines, problems, source)
+    if problems:
+        raise ScenarioError(source, problems)
+    data = yaml.safe_load(text)
+    return data, lines
+
+
+def _index_lines(node, path, lines, problems, source):
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(f"{source}:{line}: {_dotted(path + (key,), None)}: appears twice "
+                                f"(first on line {seen[key]}); keep one")
+            seen[key] = line
+            _index_lines(value_node, path + (key,), lines, problems, source)
+            lines[path + (key,)] = line
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, path + (i,), lines, problems, source)
+
+
+def _yaml_line(err: yaml.YAMLError) -> str:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    return str(mark.line + 1) if mark is not None else "?"
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    parts = [getattr(err, "context", None), getattr(err, "problem", None)]
+    text = ", ".join(p for p in parts if p)
+    return text or str(err).splitlines()[0]
+
+
+# --- pydantic errors as user messages -----------------------------------------------------
+
+
+def _describe(err: ValidationError, raw: dict, source: str, lines: dict, overridden: dict) -> list[str]:
+    out: list[str] = []
+    for e in err.errors(include_url=False):
+        if e["type"] == "drsim_check":
+            for path, message in e["ctx"]["problems"]:
+                out.append(_line(source, tuple(path), message, raw, lines, overridden))
+            continue
+        loc = _clean_loc(e["loc"], raw)
+        out.append(_line(source, loc, _message(e, loc, raw), raw, lines, overridden))
+    return out
+
+
+def _line(source, loc, message, raw, lines, overridden) -> str:
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in overridden:
+            where = f"{source} ({overridden[loc[:n]]})"
+            break
+    else:
+        line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+        where = f"{source}:{line}" if line else source
+    return f"{where}: {_dotted(loc, raw)}: {message}" if loc else f"{where}: {message}"
+
+
+def _clean_loc(loc: tuple, raw: Any) -> tuple:
+    """Drop the union tags pydantic puts in locations, keeping real keys and indexes."""
+    out, obj = [], raw
+    for seg in loc:
+        if isinstance(obj, dict) and seg in obj:
+            out.append(seg)
+            obj = obj[seg]
+        elif isinstance(obj, list) and isinstance(seg, int) and seg < len(obj):
+            out.append(seg)
+            obj = obj[seg]
+        elif isinstance(seg, str) and (seg.startswith("function-") or isinstance(obj, dict)
+                                       and seg in _union_tags(obj)):
+            continue  # a tag or validator label, not a field
+        else:
+            out.append(seg)
+            obj = None
+    return tuple(out)
+
+
+def _union_tags(obj: dict) -> set:
+    return {obj.get("dist"), obj.get("kind")} - {None}
+
+
+def _dotted(loc: tuple, raw: Any) -> str:
+    parts: list[str] = []
+    obj = raw
+    for seg in loc:
+        if isinstance(seg, int):
+            item = obj[seg] if isinstance(obj, list) and seg < len(obj) else None
+            name = item.get("name") if isinstance(item, dict) else None
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{name if isinstance(name, str) else seg}]"]
+            obj = item
+        else:
+            parts.append(str(seg))
+            obj = obj.get(seg) if isinstance(obj, dict) else None
+    return ".".join(parts)
+
+
+def _message(e: dict, loc: tuple, raw: Any) -> str:
+    kind, ctx, value = e["type"], e.get("ctx") or {}, e.get("input")
+    if kind == "extra_forbidden":
+        allowed = fields_at(Scenario, raw, loc[:-1]) or []
+        name = str(loc[-1]) if loc else "?"
+        close = difflib.get_close_matches(name, allowed, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"allowed fields: {', '.join(allowed)}"
+        return f"unknown field; {hint}" if loc else f"unknown field {name!r}; {hint}"
+    if kind == "missing":
+        return "is required but missing"
+    if kind == "literal_error":
+        return f"{value!r} is not one of {_plain(ctx.get('expected', ''))}"
+    if kind == "union_tag_invalid":
+        return (f"{ctx.get('discriminator', 'tag').strip(chr(39))} {ctx.get('tag')!r} is not one of "
+                f"{_plain(ctx.get('expected_tags', ''))}")
+    if kind == "union_tag_not_found":
+        tag = ctx.get("discriminator", "").strip("'")
+        if tag == "dist":
+            return ("needs a distribution such as {dist: fixed, value: 30} or "
+                    "{dist: lognormal, p50: 45, p95: 120} (dist is one of fixed, uniform, "
+                    "triangular, lognormal, empirical)")
+        return f"needs a {tag!r} field"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        op = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=",
+              "less_than": "<"}[kind]
+        bound = next(iter(ctx.values()))
+        return f"{value!r} is out of range; must be {op} {bound}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"{value!r} is not a whole number"
+    if kind in ("float_type", "float_parsing"):
+        return f"{value!r} is not a number"
+    if kind == "finite_number":
+        return f"{value!r} is not a finite number"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"{value!r} is not true or false"
+    if kind in ("string_type",):
+        return f"{value!r} is not text"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a section (a mapping of fields), got {value!r}"
+    if kind in ("tuple_type", "list_type"):
+        return f"expected a list, got {value!r}"
+    if kind in ("string_too_short",):
+        return "must not be empty"
+    if kind == "too_short":
+        return "must not be empty"
+    msg = e["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        msg = msg.removeprefix(prefix)
+    return msg
+
+
+def _plain(expected: str) -> str:
+    """``"'HTTP', 'HTTPS' or 'TCP'"`` -> ``"HTTP, HTTPS, TCP"``."""
+    return expected.replace(" or ", ", ").replace("'", "")

@@ -1,0 +1,359 @@
+"""The scenario: one DR configuration, typed and frozen.
+
+Field names end in their unit (``_s`` seconds, ``_usd`` dollars, ``_gb``
+gigabytes, ``_per_s`` per second). The names in ARCHITECTURE.md are the
+contract the CLI, tests and notebooks rely on. Types and ranges are checked
+here by pydantic; checks that span several fields live in
+:mod:`drsim.scenario.checks` and run when a :class:`Scenario` is built.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from drsim.distributions import Distribution, Fixed, LogNormal, Triangular
+from drsim.scenario.usage import Usage
+
+STRATEGIES = ("backup_restore", "pilot_light", "warm_standby", "hot_standby", "active_active")
+FAILURE_MODES = ("region_outage", "app_crash", "app_hang", "brownout", "db_primary_loss", "partition")
+STEP_ACTIONS = (
+    "promote_database",
+    "restore_database",
+    "provision_infrastructure",
+    "scale_standby",
+    "switch_traffic",
+    "other",
+)
+
+
+def _number_as_fixed(value: Any) -> Any:
+    """Let ``duration_s: 30`` stand for ``{dist: fixed, value: 30}``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"dist": "fixed", "value": value}
+    return value
+
+
+Duration = Annotated[Distribution, BeforeValidator(_number_as_fixed)]
+"""A duration distribution; a plain number means a fixed duration. [s]"""
+
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+PositiveSeconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0)]
+Rate = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Regions(_Section):
+    """Where the service runs normally (``primary``) and fails over to (``secondary``)."""
+
+    primary: str = Field(min_length=1)
+    secondary: str = Field(min_length=1)
+
+
+class Failure(_Section):
+    """The fault injected at time 0.
+
+    mode : what fails (see ARCHITECTURE.md, "Model semantics").
+    brownout_failure_fraction : share of health checks that fail during a brownout. [-]
+    """
+
+    mode: Literal[FAILURE_MODES] = "region_outage"
+    brownout_failure_fraction: Probability = 0.5
+
+
+class HealthCheck(_Section):
+    """A Route 53 health check on the primary endpoint.
+
+    interval_s : time between checks of one checker. [s]
+    failure_threshold : consecutive failed checks before a checker says unhealthy. [-]
+    checkers : independent checkers, each with a random phase. [-]
+    healthy_fraction : the endpoint is healthy while MORE than this share of
+        checkers say healthy (Route 53's 18 % rule). [-]
+    timeout_s : a hung endpoint fails a check only after this. [s]
+    checks_database : the health path queries the database, so losing the
+        database primary fails the check (a shallow check keeps passing).
+    """
+
+    protocol: Literal["HTTP", "HTTPS", "TCP"] = "HTTP"
+    port: int = Field(default=80, ge=1, le=65535)
+    path: str = "/health"
+    interval_s: PositiveSeconds = 30
+    failure_threshold: int = Field(default=3, ge=1)
+    checkers: int = Field(default=15, ge=1)
+    healthy_fraction: Probability = 0.18
+    timeout_s: PositiveSeconds = 6
+    string_match: bool = False
+    checks_database: bool = False
+
+
+class Alarm(_Section):
+    """The CloudWatch alarm that pages people (and may trigger failover).
+
+    period_s : metric period. [s]
+    evaluation_periods : N of "M out of N". [-]
+    datapoints_to_alarm : M of "M out of N". [-]
+    metric_delay_s : delay before a datapoint is visible to the alarm. [s]
+    """
+
+    period_s: PositiveSeconds = 60
+    evaluation_periods: int = Field(default=3, ge=1)
+    datapoints_to_alarm: int = Field(default=3, ge=1)
+    metric_delay_s: Duration = Fixed(value=60)
+
+    @model_validator(mode="after")
+    def _m_of_n(self):
+        if self.datapoints_to_alarm > self.evaluation_periods:
+            raise PydanticCustomError(
+                "drsim",
+                "datapoints_to_alarm ({m}) exceeds evaluation_periods ({n}); an "
+                "'M out of N' alarm needs M <= N",
+                {"m": self.datapoints_to_alarm, "n": self.evaluation_periods},
+            )
+        return self
+
+
+class Decision(_Section):
+    """Who decides to fail over.
+
+    mode : ``automatic`` starts the runbook at ``trigger``; ``manual`` pages on
+        the alarm, then waits for acknowledgement and a decision.
+    trigger : what starts an automatic failover: the health check declaring
+        the endpoint unhealthy, or the alarm.
+    page_ack_s : page to acknowledgement (manual). [s]
+    decide_s : acknowledgement to the decision to fail over (manual). [s]
+    """
+
+    mode: Literal["automatic", "manual"] = "automatic"
+    trigger: Literal["health_check", "alarm"] = "health_check"
+    page_ack_s: Duration = LogNormal(p50=240, p95=1200)
+    decide_s: Duration = LogNormal(p50=900, p95=2700)
+
+
+class Step(_Section):
+    """One step of the failover runbook (a state of the Step Functions machine).
+
+    action : what the step does to the model: ``promote_database`` /
+        ``restore_database`` make the secondary database writable,
+        ``scale_standby`` launches tasks up to ``compute.required_tasks``,
+        ``switch_traffic`` points DNS at the secondary, ``provision_infrastructure``
+        and ``other`` only take time. Defaults to the step's name when that
+        is an action, else ``other``.
+    after : steps that must finish before this one starts.
+    duration_s : one attempt. [s]
+    failure_probability : chance that one attempt fails. [-]
+    max_attempts : attempts before falling back to a manual fix. [-]
+    retry_interval_s : wait before the first retry. [s]
+    backoff_rate : each further wait is this many times the previous one. [-]
+    manual_fallback_s : an operator completes the step by hand after the last
+        attempt failed. [s]
+    """
+
+    name: str = Field(min_length=1)
+    action: Literal[STEP_ACTIONS] | None = None
+    after: tuple[str, ...] = ()
+    duration_s: Duration
+    failure_probability: Probability = 0.0
+    max_attempts: int = Field(default=1, ge=1)
+    retry_interval_s: Seconds = 1.0
+    backoff_rate: float = Field(default=2.0, ge=1)
+    manual_fallback_s: Duration = LogNormal(p50=1800, p95=7200)
+
+    @model_validator(mode="after")
+    def _default_action(self):
+        if self.action is None:
+            action = self.name if self.name in STEP_ACTIONS else "other"
+            object.__setattr__(self, "action", action)
+        return self
+
+
+class Dns(_Section):
+    """Client DNS caching and the cut-over of traffic.
+
+    ttl_s : TTL of the service record. [s]
+    ttl_violation_fraction : share of clients whose resolver keeps an answer
+        past its TTL. [-]
+    violation_extra_s : how much longer such a resolver keeps it. [s]
+    stuck_fraction : share of clients that never re-resolve (e.g. a JVM that
+        caches forever). [-]
+    clients : client population drawn per trial. [-]
+    primary_share : share of clients pointed at the primary before the fault
+        (1 for failover routing; about 0.5 for active/active). [-]
+    routing : ``failover`` records flip when the health check declares the
+        primary unhealthy; ``manual`` only a ``switch_traffic`` step moves them.
+    """
+
+    ttl_s: Seconds = 60
+    ttl_violation_fraction: Probability = 0.0874
+    violation_extra_s: Duration = LogNormal(p50=300, p95=3600)
+    stuck_fraction: Probability = 0.0
+    clients: int = Field(default=1000, ge=1)
+    primary_share: Probability = 1.0
+    routing: Literal["failover", "manual"] = "failover"
+
+
+class Compute(_Section):
+    """Service capacity (ECS Fargate tasks behind an ALB).
+
+    primary_tasks : tasks in the primary region. [-]
+    standby_tasks : tasks already running and healthy in the secondary. [-]
+    required_tasks : tasks the secondary needs to serve the full load. [-]
+    max_tasks : ceiling of the secondary service (defaults to required_tasks). [-]
+    task_start_s : scale request to a task RUNNING. [s]
+    target_healthy_s : RUNNING to healthy in the target group. [s]
+    task_vcpu, task_memory_gb : size of one task (for cost). [vCPU], [GB]
+    """
+
+    primary_tasks: int = Field(default=2, ge=1)
+    standby_tasks: Count = 2
+    required_tasks: int = Field(default=2, ge=1)
+    max_tasks: int | None = Field(default=None, ge=1)
+    task_start_s: Duration = LogNormal(p50=50, p95=150)
+    target_healthy_s: Duration = Triangular(low=10, mode=35, high=150)
+    task_vcpu: float = Field(default=0.5, gt=0)
+    task_memory_gb: float = Field(default=1.0, gt=0)
+
+    @property
+    def ceiling_tasks(self) -> int:
+        return self.max_tasks if self.max_tasks is not None else self.required_tasks
+
+
+class _Datastore(_Section):
+    name: str = Field(min_length=1)
+    write_rate_per_s: Rate = 0.0
+    size_gb: Annotated[float, Field(ge=0)] = 0.0
+
+
+class _Replicated(_Datastore):
+    replication_lag_s: Duration = LogNormal(p50=0.5, p95=2)
+
+
+class AuroraGlobal(_Replicated):
+    """Aurora PostgreSQL Global Database (storage-level replication).
+
+    replication_lag_s : lag at the moment of the fault. [s]
+    write_rate_per_s : committed writes per second. [1/s]
+    size_gb : cluster volume. [GB]
+    """
+
+    kind: Literal["aurora_global"] = "aurora_global"
+    instance_class: str = "db.r6g.large"
+    instances_per_region: int = Field(default=2, ge=1)
+
+
+class DynamoDbGlobal(_Replicated):
+    """DynamoDB global table (multi-writer replication)."""
+
+    kind: Literal["dynamodb_global"] = "dynamodb_global"
+
+
+class S3Crr(_Replicated):
+    """S3 cross-region replication; ``rtc`` buys the 15-minute replication SLA."""
+
+    kind: Literal["s3_crr"] = "s3_crr"
+    rtc: bool = False
+
+
+class PostgresStreaming(_Replicated):
+    """PostgreSQL streaming replication (the local game day's database)."""
+
+    kind: Literal["postgres_streaming"] = "postgres_streaming"
+
+
+class Backup(_Datastore):
+    """Periodic backups copied to the secondary region (AWS Backup).
+
+    interval_s : time between backups. [s]
+    copy_s : backup start to its copy being usable in the secondary. [s]
+    write_rate_per_s : writes to the backed-up data (for lost writes). [1/s]
+    """
+
+    kind: Literal["backup"] = "backup"
+    interval_s: PositiveSeconds = 86400
+    copy_s: Duration = Fixed(value=0)
+
+
+Datastore = Annotated[
+    Union[AuroraGlobal, DynamoDbGlobal, S3Crr, PostgresStreaming, Backup],
+    Field(discriminator="kind"),
+]
+DATASTORE_KINDS = ("aurora_global", "dynamodb_global", "s3_crr", "postgres_streaming", "backup")
+RELATIONAL_KINDS = ("aurora_global", "postgres_streaming")
+
+
+class Objectives(_Section):
+    """What the business asks for.
+
+    rto_s : recovery time objective. [s]
+    rpo_s : recovery point objective. [s]
+    recovered_fraction : share of clients served again that counts as recovered. [-]
+    downtime_cost_usd_per_h : cost of an hour of outage. [USD/h]
+    lost_write_cost_usd : cost of one lost write. [USD]
+    annual_disaster_probability : chance per year that the primary region fails
+        in a way that needs this failover. [1/year]
+    """
+
+    rto_s: PositiveSeconds = 900
+    rpo_s: Seconds = 60
+    recovered_fraction: Annotated[float, Field(gt=0, le=1)] = 0.99
+    downtime_cost_usd_per_h: Annotated[float, Field(ge=0)] = 0.0
+    lost_write_cost_usd: Annotated[float, Field(ge=0)] = 0.0
+    annual_disaster_probability: Probability = 0.02
+
+
+class Scenario(_Section):
+    """A DR configuration: what fails, how it is detected, decided, recovered.
+
+    Build one with :func:`drsim.load_scenario` (from YAML) or
+    ``Scenario.model_validate(dict)``; both run the cross-field checks of
+    :mod:`drsim.scenario.checks`.
+    """
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    platform: Literal["aws", "local"] = "aws"
+    strategy: Literal[STRATEGIES]
+    regions: Regions
+    failure: Failure = Failure()
+    health_check: HealthCheck = HealthCheck()
+    alarm: Alarm = Alarm()
+    decision: Decision = Decision()
+    runbook: tuple[Step, ...] = ()
+    dns: Dns = Dns()
+    compute: Compute = Compute()
+    datastores: tuple[Datastore, ...] = ()
+    objectives: Objectives = Objectives()
+    usage: Usage = Usage()
+    sources: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_field_checks(self):
+        from drsim.scenario.checks import find_problems
+
+        problems = find_problems(self)
+        if problems:
+            raise PydanticCustomError(
+                "drsim_check",
+                "; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m in problems),
+                {"problems": problems},
+            )
+        return self
+
+    def step(self, name: str) -> Step:
+        """The runbook step called ``name``."""
+        for step in self.runbook:
+            if step.name == name:
+                return step
+        raise KeyError(name)
+
+    def with_overrides(self, overrides: dict[str, Any] | list[str]) -> "Scenario":
+        """A copy with ``dotted.path=value`` overrides applied and validated."""
+        from drsim.scenario.loader import apply_overrides_to_scenario
+
+        return apply_overrides_to_scenario(self, overrides)
