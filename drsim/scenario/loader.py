@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from drsim.errors import ScenarioError
 from drsim.scenario.model import Scenario
-from drsim.scenario.paths import PathError, fields_at, set_in
+from drsim.scenario.paths import PathError, fields_at, resolve, set_in
 
 
 def load_scenario(path: str | os.PathLike, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
@@ -47,17 +47,78 @@ def load_scenario(path: str | os.PathLike, overrides: Iterable[str] | Mapping[st
         raise ScenarioError(source, [f"{source}: is not UTF-8 text; a scenario is a YAML file"]) from None
     except OSError as err:
         raise ScenarioError(source, [f"{source}: cannot be read ({err.strerror})"]) from None
-    return scenario_from_yaml(text, source=source, overrides=overrides)
+    return scenario_from_yaml(text, source=source, overrides=overrides, base_dir=p.parent)
 
 
-def scenario_from_yaml(text: str, source: str = "<string>", overrides=()) -> Scenario:
-    """Validate a scenario given as YAML text (see :func:`load_scenario`)."""
+def scenario_from_yaml(text: str, source: str = "<string>", overrides=(),
+                       base_dir: str | os.PathLike | None = None) -> Scenario:
+    """Validate a scenario given as YAML text (see :func:`load_scenario`).
+
+    ``extends: OTHER.yaml`` (relative to ``base_dir``, the file's folder) starts
+    from another scenario: sections merge field by field, lists (runbook,
+    datastores) and plain values replace the base's, ``sources`` add up.
+    """
     data, lines = _parse(text, source)
+    if isinstance(data, dict) and "extends" in data:
+        data, lines = _extend(data, lines, source, Path(base_dir or "."), chain=(source,))
     return scenario_from_dict(data, source=source, overrides=overrides, lines=lines)
 
 
+def _extend(data: dict, lines: dict, source: str, base_dir: Path, chain: tuple) -> tuple[dict, dict]:
+    ref = data.pop("extends")
+    where = lines.get(("extends",), source)
+    if not isinstance(ref, str) or not ref:
+        raise ScenarioError(source, [f"{where}: extends: expected the path of another scenario file"])
+    base_path = base_dir / ref
+    base_source = str(base_path)
+    if base_source in chain:
+        raise ScenarioError(source, [f"{where}: extends: {ref!r} extends itself through "
+                                     + " -> ".join(chain)])
+    if not base_path.is_file():
+        raise ScenarioError(source, [f"{where}: extends: no such file {base_source!r}"])
+    base, base_lines = _parse(base_path.read_text(encoding="utf-8"), base_source)
+    if not isinstance(base, dict):
+        raise ScenarioError(source, [f"{where}: extends: {base_source} is not a scenario mapping"])
+    if "extends" in base:
+        base, base_lines = _extend(base, base_lines, base_source, base_path.parent,
+                                   chain + (base_source,))
+    merged_lines = dict(base_lines)
+    merged_lines.update(lines)
+    merged = _merge(base, data)
+    _drop_stale_sources(merged, base, data)
+    return merged, merged_lines
+
+
+def _drop_stale_sources(merged: dict, base: dict, top: dict) -> None:
+    """Forget inherited sources of fields the extending file replaced (e.g. a runbook step it dropped)."""
+    sources = merged.get("sources")
+    if not isinstance(sources, dict):
+        return
+    own = top.get("sources") or {}
+    for key in list(sources):
+        if key in own:
+            continue
+        try:
+            resolve(base, key)
+        except PathError:
+            continue  # the base names a default-valued field; keep it for validation
+        try:
+            resolve(merged, key)
+        except PathError:
+            del sources[key]
+
+
+def _merge(base: Any, top: Any) -> Any:
+    if isinstance(base, dict) and isinstance(top, dict):
+        out = dict(base)
+        for key, value in top.items():
+            out[key] = _merge(base[key], value) if key in base else value
+        return out
+    return top
+
+
 def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>", overrides=(),
-                       lines: dict[tuple, int] | None = None) -> Scenario:
+                       lines: dict[tuple, str] | None = None) -> Scenario:
     """Validate a scenario given as plain data (as YAML would load it)."""
     if not isinstance(data, Mapping):
         raise ScenarioError(source, [f"{source}: a scenario is a mapping of fields "
@@ -115,7 +176,7 @@ def _apply_overrides(raw: dict, overrides, source: str) -> dict[tuple, str]:
 # --- YAML with line numbers ------------------------------------------------------------
 
 
-def _parse(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
+def _parse(text: str, source: str) -> tuple[Any, dict[tuple, str]]:
     if not text.strip():
         raise ScenarioError(source, [f"{source}: is empty; a scenario needs at least name, "
                                      "strategy and regions"])
@@ -127,7 +188,7 @@ def _parse(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     if node is None:
         raise ScenarioError(source, [f"{source}: holds no YAML document; a scenario needs at "
                                      "least name, strategy and regions"])
-    lines: dict[tuple, int] = {}
+    lines: dict[tuple, str] = {}
     problems: list[str] = []
     _index_lines(node, (), lines, problems, source)
     if problems:
@@ -137,7 +198,7 @@ def _parse(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
 
 
 def _index_lines(node, path, lines, problems, source):
-    lines[path] = node.start_mark.line + 1
+    lines[path] = f"{source}:{node.start_mark.line + 1}"
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -148,7 +209,7 @@ def _index_lines(node, path, lines, problems, source):
                                 f"(first on line {seen[key]}); keep one")
             seen[key] = line
             _index_lines(value_node, path + (key,), lines, problems, source)
-            lines[path + (key,)] = line
+            lines[path + (key,)] = f"{source}:{line}"
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _index_lines(item, path + (i,), lines, problems, source)
@@ -186,8 +247,7 @@ def _line(source, loc, message, raw, lines, overridden) -> str:
             where = f"{source} ({overridden[loc[:n]]})"
             break
     else:
-        line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
-        where = f"{source}:{line}" if line else source
+        where = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), source)
     return f"{where}: {_dotted(loc, raw)}: {message}" if loc else f"{where}: {message}"
 
 

@@ -191,7 +191,7 @@ class Dns(_Section):
 
     ttl_s: Seconds = 60
     ttl_violation_fraction: Probability = 0.0874
-    violation_extra_s: Duration = LogNormal(p50=300, p95=3600)
+    violation_extra_s: Duration = LogNormal(p50=120, p95=900)
     stuck_fraction: Probability = 0.0
     clients: int = Field(default=1000, ge=1)
     primary_share: Probability = 1.0
