@@ -24,6 +24,7 @@ EVENTS = (
     "fault_injected",
     "check_failed",
     "checker_unhealthy",
+    "checker_healthy",
     "unhealthy_declared",
     "alarm",
     "paged",
@@ -82,10 +83,13 @@ def check_frame(df: pd.DataFrame, name: str = "timeline") -> pd.DataFrame:
     return out
 
 
-def write_timeline(df: pd.DataFrame, path: str | Path) -> None:
-    """Write a timeline as CSV (``.csv``) or JSON lines (``.jsonl``)."""
+def write_timeline(df: pd.DataFrame, path: str | Path, fmt: str | None = None) -> None:
+    """Write a timeline as CSV (``.csv``) or JSON lines (``.jsonl``).
+
+    ``fmt`` (``".csv"`` or ``".jsonl"``) overrides the format the suffix implies.
+    """
     path = Path(path)
-    if path.suffix == ".jsonl":
+    if (fmt or path.suffix) == ".jsonl":
         df.to_json(path, orient="records", lines=True)
     else:
         df.to_csv(path, index=False)

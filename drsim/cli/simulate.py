@@ -1,0 +1,108 @@
+"""``drsim simulate SCENARIO``: Monte Carlo RTO and RPO of one scenario."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from drsim.cli.common import add_set_option, load, to_json, write_atomically
+from drsim.errors import DrsimError
+from drsim.timeline import write_timeline
+
+OUT_SUFFIXES = (".csv", ".parquet")
+TIMELINE_SUFFIXES = (".csv", ".jsonl")
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "simulate", help="simulate a regional failure many times: RTO and RPO distributions",
+        description="Simulate a regional failure and the failover after it as independent "
+                    "Monte Carlo trials; print RTO, detection, first success, RPO and lost "
+                    "writes as distributions.")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument("--trials", type=int, default=10_000, help="number of trials (default 10000)")
+    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="worker processes; results are identical for any number (default 1)")
+    add_set_option(p)
+    p.add_argument("--out", metavar="FILE", help="write the trials table (.csv or .parquet)")
+    p.add_argument("--timeline", metavar="FILE",
+                   help="write the event timeline of the first trials (.csv or .jsonl)")
+    p.add_argument("--timeline-trials", type=int, default=1, metavar="K",
+                   help="how many trials --timeline records (default 1)")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from drsim.sim import simulate
+
+    _check_suffix("--out", args.out, OUT_SUFFIXES)
+    _check_suffix("--timeline", args.timeline, TIMELINE_SUFFIXES)
+    if args.timeline and not 1 <= args.timeline_trials <= args.trials:
+        raise DrsimError(f"--timeline-trials: {args.timeline_trials} is outside 1..{args.trials}")
+    scenario = load(args.scenario, args)
+    result = simulate(scenario, trials=args.trials, seed=args.seed, workers=args.workers,
+                      keep_trials=bool(args.out),
+                      timeline_trials=range(args.timeline_trials) if args.timeline else ())
+    # Outputs are written only after the whole run succeeded, each atomically.
+    if args.out:
+        table = result.trials
+        if args.out.endswith(".parquet"):
+            write_atomically(args.out, lambda tmp: table.to_parquet(tmp, index=False))
+        else:
+            write_atomically(args.out, lambda tmp: table.to_csv(tmp, index=False))
+    if args.timeline:
+        suffix = Path(args.timeline).suffix
+        write_atomically(args.timeline,
+                         lambda tmp: write_timeline(result.timeline, tmp, fmt=suffix))
+    print(to_json(result.summary) if args.json else format_summary(result.summary))
+    return 0
+
+
+def _check_suffix(option: str, path: str | None, allowed) -> None:
+    if path and Path(path).suffix not in allowed:
+        raise DrsimError(f"{option} {path}: the file must end in {' or '.join(allowed)}")
+
+
+def format_summary(summary: dict) -> str:
+    """The summary as a readable table."""
+    obj = summary["objectives"]
+    lines = [
+        f"{summary['scenario']}: {summary['trials']:,} trials, seed {summary['seed']}",
+        "",
+        f"{'':26s}{'mean':>10s}{'p50':>10s}{'p90':>10s}{'p95':>10s}{'p99':>10s}{'max':>10s}",
+    ]
+
+    def row(label, dist, unit="s"):
+        cells = "".join(f"{_fmt(dist[k]):>10s}" for k in ("mean", "p50", "p90", "p95", "p99", "max"))
+        lines.append(f"{label + ' [' + unit + ']':26s}{cells}")
+
+    row("RTO", summary["rto_s"])
+    row("first success", summary["first_success_s"])
+    row("detect", summary["detect_s"])
+    lines.append("phases")
+    for name, dist in summary["phases"].items():
+        row("  " + name.removesuffix("_s"), dist)
+    if summary["rpo_s"]:
+        lines.append("RPO")
+        for name, dist in summary["rpo_s"].items():
+            row("  " + name, dist)
+        lines.append("lost writes")
+        for name, dist in summary["lost_writes"].items():
+            row("  " + name, dist, "writes")
+    lines += [
+        "",
+        f"P(RTO <= {_fmt(obj['rto_s'])} s) = {summary['p_rto_met']:.3f}   "
+        f"(RTO: until {obj['recovered_fraction']:g} of clients are served)",
+        f"P(RPO <= {_fmt(obj['rpo_s'])} s) = {summary['p_rpo_met']:.3f}   (every datastore)",
+    ]
+    return "\n".join(lines)
+
+
+def _fmt(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if math.isinf(x):
+        return "never"
+    return f"{x:,.1f}" if abs(x) < 1e6 else f"{x:.3g}"

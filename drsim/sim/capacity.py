@@ -1,0 +1,42 @@
+"""Secondary capacity: standby tasks, and tasks launched by a scale-up."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def draw_launch_s(compute, rng) -> np.ndarray:
+    """Scale request to healthy in the target group, for each task a scale-up launches. [s]
+
+    A scale-up launches ``required_tasks - standby_tasks`` tasks (none when the
+    standby already carries the load); each needs ``task_start_s`` to run and
+    ``target_healthy_s`` to pass the load balancer's health check, drawn
+    independently because Fargate places tasks in parallel.
+    """
+    n = max(compute.required_tasks - compute.standby_tasks, 0)
+    if n == 0:
+        return np.empty(0)
+    return np.asarray(compute.task_start_s.sample(rng, n), dtype=float) + np.asarray(
+        compute.target_healthy_s.sample(rng, n), dtype=float)
+
+
+def tasks_needed(compute, clients_needed: int, clients: int) -> int:
+    """Healthy tasks needed to serve ``clients_needed`` of ``clients`` at full load. [-]
+
+    ``required_tasks`` carry every client, so each task carries
+    ``clients / required_tasks`` of them.
+    """
+    return int(np.ceil(clients_needed * compute.required_tasks / clients - 1e-9))
+
+
+def time_to_tasks(standby_tasks: int, ready_s: np.ndarray, needed: int) -> float:
+    """Fault to the moment ``needed`` tasks are healthy in the secondary (inf if never). [s]
+
+    ``ready_s`` are the healthy times of launched tasks (inf before a scale-up).
+    """
+    if needed <= standby_tasks:
+        return 0.0
+    k = needed - standby_tasks
+    if k > len(ready_s):
+        return float("inf")
+    return float(np.partition(ready_s, k - 1)[k - 1])

@@ -1,0 +1,98 @@
+"""Route 53 health checking: independent checkers and the 18 % rule."""
+
+from __future__ import annotations
+
+import simpy
+
+
+class Route53HealthCheck:
+    """A health check of one endpoint, watched by ``checkers`` independent checkers.
+
+    Each checker is a SimPy process that checks every ``interval_s`` from a
+    uniformly random phase (the same as a fault at a random moment). A checker
+    says unhealthy after ``failure_threshold`` consecutive failed checks and
+    healthy again after as many consecutive successes. The endpoint is declared
+    unhealthy (``self.declared`` fires with the time) once the share of checkers
+    that say healthy is at or below ``healthy_fraction``.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+    checkers : number of checkers. [-]
+    interval_s : time between checks of one checker. [s]
+    failure_threshold : consecutive failures (or successes) to flip a checker. [-]
+    healthy_fraction : the endpoint is healthy while MORE than this share of
+        checkers say healthy. [-]
+    p_fail : chance that one check fails after the fault. [-]
+    result_delay_s : from sending a failing check to its result. [s]
+    rng : numpy.random.Generator
+    log : callable ``log(t_s, event, component, detail)`` or None.
+    """
+
+    def __init__(self, env: simpy.Environment, *, checkers: int, interval_s: float,
+                 failure_threshold: int, healthy_fraction: float, p_fail: float,
+                 result_delay_s: float, rng, log=None):
+        self.env = env
+        self.checkers = checkers
+        self.interval_s = interval_s
+        self.failure_threshold = failure_threshold
+        self.healthy_fraction = healthy_fraction
+        self.p_fail = p_fail
+        self.result_delay_s = result_delay_s
+        self.rng = rng
+        self.log = log
+        self.healthy_count = checkers
+        self.declared = env.event()
+        self.stopped = False
+        if p_fail <= 0:
+            return  # checks keep passing: nothing will ever change
+        phases_s = rng.uniform(0.0, interval_s, checkers)
+        for j in range(checkers):
+            if p_fail >= 1:
+                env.process(self._always_failing(j, float(phases_s[j])))
+            else:
+                env.process(self._sometimes_failing(j, float(phases_s[j])))
+
+    def stop(self) -> None:
+        """Stop checking (the failover is over; later checks change nothing)."""
+        self.stopped = True
+
+    def _always_failing(self, j: int, phase_s: float):
+        # Every check fails, so the checker flips at its threshold-th failure;
+        # wait for that moment directly instead of stepping through each check.
+        first_s = self.env.now + phase_s + self.result_delay_s
+        flip_s = first_s + (self.failure_threshold - 1) * self.interval_s
+        yield self.env.timeout(flip_s - self.env.now)
+        if self.log:
+            for k in range(self.failure_threshold):
+                self.log(first_s + k * self.interval_s, "check_failed", f"checker-{j}", "")
+        self._checker_flipped(j, healthy=False)
+
+    def _sometimes_failing(self, j: int, phase_s: float):
+        env, threshold = self.env, self.failure_threshold
+        yield env.timeout(phase_s)
+        healthy, streak = True, 0  # streak: consecutive results that disagree with the state
+        while not self.stopped:
+            failed = self.rng.random() < self.p_fail
+            if failed and self.result_delay_s:
+                yield env.timeout(self.result_delay_s)
+            if failed and self.log:
+                self.log(env.now, "check_failed", f"checker-{j}", "")
+            streak = streak + 1 if failed == healthy else 0
+            if streak >= threshold:
+                healthy, streak = not healthy, 0
+                self._checker_flipped(j, healthy)
+            spent_s = self.result_delay_s if failed else 0.0
+            yield env.timeout(max(self.interval_s - spent_s, 0.0))
+
+    def _checker_flipped(self, j: int, healthy: bool) -> None:
+        self.healthy_count += 1 if healthy else -1
+        if self.log:
+            self.log(self.env.now, "checker_healthy" if healthy else "checker_unhealthy",
+                     f"checker-{j}", "")
+        if (not self.declared.triggered
+                and self.healthy_count <= self.healthy_fraction * self.checkers + 1e-12):
+            if self.log:
+                self.log(self.env.now, "unhealthy_declared", "health_check",
+                         f"{self.healthy_count} of {self.checkers} checkers healthy")
+            self.declared.succeed(self.env.now)

@@ -1,0 +1,213 @@
+"""Monte Carlo: many independent trials of one scenario, summarised.
+
+Trial ``i`` of seed ``s`` draws from
+``Generator(PCG64(SeedSequence(s, spawn_key=(i,))))`` and from nothing else,
+so any trial can be re-run alone (e.g. to record its timeline) and the
+results do not depend on the number of workers. Trials run in fixed chunks
+of :data:`CHUNK_TRIALS`, merged in order.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from drsim.errors import DrsimError
+from drsim.sim.stats import Digest
+from drsim.sim.trial import DEFAULT_HORIZON_S, TrialPlan
+from drsim.timeline import Event, to_frame
+
+CHUNK_TRIALS = 2000
+MAX_TRIALS = 100_000_000
+PHASE_COLUMNS = ("detect_s", "decide_s", "recover_s", "cutover_s")
+
+
+def trial_rng(seed: int, index: int) -> np.random.Generator:
+    """The generator of trial ``index`` of ``seed``."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(index,))))
+
+
+@dataclass
+class SimulationResult:
+    """What :func:`simulate` returns.
+
+    summary : the figures ``drsim simulate --json`` prints (see :func:`simulate`).
+    trials : one row per trial (None for a summary-only run).
+    timeline : the event timeline of the requested trials (shared format).
+    """
+
+    scenario: object
+    trials_count: int
+    seed: int
+    summary: dict
+    trials: pd.DataFrame | None = None
+    timeline: pd.DataFrame | None = field(default=None)
+
+
+@dataclass
+class _Chunk:
+    n: int
+    digests: dict
+    rto_met: int
+    rpo_met: int
+    rpo_met_by_store: dict
+    rows: dict | None
+
+
+def _summary_columns(plan: TrialPlan) -> list[str]:
+    cols = ["rto_s", "first_success_s", *PHASE_COLUMNS]
+    for ds in plan.recovery_datastores:
+        cols += [f"rpo_s.{ds.name}", f"lost_writes.{ds.name}"]
+    return cols
+
+
+def _run_chunk(scenario, seed: int, start: int, stop: int, keep: bool, horizon_s: float) -> _Chunk:
+    plan = TrialPlan(scenario, horizon_s=horizon_s)
+    rows = [plan.run(trial_rng(seed, i)) for i in range(start, stop)]
+    cols = {c: np.array([r[c] for r in rows], dtype=float) for c in plan.columns}
+    digests = {c: Digest().add(cols[c]) for c in _summary_columns(plan)}
+    obj = scenario.objectives
+    rpo_ok = {ds.name: int(np.sum(cols[f"rpo_s.{ds.name}"] <= obj.rpo_s))
+              for ds in plan.recovery_datastores}
+    all_ok = np.ones(len(rows), dtype=bool)
+    for ds in plan.recovery_datastores:
+        all_ok &= cols[f"rpo_s.{ds.name}"] <= obj.rpo_s
+    if keep:
+        cols = {"trial": np.arange(start, stop), **cols}
+    return _Chunk(len(rows), digests, int(np.sum(cols["rto_s"] <= obj.rto_s)), int(all_ok.sum()),
+                  rpo_ok, cols if keep else None)
+
+
+def _chunks(trials: int):
+    return [(i, min(i + CHUNK_TRIALS, trials)) for i in range(0, trials, CHUNK_TRIALS)]
+
+
+def simulate(scenario, trials: int = 10_000, seed: int = 0, workers: int = 1, *,
+             keep_trials: bool = True, timeline_trials=(), progress: bool | None = None,
+             horizon_s: float = DEFAULT_HORIZON_S) -> SimulationResult:
+    """Simulate ``trials`` independent failures of ``scenario`` and summarise them.
+
+    Parameters
+    ----------
+    scenario : drsim.Scenario
+    trials : number of trials. [-]
+    seed : root seed; trial ``i`` uses ``SeedSequence(seed, spawn_key=(i,))``.
+    workers : processes to run trials in; results are identical for any number.
+    keep_trials : return the trials table (one row per trial); with False
+        memory stays flat however many trials.
+    timeline_trials : indexes of trials whose event timeline to record.
+    progress : show a tqdm progress bar (default: for long runs on a terminal).
+    horizon_s : what has not happened this long after the fault never happens. [s]
+
+    Returns
+    -------
+    SimulationResult whose ``summary`` is ``{"scenario", "trials", "seed",
+    "rto_s", "detect_s", "first_success_s", "phases", "rpo_s", "lost_writes",
+    "p_rto_met", "p_rpo_met", "p_rpo_met_by_datastore", "objectives"}``;
+    each distribution is ``{"mean", "p50", "p90", "p95", "p99", "max"}``
+    (inf where a trial never recovers).
+    """
+    if not isinstance(trials, (int, np.integer)) or not 1 <= trials <= MAX_TRIALS:
+        raise DrsimError(f"trials: {trials!r} is not a whole number from 1 to {MAX_TRIALS:,}")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise DrsimError(f"seed: {seed!r} is not a non-negative whole number")
+    if not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise DrsimError(f"workers: {workers!r} is not a whole number >= 1")
+    for i in timeline_trials:
+        if not 0 <= i < trials:
+            raise DrsimError(f"timeline trial {i} is outside 0..{trials - 1}")
+    plan = TrialPlan(scenario, horizon_s=horizon_s)
+    chunks = _chunks(int(trials))
+    show = progress if progress is not None else (trials >= 50_000 and sys.stderr.isatty())
+    bar = tqdm(total=trials, unit="trial", disable=not show, desc=scenario.name)
+    args = (scenario, int(seed))
+    total = _Chunk(0, {c: Digest() for c in _summary_columns(plan)}, 0, 0,
+                   {ds.name: 0 for ds in plan.recovery_datastores}, None)
+    kept: list[dict] = []
+
+    def absorb(chunk: _Chunk):
+        total.n += chunk.n
+        total.rto_met += chunk.rto_met
+        total.rpo_met += chunk.rpo_met
+        for name, c in chunk.rpo_met_by_store.items():
+            total.rpo_met_by_store[name] += c
+        for name, dig in chunk.digests.items():
+            total.digests[name].merge(dig)
+        if chunk.rows is not None:
+            kept.append(chunk.rows)
+        bar.update(chunk.n)
+
+    try:
+        if workers == 1 or len(chunks) == 1:
+            for start, stop in chunks:
+                absorb(_run_chunk(*args, start, stop, keep_trials, horizon_s))
+        else:
+            with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
+                futures = [pool.submit(_run_chunk, *args, a, b, keep_trials, horizon_s)
+                           for a, b in chunks]
+                for fut in futures:  # in submission order: merging is deterministic
+                    absorb(fut.result())
+    finally:
+        bar.close()
+
+    table = None
+    if keep_trials:
+        table = pd.DataFrame({c: np.concatenate([k[c] for k in kept]) for c in kept[0]})
+        table["trial"] = table["trial"].astype(np.int64)
+        for col in [c for c in table.columns if c.endswith(".attempts")]:
+            table[col] = table[col].astype(np.int64)
+    timeline = record_timelines(scenario, seed, timeline_trials, horizon_s) if timeline_trials else None
+    return SimulationResult(scenario, int(trials), int(seed),
+                            _summary(scenario, int(seed), plan, total), table, timeline)
+
+
+def _summary(scenario, seed: int, plan, total: _Chunk) -> dict:
+    d = total.digests
+    n = total.n
+    return {
+        "scenario": scenario.name,
+        "trials": n,
+        "seed": seed,
+        "rto_s": d["rto_s"].summary(),
+        "detect_s": d["detect_s"].summary(),
+        "first_success_s": d["first_success_s"].summary(),
+        "phases": {c: d[c].summary() for c in PHASE_COLUMNS},
+        "rpo_s": {ds.name: d[f"rpo_s.{ds.name}"].summary() for ds in plan.recovery_datastores},
+        "lost_writes": {ds.name: d[f"lost_writes.{ds.name}"].summary()
+                        for ds in plan.recovery_datastores},
+        "p_rto_met": total.rto_met / n,
+        "p_rpo_met": total.rpo_met / n,
+        "p_rpo_met_by_datastore": {k: v / n for k, v in total.rpo_met_by_store.items()},
+        "objectives": {"rto_s": scenario.objectives.rto_s, "rpo_s": scenario.objectives.rpo_s,
+                       "recovered_fraction": scenario.objectives.recovered_fraction},
+    }
+
+
+def record_timelines(scenario, seed: int, indexes, horizon_s: float = DEFAULT_HORIZON_S) -> pd.DataFrame:
+    """The event timeline of each trial in ``indexes`` (the shared timeline format)."""
+    plan = TrialPlan(scenario, horizon_s=horizon_s)
+    events: list[Event] = []
+    for i in indexes:
+        run_id = f"{scenario.name}/seed-{seed}/trial-{i}"
+
+        def log(t_s, event, component="", detail="", _run=run_id):
+            events.append(Event(_run, "sim", float(t_s), event, component, detail))
+
+        plan.run(trial_rng(seed, i), log=log)
+    return to_frame(events)
+
+
+def default_workers() -> int:
+    """Cores this process may use."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+

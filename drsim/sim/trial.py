@@ -1,0 +1,196 @@
+"""One trial: a regional failure and the failover after it, as SimPy processes.
+
+Time 0 is the fault; idle time before it is never simulated. Every random
+value except the health checkers' is drawn before the processes run, always
+in the same order and number, so two configurations that differ in one
+setting see the same draws for everything else (common random numbers) and
+each trial is reproducible from its own generator alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from drsim.sim.alarm import alarm, alarm_delay_s
+from drsim.sim.capacity import draw_launch_s
+from drsim.sim.decision import decision
+from drsim.sim.faults import check_behaviour, primary_served_share
+from drsim.sim.health import Route53HealthCheck
+from drsim.sim.replication import data_loss, draw_window_s
+from drsim.sim.runbook import Runbook, draw_step, topological
+from drsim.sim.traffic import draw_clients, recovery_s
+
+INF = math.inf
+WRITABLE_ACTIONS = ("promote_database", "restore_database")
+DEFAULT_HORIZON_S = 30 * 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Draws:
+    windows_s: tuple[float, ...]
+    clients: object
+    alarm_delay_s: float
+    ack_s: float
+    decide_s: float
+    steps: dict
+    launch_s: np.ndarray
+
+
+class TrialPlan:
+    """Everything about a scenario that does not change between trials, and :meth:`run`.
+
+    Parameters
+    ----------
+    scenario : drsim.Scenario
+    horizon_s : a trial stops here; what has not happened by then never happens. [s]
+    """
+
+    def __init__(self, scenario, horizon_s: float = DEFAULT_HORIZON_S):
+        self.scenario = scenario
+        self.horizon_s = horizon_s
+        self.steps = topological(scenario.runbook)
+        self.check = check_behaviour(scenario)
+        self.primary_share = primary_served_share(scenario)
+        self.writable_steps = [s.name for s in self.steps if s.action in WRITABLE_ACTIONS]
+        self.scale_steps = [s.name for s in self.steps if s.action == "scale_standby"]
+        self.switch_steps = [s.name for s in self.steps if s.action == "switch_traffic"]
+        # Backups matter to a failover only when it restores from them; otherwise
+        # the data comes from the replicas and backups guard against other losses.
+        restores = any(s.action == "restore_database" for s in self.steps)
+        self.recovery_datastores = [ds for ds in scenario.datastores
+                                    if ds.kind != "backup" or restores]
+        self.columns = self._columns()
+
+    def _columns(self) -> list[str]:
+        s = self.scenario
+        cols = ["health_detect_s", "alarm_s", "detect_s", "decided_s", "runbook_done_s",
+                "db_writable_s", "capacity_ready_s", "dns_switched_s", "first_success_s",
+                "rto_s", "decide_s", "recover_s", "cutover_s"]
+        for step in self.steps:
+            cols += [f"step.{step.name}.start_s", f"step.{step.name}.end_s",
+                     f"step.{step.name}.attempts"]
+        for ds in self.recovery_datastores:
+            cols += [f"rpo_s.{ds.name}", f"lost_writes.{ds.name}"]
+        return cols
+
+    def _draw(self, rng) -> _Draws:
+        s = self.scenario
+        windows = tuple(draw_window_s(ds, rng) for ds in self.recovery_datastores)
+        clients = draw_clients(s.dns, rng)
+        delay = alarm_delay_s(period_s=s.alarm.period_s,
+                              datapoints_to_alarm=s.alarm.datapoints_to_alarm,
+                              phase_s=rng.uniform(0.0, s.alarm.period_s),
+                              metric_delay_s=float(s.alarm.metric_delay_s.sample(rng)))
+        ack = float(s.decision.page_ack_s.sample(rng))
+        decide = float(s.decision.decide_s.sample(rng))
+        steps = {step.name: draw_step(step, rng) for step in self.steps}
+        launch = draw_launch_s(s.compute, rng)
+        return _Draws(windows, clients, delay, ack, decide, steps, launch)
+
+    def run(self, rng: np.random.Generator, log=None) -> dict:
+        """Simulate one trial; returns one row (see ``self.columns``).
+
+        Parameters
+        ----------
+        rng : the trial's own generator.
+        log : callable ``log(t_s, event, component, detail)`` to record the
+            event timeline, or None.
+        """
+        s, d = self.scenario, self._draw(rng)
+        env = simpy.Environment()
+        if log:
+            log(0.0, "fault_injected", s.regions.primary, s.failure.mode)
+        hc = s.health_check
+        health = Route53HealthCheck(
+            env, checkers=hc.checkers, interval_s=hc.interval_s,
+            failure_threshold=hc.failure_threshold, healthy_fraction=hc.healthy_fraction,
+            p_fail=self.check.p_fail, result_delay_s=self.check.result_delay_s, rng=rng, log=log)
+        alarmed = env.process(alarm(env, d.alarm_delay_s, log))
+        decided = env.process(decision(
+            env, mode=s.decision.mode, trigger=s.decision.trigger, detected=health.declared,
+            alarmed=alarmed, ack_s=d.ack_s, decide_s=d.decide_s, log=log))
+        runbook = Runbook(env, self.steps, d.steps, start=decided, log=log)
+        env.process(self._stop_checking(runbook, health))
+        env.run(until=self.horizon_s)
+        return self._record(d, health, alarmed, decided, runbook, log)
+
+    def _stop_checking(self, runbook, health):
+        # Once the runbook is over, later checks can only matter if the failover
+        # record is still the one thing that can move DNS.
+        yield runbook.done
+        if self.scenario.dns.routing == "failover" and not self.switch_steps:
+            yield health.declared
+        health.stop()
+
+    def _record(self, d: _Draws, health, alarmed, decided, runbook, log) -> dict:
+        s = self.scenario
+        value = _time_of
+        health_s, alarm_s, decided_s = value(health.declared), value(alarmed), value(decided)
+        ends = runbook.finished_s
+        runbook_done_s = max(ends.values()) if len(ends) == len(self.steps) and ends else (
+            decided_s if not self.steps else INF)
+        db_writable_s = max((ends.get(n, INF) for n in self.writable_steps), default=0.0)
+        scale_s = min((ends.get(n, INF) for n in self.scale_steps), default=INF)
+        ready_s = scale_s + d.launch_s
+        capacity_ready_s = float(ready_s.max()) if len(ready_s) else 0.0
+        flips = [ends.get(n, INF) for n in self.switch_steps]
+        if s.dns.routing == "failover":
+            flips.append(health_s)
+        dns_s = min(flips, default=INF)
+        first_s, rto_s = recovery_s(
+            clients=d.clients, flip_s=dns_s, db_writable_s=db_writable_s, compute=s.compute,
+            ready_s=ready_s, recovered_fraction=s.objectives.recovered_fraction,
+            primary_served_share=self.primary_share)
+        detect_s = min(health_s, alarm_s)
+        row = {
+            "health_detect_s": health_s, "alarm_s": alarm_s, "detect_s": detect_s,
+            "decided_s": decided_s, "runbook_done_s": runbook_done_s,
+            "db_writable_s": db_writable_s, "capacity_ready_s": capacity_ready_s,
+            "dns_switched_s": dns_s, "first_success_s": first_s, "rto_s": rto_s,
+            "decide_s": decided_s - detect_s, "recover_s": runbook_done_s - decided_s,
+            "cutover_s": max(rto_s - max(runbook_done_s, decided_s), 0.0)
+            if math.isfinite(rto_s) else INF,
+        }
+        for step in self.steps:
+            row[f"step.{step.name}.start_s"] = runbook.started_s.get(step.name, INF)
+            row[f"step.{step.name}.end_s"] = ends.get(step.name, INF)
+            row[f"step.{step.name}.attempts"] = runbook.attempts.get(step.name, 0)
+        for ds, window_s in zip(self.recovery_datastores, d.windows_s):
+            rpo, lost = data_loss(ds, s.failure.mode, window_s)
+            row[f"rpo_s.{ds.name}"] = rpo
+            row[f"lost_writes.{ds.name}"] = lost
+        if log:
+            self._log_outcome(log, row, ready_s)
+        return row
+
+    def _log_outcome(self, log, row, ready_s) -> None:
+        s = self.scenario
+        if math.isfinite(row["db_writable_s"]):
+            log(row["db_writable_s"], "database_writable", s.regions.secondary, "")
+        for k, t in enumerate(np.sort(ready_s)):
+            if math.isfinite(t):
+                log(float(t), "task_healthy", f"task-{k}", s.regions.secondary)
+        if math.isfinite(row["capacity_ready_s"]):
+            log(row["capacity_ready_s"], "capacity_ready", s.regions.secondary,
+                f"{s.compute.required_tasks} tasks")
+        if math.isfinite(row["dns_switched_s"]):
+            log(row["dns_switched_s"], "dns_switched", "dns", s.regions.secondary)
+        if math.isfinite(row["first_success_s"]):
+            log(row["first_success_s"], "first_success", "clients", "")
+        if math.isfinite(row["rto_s"]):
+            log(row["rto_s"], "recovered", "clients",
+                f"{s.objectives.recovered_fraction:g} of clients served")
+        for ds in self.recovery_datastores:
+            lost = row[f"lost_writes.{ds.name}"]
+            if row[f"rpo_s.{ds.name}"] > 0:
+                log(0.0, "write_lost", ds.name,
+                    f"{lost:.1f} writes in the last {row[f'rpo_s.{ds.name}']:.3f} s")
+
+
+def _time_of(event) -> float:
+    """The time an event fired with as its value, or inf if it never fired. [s]"""
+    return float(event.value) if event.triggered and event.ok else INF
