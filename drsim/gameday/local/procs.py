@@ -1,0 +1,160 @@
+"""Processes the game day starts, tracked by PID, and free loopback ports.
+
+Every child is started in its own session, so its PID is also its process-group
+id: stopping a child signals that group (a PostgreSQL postmaster and its
+backends, a worker and nothing else) and never anything found by name.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+from drsim.errors import DrsimError
+
+
+@dataclass
+class Child:
+    """One started process. ``pid`` is also its process-group id."""
+
+    name: str
+    popen: subprocess.Popen
+    started_mono: float = field(default_factory=time.monotonic)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def signal_group(self, sig: int) -> None:
+        """Send ``sig`` to this child's process group (only ours: we made the session)."""
+        try:
+            os.killpg(self.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def read_line(self, timeout_s: float) -> str:
+        """The next line the child prints on its stdout pipe, or ``""`` after ``timeout_s``. [s]"""
+        out = self.popen.stdout
+        if out is None:
+            return ""
+        ready, _, _ = select.select([out], [], [], timeout_s)
+        return out.readline().decode(errors="replace").strip() if ready else ""
+
+
+class Processes:
+    """The set of processes one game day started; :meth:`stop_all` ends them all."""
+
+    def __init__(self):
+        self.children: list[Child] = []
+
+    def spawn(self, name: str, argv: list[str], *, user: str | None = None, log_path=None,
+              stdout_pipe: bool = False, stdin_pipe: bool = False, env=None, cwd=None) -> Child:
+        """Start ``argv`` in a new session (optionally as OS ``user``) and track it."""
+        log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+        try:
+            popen = subprocess.Popen(
+                argv, stdout=subprocess.PIPE if stdout_pipe else log, stderr=log,
+                stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
+                start_new_session=True, user=user, env=env, cwd=cwd, close_fds=True,
+            )
+        except OSError as err:
+            raise DrsimError(f"cannot start {name} ({argv[0]}): {err.strerror}") from None
+        finally:
+            if log_path:
+                log.close()
+        child = Child(name, popen)
+        self.children.append(child)
+        return child
+
+    def kill(self, child: Child, wait_s: float = 5.0) -> None:
+        """SIGKILL ``child``'s group and reap it (a stopped process dies too)."""
+        child.signal_group(signal.SIGKILL)
+        try:
+            child.popen.wait(timeout=wait_s)
+        except subprocess.TimeoutExpired:  # pragma: no cover - the kernel always delivers SIGKILL
+            pass
+
+    def stop(self, child: Child, sig: int = signal.SIGTERM, grace_s: float = 3.0) -> None:
+        """Ask ``child`` to stop with ``sig``; SIGKILL its group after ``grace_s``. [s]"""
+        if child.alive():
+            child.signal_group(signal.SIGCONT)  # a SIGSTOPped child cannot act on SIGTERM
+            child.signal_group(sig)
+            try:
+                child.popen.wait(timeout=grace_s)
+            except subprocess.TimeoutExpired:
+                pass
+        # Kill the group even when the leader is gone: PostgreSQL backends outlive a
+        # killed postmaster for a moment.
+        self.kill(child)
+        for stream in (child.popen.stdout, child.popen.stdin):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+
+    def stop_all(self) -> None:
+        """Stop every tracked child, newest first."""
+        for child in reversed(self.children):
+            self.stop(child, grace_s=0.5 if child.alive() else 0.0)
+        self.children.clear()
+
+
+def free_port(host: str = "127.0.0.1", kind: int = socket.SOCK_STREAM) -> int:
+    """A port that is free on ``host`` right now (the kernel's choice)."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def free_port_on_all(hosts: list[str], attempts: int = 50) -> int:
+    """One TCP port number free on every address in ``hosts`` (e.g. both regions' addresses)."""
+    for _ in range(attempts):
+        port = free_port(hosts[0])
+        ok = True
+        for host in hosts[1:]:
+            with socket.socket() as s:
+                try:
+                    s.bind((host, port))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return port
+    raise DrsimError(f"no TCP port is free on all of {', '.join(hosts)}")  # pragma: no cover
+
+
+def wait_for_port(host: str, port: int, timeout_s: float) -> bool:
+    """True once something accepts TCP connections on ``host:port`` within ``timeout_s``. [s]"""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.2):
+                return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+def listening_ports() -> set[int]:
+    """TCP ports in LISTEN state on this machine (from /proc/net/tcp)."""
+    ports = set()
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(path) as f:
+                next(f)
+                for line in f:
+                    cols = line.split()
+                    if cols[3] == "0A":  # TCP_LISTEN
+                        ports.add(int(cols[1].rsplit(":", 1)[1], 16))
+        except OSError:
+            pass
+    return ports
