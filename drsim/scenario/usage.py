@@ -1,21 +1,146 @@
 """Usage assumptions the cost model needs (sizes, request and transfer volumes).
 
-Every field has a documented default so a scenario may omit the section.
+Every field has a documented default so a scenario may omit the section; the
+bundled scenarios set them in ``seed-warm-standby.yaml`` (which the others
+extend) with a source or ``assumption`` for each in ``sources``. Sizes use
+decimal units (1 GB = 10^6 KB), as AWS bills transfer and storage. What runs
+where (tasks, instances, datastores) is not usage: it comes from ``compute``,
+``datastores`` and ``strategy``.
 """
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0)]
 
-class Usage(BaseModel):
-    """Monthly usage of the service.
 
-    requests_per_s : average requests per second over the month. [1/s]
-    response_kb : average response size. [KB]
-    """
-
+class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    requests_per_s: float = Field(default=50.0, ge=0, allow_inf_nan=False)
-    response_kb: float = Field(default=20.0, ge=0, allow_inf_nan=False)
+
+class AuroraCluster(_Section):
+    """A single-region Aurora cluster whose only protection is a ``backup`` datastore.
+
+    instance_class : DB instance class, e.g. ``db.r6g.large`` (must have a price).
+    instances : instances in the primary region (writer + readers). [-]
+    """
+
+    instance_class: str = Field(min_length=1)
+    instances: int = Field(ge=1)
+
+
+class Usage(_Section):
+    """Monthly usage of the service (averages over the month).
+
+    Traffic (served by the primary, or split by ``dns.primary_share`` for active/active)
+
+    requests_per_s : HTTP requests through the ALB. [1/s]
+    request_kb : average request size. [KB]
+    response_kb : average response size. [KB]
+    new_connections_per_s : new client connections to the ALB. [1/s]
+    active_connections : concurrent client connections to the ALB. [-]
+    dns_queries_per_s : DNS queries for the service name reaching Route 53. [1/s]
+
+    Networking
+
+    nat_gateways_per_region : NAT gateways in each region that runs the VPC. [-]
+    nat_processed_gb_per_region_month : data through the NAT gateways of one region
+        (image pulls, calls to AWS APIs, logs); not proportional to requests,
+        which enter through the ALB. [GB/month]
+    vpc_peering_gb_per_month : application traffic over the inter-region VPC
+        peering, each direction. [GB/month]
+
+    Compute
+
+    fargate_cpu_architecture : ``x86_64`` or ``arm64`` (Graviton, cheaper).
+    fargate_ephemeral_storage_gb : ephemeral storage per task; the first 20 GB
+        are included. [GB]
+
+    Aurora (each ``aurora_global`` datastore; and ``backed_up_aurora``)
+
+    aurora_write_ios_per_write : storage write I/Os per committed write. [-]
+    aurora_read_ios_per_s : storage read I/Os (buffer-cache misses). [1/s]
+    aurora_replication_kb_per_write : redo shipped to the secondary per write. [KB]
+    aurora_secondary_instances : instances of the secondary cluster; empty means
+        ``instances_per_region`` for warm/hot standby and active/active, 1 for
+        pilot light (one instance to promote, no instance launch in the runbook;
+        0 would be a headless secondary). [-]
+    backed_up_aurora : ``{backup datastore name: {instance_class, instances}}``
+        for a ``backup`` datastore that protects a single-region Aurora cluster
+        (backup and restore), so the primary database is priced too.
+
+    DynamoDB (each ``dynamodb_global`` datastore)
+
+    dynamodb_item_kb : average item size; a write costs one WRU per KB. [KB]
+    dynamodb_reads_per_write : strongly consistent reads per write; a read costs
+        one RRU per 4 KB. [-]
+    dynamodb_pitr : point-in-time recovery on the table in the primary region.
+
+    S3 (each ``s3_crr`` datastore; ``write_rate_per_s`` counts new objects)
+
+    s3_object_kb : average object size. [KB]
+
+    Backups (each ``backup`` datastore; snapshots are incremental)
+
+    backup_retention_days : how long backups (and their cross-region copies) are kept. [d]
+    backup_daily_change_fraction : share of the data that changes per day. [1/d]
+    backup_storage_tier : rate of the stored backups: ``aurora_snapshot``
+        (Aurora backup rate), ``warm`` or ``cold`` AWS Backup storage.
+
+    Operations
+
+    route53_hosted_zones : hosted zones. [-]
+    route53_health_checks : Route 53 health checks; empty means one on the
+        primary endpoint for failover routing, one per region for
+        active/active, none for manual routing. [-]
+    runbook_executions_per_month : failover runbook runs (drills, tests). [1/month]
+    eventbridge_events_per_s : custom events published on the event bus. [1/s]
+    eventbridge_cross_region : events are also forwarded to the secondary's bus.
+    canaries_per_region : Synthetics canaries in each region that runs the service. [-]
+    canary_interval_min : time between runs of one canary. [min]
+    cloudwatch_alarms_per_region : standard alarms besides the failover alarm, in
+        each region that runs the service. [-]
+    """
+
+    requests_per_s: NonNegative = 50.0
+    request_kb: NonNegative = 2.0
+    response_kb: NonNegative = 20.0
+    new_connections_per_s: NonNegative = 10.0
+    active_connections: NonNegative = 200.0
+    dns_queries_per_s: NonNegative = 10.0
+
+    nat_gateways_per_region: Count = 1
+    nat_processed_gb_per_region_month: NonNegative = 50.0
+    vpc_peering_gb_per_month: NonNegative = 10.0
+
+    fargate_cpu_architecture: Literal["x86_64", "arm64"] = "x86_64"
+    fargate_ephemeral_storage_gb: Annotated[float, Field(ge=20, le=200, allow_inf_nan=False)] = 20.0
+
+    aurora_write_ios_per_write: NonNegative = 1.0
+    aurora_read_ios_per_s: NonNegative = 20.0
+    aurora_replication_kb_per_write: NonNegative = 4.0
+    aurora_secondary_instances: Count | None = None
+    backed_up_aurora: dict[str, AuroraCluster] = Field(default_factory=dict)
+
+    dynamodb_item_kb: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    dynamodb_reads_per_write: NonNegative = 1.0
+    dynamodb_pitr: bool = True
+
+    s3_object_kb: NonNegative = 256.0
+
+    backup_retention_days: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 7.0
+    backup_daily_change_fraction: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.05
+    backup_storage_tier: Literal["aurora_snapshot", "warm", "cold"] = "aurora_snapshot"
+
+    route53_hosted_zones: Count = 1
+    route53_health_checks: Count | None = None
+    runbook_executions_per_month: NonNegative = 1.0
+    eventbridge_events_per_s: NonNegative = 1.0
+    eventbridge_cross_region: bool = True
+    canaries_per_region: Count = 1
+    canary_interval_min: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 5.0
+    cloudwatch_alarms_per_region: Count = 5

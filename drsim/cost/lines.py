@@ -1,0 +1,414 @@
+"""The cost model: a scenario's monthly cost by region, service and line item.
+
+What runs where follows from the scenario, not from per-strategy code paths:
+
+- Fargate tasks: ``compute.primary_tasks`` in the primary, ``compute.standby_tasks``
+  in the secondary (0 for pilot light and backup and restore; full capacity for
+  hot standby and active/active).
+- The service's network and front door (VPC with NAT gateways, ALB, canary,
+  alarms) run in the secondary too, except for backup and restore, which
+  provisions them after the disaster (its runbook has ``provision_infrastructure``).
+- Datastores price themselves by kind in both regions (an Aurora secondary
+  cluster, DynamoDB replicas, S3 replica buckets, backup copies), with the
+  inter-region transfer their write volumes cause.
+- Requests, and writes to multi-writer stores (DynamoDB, S3), come from the
+  primary, or are split by ``dns.primary_share`` for active/active.
+
+Free tiers are not subtracted: they are per account, and the account's other
+workloads usually use them up.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import datetime as dt
+
+from drsim.cost.breakdown import HOURS_PER_MONTH, SECONDS_PER_MONTH, CostBreakdown, CostLine
+from drsim.cost.prices import GLOBAL_REGION, PriceBook, load_prices
+from drsim.errors import DrsimError
+
+KB_PER_GB = 1e6
+"""Decimal units, as AWS bills transfer and storage."""
+ROUTE53_FIRST_TIER_ZONES = 25
+ROUTE53_FIRST_TIER_MILLION_QUERIES = 1000
+FARGATE_INCLUDED_EPHEMERAL_GB = 20
+# One ALB LCU per hour covers the largest of these dimensions (the rule-evaluation
+# dimension is left out: up to 10 rules per request are free).
+# https://awsnegotiations.com/elastic-load-balancer-cost.html
+LCU_NEW_CONNECTIONS_PER_S = 25
+LCU_ACTIVE_CONNECTIONS = 3000
+LCU_PROCESSED_GB_PER_H = 1.0
+DYNAMODB_WRITE_UNIT_KB = 1
+DYNAMODB_READ_UNIT_KB = 4
+HIGH_RESOLUTION_ALARM_PERIODS_S = (10, 20, 30)
+
+
+def price_scenario(scenario, prices: PriceBook | None = None, *,
+                   prices_dir: str | os.PathLike | None = None,
+                   as_of: dt.date | None = None) -> CostBreakdown:
+    """The monthly cost of ``scenario``, line by line.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (``platform: aws``).
+    prices : PriceBook, optional
+        Prices to use; by default the newest tables in ``prices_dir``.
+    prices_dir : folder of dated price tables (default ``data/prices``).
+    as_of : price with the newest tables dated on or before this day.
+
+    Raises
+    ------
+    DrsimError
+        for a region without a price table, a datastore whose instance class
+        has no price, or usage that names a datastore the scenario lacks.
+    """
+    if scenario.platform != "aws":
+        raise DrsimError(f"scenario {scenario.name!r}: platform: {scenario.platform} runs on "
+                         "this machine and has no AWS bill; the cost model prices platform: aws")
+    if prices is None:
+        prices = load_prices({"regions.primary": scenario.regions.primary,
+                              "regions.secondary": scenario.regions.secondary},
+                             prices_dir=prices_dir, as_of=as_of)
+    model = _Model(scenario, prices)
+    model.build()
+    order = {name: i for i, name in enumerate(_SERVICE_ORDER)}
+    lines = sorted(model.lines, key=lambda ln: (order.get(ln.service, len(order)),
+                                                 model.region_rank(ln.region)))
+    tables = {region: t.path.name for region, t in prices.tables.items()}
+    return CostBreakdown(scenario=scenario.name, strategy=scenario.strategy,
+                         lines=tuple(lines), tables=tables)
+
+
+_SERVICE_ORDER = ("ECS Fargate", "Elastic Load Balancing", "VPC", "Aurora PostgreSQL", "DynamoDB",
+                  "S3", "AWS Backup", "Data Transfer", "Route 53", "CloudWatch",
+                  "CloudWatch Synthetics", "EventBridge", "Step Functions")
+
+
+def _n(x: float) -> str:
+    """A number for an item's explanation: 730, 2,628,000, 0.5, 30.4167."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:.6g}"
+
+
+def _plural(n: float, word: str) -> str:
+    return f"{_n(n)} {word}{'' if n == 1 else 's'}"
+
+
+class _Model:
+    def __init__(self, scenario, prices: PriceBook):
+        self.s = scenario
+        self.prices = prices
+        self.usage = scenario.usage
+        self.primary = scenario.regions.primary
+        self.secondary = scenario.regions.secondary
+        self.lines: list[CostLine] = []
+        # Backup and restore builds the secondary's stack after the disaster.
+        self.service_regions = ((self.primary,) if scenario.strategy == "backup_restore"
+                                else (self.primary, self.secondary))
+        share = scenario.dns.primary_share
+        self.traffic_share = {self.primary: share, self.secondary: 1.0 - share}
+
+    def region_rank(self, region: str) -> int:
+        return {self.primary: 0, self.secondary: 1}.get(region, 2)
+
+    def other(self, region: str) -> str:
+        return self.secondary if region == self.primary else self.primary
+
+    # -- one line -------------------------------------------------------------------
+
+    def add(self, region: str, key: str, unit: str, quantity: float, basis: str, *,
+            dr: bool | None = None, label: str = "", what: str = "",
+            family: str | None = None, name: str | None = None) -> None:
+        """Price ``quantity`` of ``key`` in ``region``; zero quantities are left out.
+
+        The line's item is ``label`` + ``name`` (default: the price row's item) +
+        ``(basis)``, the derivation of the quantity.
+        """
+        if quantity <= 0:
+            return
+        price = self.prices.price(region, key, unit, what=what, family=family)
+        name = price.item if name is None else name
+        item = f"{label}{name} ({basis})" if basis else f"{label}{name}"
+        self.lines.append(CostLine(service=price.service, item=item, region=region,
+                                   quantity=quantity, price=price,
+                                   dr=(region == self.secondary) if dr is None else dr))
+
+    def transfer(self, source: str, gb: float, name: str, basis: str) -> None:
+        """Inter-region transfer of ``name`` out of ``source``, billed there at the pair's rate."""
+        dest = self.other(source)
+        key = f"transfer.inter_region.{dest}"
+        if key not in self.prices.tables[source].rows:
+            key = "transfer.inter_region.other"
+        self.add(source, key, "GB", gb, basis, dr=True, name=f"{name} to {dest}")
+
+    # -- the model ------------------------------------------------------------------
+
+    def build(self) -> None:
+        self._check_usage()
+        self.route53()
+        self.fargate()
+        self.front_door()
+        for i, ds in enumerate(self.s.datastores):
+            what = f"datastores[{ds.name}]"
+            if ds.kind == "aurora_global":
+                self.aurora_global(ds, what)
+            elif ds.kind == "dynamodb_global":
+                self.dynamodb_global(ds)
+            elif ds.kind == "s3_crr":
+                self.s3_crr(ds)
+            elif ds.kind == "backup":
+                self.backup(ds)
+            else:  # pragma: no cover - the scenario checks keep other kinds off platform aws
+                raise DrsimError(f"{what}.kind: {ds.kind!r} has no AWS price")
+        self.operations()
+
+    def _check_usage(self) -> None:
+        backups = [ds.name for ds in self.s.datastores if ds.kind == "backup"]
+        for name in self.usage.backed_up_aurora:
+            if name not in backups:
+                raise DrsimError(
+                    f"usage.backed_up_aurora.{name}: names no datastore of kind backup; "
+                    + (f"backup datastores: {', '.join(backups)}" if backups
+                       else "the scenario has no backup datastore"))
+
+    def route53(self) -> None:
+        u, g = self.usage, GLOBAL_REGION
+        zones = u.route53_hosted_zones
+        first = min(zones, ROUTE53_FIRST_TIER_ZONES)
+        self.add(g, "route53.hosted_zone.first_25", "hosted-zone-month", first,
+                 _plural(first, "zone"), dr=False)
+        self.add(g, "route53.hosted_zone.over_25", "hosted-zone-month", zones - first,
+                 _plural(zones - first, "zone"), dr=False)
+        # The service name is an alias record to the ALB: its queries are free
+        # (failover and latency alias records alike), so the line shows $0 on purpose.
+        million = u.dns_queries_per_s * SECONDS_PER_MONTH / 1e6
+        self.add(g, "route53.queries.alias_aws", "million queries", million,
+                 f"{_n(u.dns_queries_per_s)} queries/s x {_n(SECONDS_PER_MONTH)} s / 10^6",
+                 dr=False)
+        checks = self.health_checks()
+        hc = self.s.health_check
+        self.add(g, "route53.health_check.aws_endpoint", "health-check-month", checks,
+                 f"{_plural(checks, 'check')} on ALB endpoints", dr=True,
+                 what="usage.route53_health_checks")
+        options = [name for name, on in (("HTTPS", hc.protocol == "HTTPS"),
+                                         ("fast 10 s interval", hc.interval_s == 10),
+                                         ("string matching", hc.string_match)) if on]
+        self.add(g, "route53.health_check_feature.aws_endpoint", "feature-month",
+                 checks * len(options),
+                 f"{_plural(checks, 'check')} x {', '.join(options) or 'no option'}", dr=True)
+
+    def health_checks(self) -> int:
+        """Route 53 health checks: the usage figure, else what the routing needs."""
+        if self.usage.route53_health_checks is not None:
+            return self.usage.route53_health_checks
+        if self.s.dns.routing == "manual":
+            return 0  # nothing flips on health; people switch the records
+        if self.s.strategy == "active_active":
+            return len(self.service_regions)  # each region's records need one
+        # Failover routing needs a check on the primary record; an unchecked
+        # secondary record is treated as healthy.
+        # https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-types.html
+        return 1
+
+    def fargate(self) -> None:
+        c, u = self.s.compute, self.usage
+        arch = u.fargate_cpu_architecture
+        for region, tasks in ((self.primary, c.primary_tasks), (self.secondary, c.standby_tasks)):
+            n = _plural(tasks, "task")
+            self.add(region, f"fargate.{arch}.vcpu_hour", "vCPU-hour",
+                     tasks * c.task_vcpu * HOURS_PER_MONTH,
+                     f"{n} x {_n(c.task_vcpu)} vCPU x {HOURS_PER_MONTH} h")
+            self.add(region, f"fargate.{arch}.gb_hour", "GB-hour",
+                     tasks * c.task_memory_gb * HOURS_PER_MONTH,
+                     f"{n} x {_n(c.task_memory_gb)} GB x {HOURS_PER_MONTH} h")
+            extra_gb = u.fargate_ephemeral_storage_gb - FARGATE_INCLUDED_EPHEMERAL_GB
+            self.add(region, "fargate.ephemeral_storage.gb_hour", "GB-hour",
+                     tasks * extra_gb * HOURS_PER_MONTH,
+                     f"{n} x {_n(extra_gb)} GB above 20 GB x {HOURS_PER_MONTH} h")
+
+    def front_door(self) -> None:
+        u = self.usage
+        processed_gb_per_h = u.requests_per_s * (u.request_kb + u.response_kb) * 3600 / KB_PER_GB
+        for region in self.service_regions:
+            self.add(region, "alb.hour", "ALB-hour", HOURS_PER_MONTH,
+                     f"1 ALB x {HOURS_PER_MONTH} h")
+            share = self.traffic_share[region]
+            dims = {
+                "new connections": share * u.new_connections_per_s / LCU_NEW_CONNECTIONS_PER_S,
+                "active connections": share * u.active_connections / LCU_ACTIVE_CONNECTIONS,
+                "processed bytes": share * processed_gb_per_h / LCU_PROCESSED_GB_PER_H,
+            }
+            top = max(dims, key=dims.get)
+            self.add(region, "alb.lcu_hour", "LCU-hour", dims[top] * HOURS_PER_MONTH,
+                     f"{_n(dims[top])} LCU ({top}, the largest dimension) x {HOURS_PER_MONTH} h")
+            gateways = u.nat_gateways_per_region
+            self.add(region, "nat.hour", "NAT-gateway-hour", gateways * HOURS_PER_MONTH,
+                     f"{_plural(gateways, 'gateway')} x {HOURS_PER_MONTH} h")
+            if gateways:
+                self.add(region, "nat.gb", "GB", u.nat_processed_gb_per_region_month,
+                         "usage.nat_processed_gb_per_region_month")
+        if self.secondary in self.service_regions:
+            for region in (self.primary, self.secondary):
+                self.transfer(region, u.vpc_peering_gb_per_month, "VPC peering traffic",
+                              "usage.vpc_peering_gb_per_month")
+
+    # -- datastores -------------------------------------------------------------------
+
+    def aurora_cluster(self, region, name, instance_class, instances, size_gb, write_rate_per_s,
+                       what, dr=None, reads=True) -> None:
+        """Instances, storage and I/O of one Aurora cluster (Aurora Standard)."""
+        u = self.usage
+        self.add(region, f"aurora.instance.{instance_class}", "instance-hour",
+                 instances * HOURS_PER_MONTH,
+                 f"{_plural(instances, 'instance')} x {HOURS_PER_MONTH} h",
+                 label=f"{name}: ", dr=dr, what=f"{what}.instance_class",
+                 family="aurora.instance.")
+        self.add(region, "aurora.storage.standard", "GB-month", size_gb,
+                 f"{_n(size_gb)} GB cluster volume", label=f"{name}: ", dr=dr)
+        if reads:
+            io_per_s = write_rate_per_s * u.aurora_write_ios_per_write + u.aurora_read_ios_per_s
+            self.add(region, "aurora.io.standard", "million requests",
+                     io_per_s * SECONDS_PER_MONTH / 1e6,
+                     f"({_n(write_rate_per_s)} writes/s x {_n(u.aurora_write_ios_per_write)} I/O "
+                     f"+ {_n(u.aurora_read_ios_per_s)} read I/O/s) x {_n(SECONDS_PER_MONTH)} s "
+                     f"/ 10^6", label=f"{name}: ", dr=dr)
+
+    def secondary_aurora_instances(self, ds) -> int:
+        if self.usage.aurora_secondary_instances is not None:
+            return self.usage.aurora_secondary_instances
+        return 1 if self.s.strategy == "pilot_light" else ds.instances_per_region
+
+    def aurora_global(self, ds, what) -> None:
+        u = self.usage
+        p, s = self.primary, self.secondary
+        self.aurora_cluster(p, ds.name, ds.instance_class, ds.instances_per_region, ds.size_gb,
+                            ds.write_rate_per_s, what)
+        # The secondary cluster has its own volume and instances but serves no reads
+        # before failover; it pays for each replicated write I/O instead.
+        self.aurora_cluster(s, ds.name, ds.instance_class, self.secondary_aurora_instances(ds),
+                            ds.size_gb, 0.0, what, reads=False)
+        write_ios = ds.write_rate_per_s * u.aurora_write_ios_per_write * SECONDS_PER_MONTH / 1e6
+        self.add(s, "aurora.global.replicated_write_io", "million replicated writes", write_ios,
+                 f"{_n(ds.write_rate_per_s)} writes/s x {_n(u.aurora_write_ios_per_write)} I/O x "
+                 f"{_n(SECONDS_PER_MONTH)} s / 10^6", label=f"{ds.name}: ")
+        gb = ds.write_rate_per_s * u.aurora_replication_kb_per_write * SECONDS_PER_MONTH / KB_PER_GB
+        self.transfer(p, gb, f"{ds.name}: Global Database replication",
+                      f"{_n(ds.write_rate_per_s)} writes/s x "
+                      f"{_n(u.aurora_replication_kb_per_write)} KB x {_n(SECONDS_PER_MONTH)} s "
+                      "/ 10^6 KB/GB")
+
+    def dynamodb_global(self, ds) -> None:
+        u = self.usage
+        wru_per_write = math.ceil(u.dynamodb_item_kb / DYNAMODB_WRITE_UNIT_KB)
+        rru_per_read = math.ceil(u.dynamodb_item_kb / DYNAMODB_READ_UNIT_KB)
+        for region in (self.primary, self.secondary):
+            share = self.traffic_share[region]
+            writes_m = ds.write_rate_per_s * share * SECONDS_PER_MONTH / 1e6  # million writes
+            per_month = (f"{_n(ds.write_rate_per_s)} writes/s"
+                         + (f" x {_n(share)} share" if share != 1 else "")
+                         + f" x {_n(SECONDS_PER_MONTH)} s")
+            basis = f"{per_month} / 10^6"
+            self.add(region, "dynamodb.on_demand.wru", "million WRU", writes_m * wru_per_write,
+                     f"{basis} x {wru_per_write} WRU", label=f"{ds.name}: ")
+            self.add(region, "dynamodb.on_demand.rru", "million RRU",
+                     writes_m * u.dynamodb_reads_per_write * rru_per_read,
+                     f"{basis} x {_n(u.dynamodb_reads_per_write)} reads x {rru_per_read} RRU",
+                     label=f"{ds.name}: ")
+            # Every write is written again in the other replica's region.
+            self.add(self.other(region), "dynamodb.on_demand.rwru", "million rWRU",
+                     writes_m * wru_per_write, f"{basis} x {wru_per_write} rWRU, replicas of "
+                     f"{region} writes", label=f"{ds.name}: ", dr=True)
+            self.transfer(region, writes_m * 1e6 * u.dynamodb_item_kb / KB_PER_GB,
+                          f"{ds.name}: global table replication",
+                          f"{per_month} x {_n(u.dynamodb_item_kb)} KB / 10^6 KB/GB")
+        for region in (self.primary, self.secondary):
+            self.add(region, "dynamodb.storage.standard", "GB-month", ds.size_gb,
+                     f"{_n(ds.size_gb)} GB replica", label=f"{ds.name}: ",
+                     name="storage, Standard table class")
+        if u.dynamodb_pitr:
+            self.add(self.primary, "dynamodb.pitr", "GB-month", ds.size_gb,
+                     f"{_n(ds.size_gb)} GB", label=f"{ds.name}: ")
+
+    def s3_crr(self, ds) -> None:
+        u = self.usage
+        for region in (self.primary, self.secondary):
+            self.add(region, "s3.storage.standard", "GB-month", ds.size_gb,
+                     f"{_n(ds.size_gb)} GB " + ("source" if region == self.primary else "replica"),
+                     label=f"{ds.name}: ", name="S3 Standard storage")
+        for region in (self.primary, self.secondary):
+            share = self.traffic_share[region]
+            objects = ds.write_rate_per_s * share * SECONDS_PER_MONTH
+            basis = (f"{_n(ds.write_rate_per_s)} objects/s"
+                     + (f" x {_n(share)} share" if share != 1 else "")
+                     + f" x {_n(SECONDS_PER_MONTH)} s")
+            gb = objects * u.s3_object_kb / KB_PER_GB
+            dest = self.other(region)
+            self.add(dest, "s3.replication_put", "1,000 requests", objects / 1000,
+                     f"{basis} / 1,000", label=f"{ds.name}: ", dr=True)
+            self.transfer(region, gb, f"{ds.name}: cross-region replication",
+                          f"{basis} x {_n(u.s3_object_kb)} KB / 10^6 KB/GB")
+            if ds.rtc:
+                self.add(region, "s3.rtc", "GB replicated", gb,
+                         f"{basis} x {_n(u.s3_object_kb)} KB", label=f"{ds.name}: ", dr=True)
+
+    def backup(self, ds) -> None:
+        u = self.usage
+        cluster = u.backed_up_aurora.get(ds.name)
+        if cluster is not None:
+            # The database these backups protect runs only in the primary.
+            self.aurora_cluster(self.primary, ds.name, cluster.instance_class, cluster.instances,
+                                ds.size_gb, ds.write_rate_per_s,
+                                f"usage.backed_up_aurora.{ds.name}", dr=False)
+        if ds.size_gb <= 0:
+            return
+        retention_s = u.backup_retention_days * 86400
+        kept = max(1, math.ceil(retention_s / ds.interval_s - 1e-9))
+        change = min(1.0, u.backup_daily_change_fraction * ds.interval_s / 86400)
+        stored_gb = ds.size_gb * (1 + (kept - 1) * change)
+        basis = (f"{_n(ds.size_gb)} GB full + {kept - 1} incremental x {_n(change)} changed, "
+                 f"{_n(u.backup_retention_days)} d retention")
+        key = f"backup.storage.{u.backup_storage_tier}"
+        self.add(self.primary, key, "GB-month", stored_gb, basis, label=f"{ds.name}: ", dr=False)
+        self.add(self.secondary, key, "GB-month", stored_gb, f"cross-region copies, {basis}",
+                 label=f"{ds.name}: ", dr=True)
+        copies = SECONDS_PER_MONTH / ds.interval_s
+        self.transfer(self.primary, copies * ds.size_gb * change,
+                      f"{ds.name}: cross-region backup copies",
+                      f"{_n(copies)} copies x {_n(ds.size_gb)} GB x {_n(change)} changed")
+
+    # -- operations -------------------------------------------------------------------
+
+    def operations(self) -> None:
+        u, s = self.usage, self.s
+        if s.runbook:
+            # The runbook's state machine lives in the secondary so that it survives the
+            # primary's failure; each step entered and the final state are transitions.
+            per_run = len(s.runbook) + 1
+            self.add(self.secondary, "stepfunctions.standard.transition", "1,000 state transitions",
+                     u.runbook_executions_per_month * per_run / 1000,
+                     f"{_n(u.runbook_executions_per_month)} runs x {per_run} transitions / 1,000",
+                     dr=True, name="failover runbook state transitions (Standard workflow)")
+        events_m = u.eventbridge_events_per_s * SECONDS_PER_MONTH / 1e6
+        basis = f"{_n(u.eventbridge_events_per_s)} events/s x {_n(SECONDS_PER_MONTH)} s / 10^6"
+        self.add(self.primary, "eventbridge.custom_event", "million events", events_m, basis,
+                 dr=False, name="custom events published")
+        if u.eventbridge_cross_region and self.secondary in self.service_regions:
+            # Forwarding to the other region's bus bills each event again as a custom event.
+            self.add(self.primary, "eventbridge.custom_event", "million events", events_m,
+                     basis, dr=True, name=f"custom events forwarded to {self.secondary}'s bus")
+        runs = u.canaries_per_region * HOURS_PER_MONTH * 60 / u.canary_interval_min
+        for region in self.service_regions:
+            self.add(region, "synthetics.canary_run", "run", runs,
+                     f"{_plural(u.canaries_per_region, 'canary')} x {HOURS_PER_MONTH} h x 60 / "
+                     f"{_n(u.canary_interval_min)} min", name="Synthetics canary runs")
+            self.add(region, "cloudwatch.alarm.standard", "alarm-metric-month",
+                     u.cloudwatch_alarms_per_region, "usage.cloudwatch_alarms_per_region",
+                     name="standard-resolution alarms")
+        resolution = ("high_resolution" if s.alarm.period_s in HIGH_RESOLUTION_ALARM_PERIODS_S
+                      else "standard")
+        self.add(self.primary, f"cloudwatch.alarm.{resolution}", "alarm-metric-month", 1,
+                 f"{s.alarm.period_s:g} s period", dr=True,
+                 name=f"failover alarm, {resolution.replace('_', '-')}")
