@@ -140,13 +140,13 @@ def apply_overrides_to_scenario(scenario: Scenario, overrides) -> Scenario:
 def parse_override(item: str) -> tuple[str, Any]:
     """Split ``"dotted.path=value"``; the value is read as YAML (``10``, ``true``, ``{dist: fixed, value: 3}``)."""
     if "=" not in item:
-        raise ValueError(f"--set {item!r}: expected dotted.path=value, e.g. health_check.interval_s=10")
+        raise ValueError("expected dotted.path=value, e.g. health_check.interval_s=10")
     key, _, text = item.partition("=")
     key = key.strip()
     try:
         value = yaml.safe_load(text) if text.strip() else ""
     except yaml.YAMLError as err:
-        raise ValueError(f"--set {item!r}: the value is not valid YAML ({_yaml_problem(err)})") from None
+        raise ValueError(f"the value is not valid YAML ({_yaml_problem(err)})") from None
     return key, value
 
 
@@ -166,8 +166,8 @@ def _apply_overrides(raw: dict, overrides, source: str) -> dict[tuple, str]:
             loc = set_in(raw, key, value)
             overridden[loc] = label
         except (ValueError, PathError) as err:
-            text = str(err)
-            problems.append(text if text.startswith("--set") else f"--set {item}: {text}")
+            label = f"--set {item}" if isinstance(item, str) else f"--set {item[0]}={item[1]}"
+            problems.append(f"{source} ({label}): {err}")
     if problems:
         raise ScenarioError(source, problems)
     return overridden

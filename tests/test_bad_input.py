@@ -1,0 +1,159 @@
+"""Bad scenario input: one clear message naming file, line, field and what is allowed; exit 2."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from drsim.cli import main
+from tests.conftest import run_cli
+
+GOOD = textwrap.dedent("""\
+    name: t
+    strategy: warm_standby
+    regions: {primary: us-east-1, secondary: us-east-2}
+    health_check:
+      protocol: HTTP
+      port: 80
+      interval_s: 30
+      failure_threshold: 3
+    compute: {primary_tasks: 2, standby_tasks: 1, required_tasks: 2}
+    runbook:
+      - name: promote_database
+        duration_s: {dist: lognormal, p50: 300, p95: 900}
+      - name: scale_standby
+        duration_s: 5
+      - name: switch_traffic
+        after: [promote_database, scale_standby]
+        duration_s: {dist: uniform, low: 0, high: 60}
+    datastores:
+      - {name: db, kind: aurora_global, replication_lag_s: {dist: fixed, value: 1}}
+    """)
+
+
+def edit(old: str, new: str) -> str:
+    assert old in GOOD, old
+    return GOOD.replace(old, new, 1)
+
+
+# (scenario text, --set overrides, words the one message must contain)
+CASES = {
+    "malformed yaml": ("name: t\nstrategy: [warm_standby\n", [], [":3:", "not valid YAML"]),
+    "unknown field suggests closest": (edit("  interval_s: 30", "  intervl_s: 30"), [],
+                                       [":7:", "health_check.intervl_s", "did you mean 'interval_s'"]),
+    "unknown top-level section": (GOOD + "healthcheck: {}\n", [], ["healthcheck", "did you mean 'health_check'"]),
+    "wrong type": (edit("failure_threshold: 3", "failure_threshold: three"), [],
+                   [":8:", "health_check.failure_threshold", "'three' is not a whole number"]),
+    "interval not allowed on aws": (edit("interval_s: 30", "interval_s: 15"), [],
+                                    [":7:", "health_check.interval_s: 15 is not one of 10, 30"]),
+    "threshold above 10 on aws": (edit("failure_threshold: 3", "failure_threshold: 11"), [],
+                                  ["health_check.failure_threshold", "1..10"]),
+    "threshold zero": (edit("failure_threshold: 3", "failure_threshold: 0"), [],
+                       ["health_check.failure_threshold", "must be >= 1"]),
+    "https on port 80 (seed failure 4)": (edit("protocol: HTTP", "protocol: HTTPS"), [],
+                                          ["health_check.port", "HTTPS", "443"]),
+    "http on port 443": (edit("port: 80", "port: 443"), [], ["health_check.port", "HTTP", "port: 80"]),
+    "unknown protocol": (edit("protocol: HTTP", "protocol: HTTP2"), [],
+                         ["health_check.protocol", "'HTTP2' is not one of HTTP, HTTPS, TCP"]),
+    "after names unknown step": (edit("after: [promote_database, scale_standby]",
+                                      "after: [promote_db, scale_standby]"), [],
+                                 ["runbook[switch_traffic].after", "unknown step 'promote_db'",
+                                  "did you mean 'promote_database'"]),
+    "runbook cycle": (GOOD, ["runbook.promote_database.after=[switch_traffic]"],
+                      ["runbook[switch_traffic].after", "cycle: switch_traffic -> promote_database -> switch_traffic"]),
+    "p95 below p50": (edit("p50: 300, p95: 900", "p50: 300, p95: 100"), [],
+                      ["runbook[promote_database].duration_s", "p95 (100.0) is below p50 (300.0)"]),
+    "probability above 1": (GOOD, ["runbook.promote_database.failure_probability=1.5"],
+                            ["--set runbook.promote_database.failure_probability=1.5",
+                             "must be <= 1"]),
+    "negative probability": (GOOD, ["dns.ttl_violation_fraction=-0.1"], ["dns.ttl_violation_fraction", "must be >= 0"]),
+    "capacity unreachable": (GOOD, ["compute.max_tasks=1"], ["compute.max_tasks", "never carry the load"]),
+    "no scale step for a warm standby": (edit("  - name: scale_standby\n    duration_s: 5\n", "")
+                                         .replace("after: [promote_database, scale_standby]", "after: [promote_database]"),
+                                         [], ["compute.standby_tasks", "scale_standby"]),
+    "datastore kind the strategy cannot use": (GOOD, ["strategy=backup_restore", "compute.standby_tasks=0"],
+                                               ["backup_restore keeps no live replica", "datastores[db].kind"]),
+    "unknown distribution": (edit("{dist: uniform, low: 0, high: 60}", "{dist: normal, mean: 30}"), [],
+                             ["dist 'normal' is not one of fixed, uniform, triangular, lognormal, empirical"]),
+    "distribution missing a parameter": (edit("{dist: fixed, value: 1}", "{dist: fixed}"), [],
+                                         ["datastores[db].replication_lag_s.value", "required"]),
+    "missing required field": (GOOD.replace("strategy: warm_standby\n", ""), [], ["strategy", "required"]),
+    "unknown strategy": (edit("strategy: warm_standby", "strategy: warm"), [],
+                         ["'warm' is not one of backup_restore, pilot_light, warm_standby"]),
+    "duplicate key": (edit("  port: 80\n", "  port: 80\n  port: 81\n"), [], [":7:", "appears twice", "line 6"]),
+    "same region twice": (edit("secondary: us-east-2", "secondary: us-east-1"), [], ["regions.secondary", "same as the primary"]),
+    "not an aws region": (edit("primary: us-east-1", "primary: virginia"), [], ["regions.primary", "not an AWS region"]),
+    "stuck clients make RTO unreachable": (GOOD, ["dns.stuck_fraction=0.05"], ["dns.stuck_fraction", "never be reached"]),
+    "a list where a section belongs": (GOOD, ["dns=[1, 2]"], ["dns", "expected a section"]),
+    "--set path that names nothing": (GOOD, ["runbook.promote.duration_s=3"], ["no item named 'promote'", "did you mean 'promote_database'"]),
+    "--set without =": (GOOD, ["health_check.interval_s"], ["expected dotted.path=value"]),
+    "top level not a mapping": ("- just\n- a list\n", [], ["a scenario is a mapping"]),
+    "empty file": ("", [], ["is empty"]),
+    "comments only": ("# nothing here\n", [], ["holds no YAML document"]),
+}
+
+
+def _validate(tmp_path, text, overrides, capsys):
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text)
+    args = ["validate", str(path)]
+    for o in overrides:
+        args += ["--set", o]
+    status = main(args)
+    out = capsys.readouterr()
+    return status, out, path
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_gets_one_clear_message_and_exit_2(case, tmp_path, capsys):
+    text, overrides, words = CASES[case]
+    status, out, path = _validate(tmp_path, text, overrides, capsys)
+    assert status == 2
+    assert out.out == ""
+    assert str(path) in out.err
+    for w in words:
+        assert w in out.err, f"{w!r} not in {out.err!r}"
+    assert "Traceback" not in out.err
+
+
+def test_there_are_at_least_20_distinct_bad_inputs():
+    assert len(CASES) >= 20
+
+
+def test_the_good_text_is_good(tmp_path, capsys):
+    status, out, _ = _validate(tmp_path, GOOD, [], capsys)
+    assert status == 0, out.err
+
+
+def test_missing_file_and_directory(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["validate", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_binary_file(tmp_path, capsys):
+    p = tmp_path / "x.yaml"
+    p.write_bytes(b"\xff\xfe\x00garbage")
+    assert main(["validate", str(p)]) == 2
+    assert "not UTF-8" in capsys.readouterr().err
+
+
+def test_as_a_process_no_traceback_and_nothing_written(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(edit("interval_s: 30", "interval_s: 15"))
+    out = tmp_path / "trials.csv"
+    timeline = tmp_path / "timeline.csv"
+    proc = run_cli("simulate", bad, "--trials", 10, "--out", out, "--timeline", timeline)
+    assert proc.returncode == 2
+    assert "health_check.interval_s: 15 is not one of 10, 30" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_usage_errors_exit_2_without_traceback():
+    proc = run_cli("simulate")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    proc = run_cli("simulate", "data/scenarios/seed-warm-standby.yaml", "--trials", "many")
+    assert proc.returncode == 2 and "invalid int value" in proc.stderr
