@@ -15,7 +15,7 @@ import sys
 from drsim.errors import DrsimError
 
 # Modules under drsim.cli that each register one command (in --help order).
-COMMANDS = ("validate", "simulate")
+COMMANDS = ("validate", "simulate", "cost", "prices")
 
 
 class _Parser(argparse.ArgumentParser):
