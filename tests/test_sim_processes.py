@@ -1,0 +1,150 @@
+"""Small SimPy processes with exact event logs: health checkers, alarm, decision, runbook."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import simpy
+
+from drsim.scenario.model import Step
+from drsim.sim.alarm import alarm, alarm_delay_s
+from drsim.sim.decision import decision
+from drsim.sim.health import Route53HealthCheck
+from drsim.sim.runbook import Runbook, StepDraws, retry_wait_s
+
+
+class ScriptedRng:
+    """Stands in for a Generator where a test needs chosen draws."""
+
+    def __init__(self, phases, randoms=()):
+        self.phases = list(phases)
+        self.randoms = list(randoms)
+
+    def uniform(self, low, high, size):
+        assert len(self.phases) == size
+        return np.array(self.phases, dtype=float)
+
+    def random(self):
+        return self.randoms.pop(0)
+
+
+def _recorder():
+    log = []
+    return log, lambda t, event, component="", detail="": log.append((round(t, 9), event, component))
+
+
+def test_refused_checks_one_checker_exact_log():
+    env = simpy.Environment()
+    log, rec = _recorder()
+    hc = Route53HealthCheck(env, checkers=1, interval_s=30, failure_threshold=3, healthy_fraction=0.18,
+                            p_fail=1.0, result_delay_s=0.0, rng=ScriptedRng([7.0]), log=rec)
+    env.run()
+    assert hc.declared.value == 67.0
+    assert log == [(7.0, "check_failed", "checker-0"), (37.0, "check_failed", "checker-0"),
+                   (67.0, "check_failed", "checker-0"), (67.0, "checker_unhealthy", "checker-0"),
+                   (67.0, "unhealthy_declared", "health_check")]
+
+
+def test_eighteen_percent_rule_needs_all_but_the_healthy_share():
+    # 5 checkers: healthy while more than 18 % (0.9 checkers) say healthy, so the
+    # endpoint flips when the 5th checker flips; a hung endpoint adds the timeout.
+    env = simpy.Environment()
+    phases = [1.0, 2.0, 3.0, 4.0, 5.0]
+    hc = Route53HealthCheck(env, checkers=5, interval_s=10, failure_threshold=2, healthy_fraction=0.18,
+                            p_fail=1.0, result_delay_s=4.0, rng=ScriptedRng(phases))
+    env.run()
+    assert hc.declared.value == 5.0 + 4.0 + 10.0
+    env = simpy.Environment()
+    hc = Route53HealthCheck(env, checkers=5, interval_s=10, failure_threshold=2, healthy_fraction=0.4,
+                            p_fail=1.0, result_delay_s=0.0, rng=ScriptedRng(phases))
+    env.run()
+    assert hc.declared.value == 3.0 + 10.0  # 2 of 5 healthy = 0.4 <= 0.4
+
+
+def test_brownout_checker_flaps_with_consecutive_counts():
+    env = simpy.Environment()
+    log, rec = _recorder()
+    # fail, pass (resets), fail, fail -> unhealthy at the 4th check; then 2 passes -> healthy.
+    rng = ScriptedRng([3.0], [0.1, 0.9, 0.2, 0.3, 0.8, 0.9, 0.99])
+    hc = Route53HealthCheck(env, checkers=1, interval_s=10, failure_threshold=2, healthy_fraction=0.0,
+                            p_fail=0.5, result_delay_s=0.0, rng=rng, log=rec)
+    env.run(until=60)
+    assert hc.declared.value == 33.0
+    assert log == [(3.0, "check_failed", "checker-0"), (23.0, "check_failed", "checker-0"),
+                   (33.0, "check_failed", "checker-0"), (33.0, "checker_unhealthy", "checker-0"),
+                   (33.0, "unhealthy_declared", "health_check"), (53.0, "checker_healthy", "checker-0")]
+
+
+def test_checks_that_never_fail_never_declare():
+    env = simpy.Environment()
+    hc = Route53HealthCheck(env, checkers=3, interval_s=10, failure_threshold=1, healthy_fraction=0.18,
+                            p_fail=0.0, result_delay_s=0.0, rng=np.random.default_rng(0))
+    env.run(until=10_000)
+    assert not hc.declared.triggered
+
+
+def test_alarm_is_m_consecutive_periods_plus_the_metric_delay():
+    assert alarm_delay_s(period_s=60, datapoints_to_alarm=3, phase_s=15, metric_delay_s=40) == 15 + 120 + 40
+    env = simpy.Environment()
+    log, rec = _recorder()
+    p = env.process(alarm(env, 175.0, rec))
+    env.run()
+    assert p.value == 175.0 and log == [(175.0, "alarm", "cloudwatch")]
+
+
+@pytest.mark.parametrize("mode, trigger, detect_at, expected, how", [
+    ("automatic", "health_check", 90, 90, "automatic (health_check)"),
+    ("automatic", "alarm", 90, 200, "automatic (alarm)"),
+    ("manual", "health_check", 90, 200 + 300 + 600, "manual"),
+    ("automatic", "health_check", None, 200 + 300 + 600, "manual (automatic trigger never fired)"),
+])
+def test_decision_paths(mode, trigger, detect_at, expected, how):
+    env = simpy.Environment()
+    details = []
+    detected = env.event()
+    if detect_at is not None:
+        env.process(_fire(env, detected, detect_at))
+    alarmed = env.process(alarm(env, 200.0))
+    d = env.process(decision(env, mode=mode, trigger=trigger, detected=detected, alarmed=alarmed,
+                             ack_s=300.0, decide_s=600.0,
+                             log=lambda t, e, c="", x="": details.append((t, e, x))))
+    env.run()
+    assert d.value == expected
+    assert (expected, "failover_decided", how) in details
+    assert [e for _, e, _ in details][:1] == ["paged"] or mode == "automatic"
+
+
+def _fire(env, event, at):
+    yield env.timeout(at)
+    event.succeed(env.now)
+
+
+def _step(name, after=(), attempts=1, **kw):
+    return Step(name=name, after=after, duration_s=1, max_attempts=attempts, **kw)
+
+
+def test_runbook_parallel_branches_retries_backoff_and_fallback_exact_log():
+    steps = [
+        _step("a"),
+        _step("b", after=("a",), attempts=3, retry_interval_s=1, backoff_rate=2),
+        _step("c", attempts=2, retry_interval_s=5),
+        _step("d", after=("b", "c")),
+    ]
+    draws = {
+        "a": StepDraws((2.0,), (False,), 99.0),
+        "b": StepDraws((3.0, 3.0, 3.0), (True, True, False), 99.0),  # fails twice, waits 1 then 2
+        "c": StepDraws((4.0, 4.0), (True, True), 10.0),  # both attempts fail: manual fallback
+        "d": StepDraws((1.0,), (False,), 99.0),
+    }
+    env = simpy.Environment()
+    log, rec = _recorder()
+    start = env.timeout(100.0)
+    rb = Runbook(env, steps, draws, start=start, log=rec)
+    env.run()
+    # a: 100->102; b: 102 fail@105, +1, fail@109, +2, ok@114; c: 100 fail@104, +5, fail@113, +10 -> 123
+    assert rb.started_s == {"a": 100, "c": 100, "b": 102, "d": 123}
+    assert rb.finished_s == {"a": 102, "b": 114, "c": 123, "d": 124}
+    assert rb.attempts == {"a": 1, "b": 3, "c": 2, "d": 1}
+    assert [x for x in log if x[2] == "c"] == [(100, "step_started", "c"), (104, "step_failed", "c"),
+                                                (113, "step_failed", "c"), (123, "step_finished", "c")]
+    assert retry_wait_s(steps[1], 2) == 2.0
