@@ -1,0 +1,209 @@
+"""Each cost line of the seed scenario against arithmetic done by hand.
+
+The expected figures below are written out from the scenario file, its usage
+block and the price tables of 2026-11-28 (quantity x USD per unit), not taken
+from the code's output: a change of formula, unit or price row fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from drsim import load_scenario
+from drsim.cost import price_scenario
+from tests.conftest import SCENARIOS
+
+P, S, G = "us-east-1", "us-east-2", "global"
+
+# (service, region, words in the item, quantity, USD per unit, USD per month), by hand:
+# 730 h/month; 2,628,000 s/month; 1 GB = 10^6 KB.
+SEED_LINES = [
+    # 3 tasks x 0.5 vCPU x 730 h; 3 tasks x 1 GB x 730 h; 1 standby task likewise
+    ("ECS Fargate", P, "Linux/x86 vCPU", 1095, 0.04048, 44.3256),
+    ("ECS Fargate", P, "Linux/x86 memory", 2190, 0.004445, 9.73455),
+    ("ECS Fargate", S, "Linux/x86 vCPU", 365, 0.04048, 14.7752),
+    ("ECS Fargate", S, "Linux/x86 memory", 730, 0.004445, 3.24485),
+    # ALB in both regions; LCU: 50 req/s x 22 KB x 3600 s / 10^6 = 3.96 GB/h = 3.96 LCU,
+    # above 10/25 new connections and 200/3000 active connections; the standby gets no traffic
+    ("Elastic Load Balancing", P, "Application Load Balancer hour", 730, 0.0225, 16.425),
+    ("Elastic Load Balancing", S, "Application Load Balancer hour", 730, 0.0225, 16.425),
+    ("Elastic Load Balancing", P, "ALB LCU", 2890.8, 0.008, 23.1264),
+    ("VPC", P, "NAT gateway hour", 730, 0.045, 32.85),
+    ("VPC", S, "NAT gateway hour", 730, 0.045, 32.85),
+    ("VPC", P, "NAT gateway data processed", 50, 0.045, 2.25),
+    ("VPC", S, "NAT gateway data processed", 50, 0.045, 2.25),
+    # Aurora: 2 x db.r6g.large per region; 100 GB volume each;
+    # I/O (50 writes/s x 1 + 20 reads/s) x 2,628,000 s = 183.96 M; replicated 131.4 M
+    ("Aurora PostgreSQL", P, "orders_db: db.r6g.large", 1460, 0.26, 379.6),
+    ("Aurora PostgreSQL", S, "orders_db: db.r6g.large", 1460, 0.26, 379.6),
+    ("Aurora PostgreSQL", P, "orders_db: storage", 100, 0.1, 10.0),
+    ("Aurora PostgreSQL", S, "orders_db: storage", 100, 0.1, 10.0),
+    ("Aurora PostgreSQL", P, "orders_db: I/O requests", 183.96, 0.2, 36.792),
+    ("Aurora PostgreSQL", S, "orders_db: Global Database replicated write I/O", 131.4, 0.2, 26.28),
+    # DynamoDB sessions: 200 writes/s x 2,628,000 s = 525.6 M writes of 1 KB
+    ("DynamoDB", P, "sessions: on-demand write request units", 525.6, 0.625, 328.5),
+    ("DynamoDB", P, "sessions: on-demand read request units", 525.6, 0.125, 65.7),
+    ("DynamoDB", S, "sessions: global tables replicated write", 525.6, 0.625, 328.5),
+    ("DynamoDB", P, "sessions: storage", 5, 0.25, 1.25),
+    ("DynamoDB", S, "sessions: storage", 5, 0.25, 1.25),
+    ("DynamoDB", P, "sessions: continuous backup (PITR)", 5, 0.2, 1.0),
+    # S3 assets: 500 GB in each region; 2 objects/s x 2,628,000 s = 5,256,000 replication PUTs
+    ("S3", P, "assets: S3 Standard storage", 500, 0.023, 11.5),
+    ("S3", S, "assets: S3 Standard storage", 500, 0.023, 11.5),
+    ("S3", S, "assets: replication PUT requests", 5256, 0.005, 26.28),
+    # Daily backups kept 7 days: 100 GB x (1 + 6 x 0.05) = 130 GB, in each region
+    ("AWS Backup", P, "snapshots: Aurora snapshot storage", 130, 0.021, 2.73),
+    ("AWS Backup", S, "snapshots: Aurora snapshot storage", 130, 0.021, 2.73),
+    # Inter-region transfer at $0.01/GB us-east-1 <-> us-east-2
+    ("Data Transfer", P, "VPC peering traffic to us-east-2", 10, 0.01, 0.1),
+    ("Data Transfer", S, "VPC peering traffic to us-east-1", 10, 0.01, 0.1),
+    ("Data Transfer", P, "orders_db: Global Database replication", 525.6, 0.01, 5.256),  # 50 x 4 KB
+    ("Data Transfer", P, "sessions: global table replication", 525.6, 0.01, 5.256),  # 200 x 1 KB
+    ("Data Transfer", P, "assets: cross-region replication", 1345.536, 0.01, 13.45536),  # x 256 KB
+    # 2,628,000 / 86,400 = 30.41667 copies a month x 100 GB x 0.05 changed
+    ("Data Transfer", P, "snapshots: cross-region backup copies", 152.083333, 0.01, 1.520833),
+    ("Route 53", G, "hosted zone", 1, 0.5, 0.5),
+    ("Route 53", G, "alias queries", 26.28, 0.0, 0.0),  # 10/s x 2,628,000 s; alias is free
+    ("Route 53", G, "basic health check", 1, 0.5, 0.5),  # HTTP, 30 s: no paid option
+    ("CloudWatch", P, "standard-resolution alarms", 5, 0.1, 0.5),
+    ("CloudWatch", S, "standard-resolution alarms", 5, 0.1, 0.5),
+    ("CloudWatch", P, "failover alarm, standard", 1, 0.1, 0.1),
+    ("CloudWatch Synthetics", P, "canary runs", 8760, 0.0012, 10.512),  # 730 h x 12 runs/h
+    ("CloudWatch Synthetics", S, "canary runs", 8760, 0.0012, 10.512),
+    ("EventBridge", P, "custom events published", 2.628, 1.0, 2.628),
+    ("EventBridge", P, "forwarded to us-east-2", 2.628, 1.0, 2.628),
+    ("Step Functions", S, "failover runbook state transitions", 0.004, 0.025, 0.0001),  # 3 steps + end
+]
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return price_scenario(load_scenario(SCENARIOS / "seed-warm-standby.yaml"))
+
+
+def _find(breakdown, service, region, words):
+    found = [ln for ln in breakdown.lines
+             if ln.service == service and ln.region == region and words in ln.item]
+    assert len(found) == 1, f"{service} {region} {words!r}: {len(found)} lines match"
+    return found[0]
+
+
+@pytest.mark.parametrize("service,region,words,quantity,usd_per_unit,monthly_usd", SEED_LINES,
+                         ids=[f"{s}|{r}|{w}" for s, r, w, *_ in SEED_LINES])
+def test_seed_line_by_hand(seed, service, region, words, quantity, usd_per_unit, monthly_usd):
+    line = _find(seed, service, region, words)
+    assert line.quantity == pytest.approx(quantity, rel=1e-6)
+    assert line.usd_per_unit == usd_per_unit
+    assert line.monthly_usd == pytest.approx(monthly_usd, rel=1e-6, abs=1e-9)
+    assert line.source  # every line keeps its price row's source
+
+
+def test_seed_has_exactly_these_lines(seed):
+    assert len(seed.lines) == len(SEED_LINES)
+
+
+def _hand_sum(region=None, service=None):
+    return sum(m for s, r, _, _, _, m in SEED_LINES
+               if region in (None, r) and service in (None, s))
+
+
+def test_seed_total_is_the_hand_sum(seed):
+    # 72.0802 Fargate + 55.9764 ALB + 70.2 NAT + 842.272 Aurora + 726.2 DynamoDB + 49.28 S3
+    # + 5.46 Backup + 25.688193 transfer + 1.0 Route 53 + 1.1 CloudWatch + 21.024 canaries
+    # + 5.256 EventBridge + 0.0001 Step Functions
+    assert seed.monthly_usd == pytest.approx(1875.536893, abs=1e-5)
+    assert seed.yearly_usd == pytest.approx(12 * 1875.536893, abs=1e-4)
+    assert seed.by_region == pytest.approx({r: _hand_sum(region=r) for r in (P, S, G)})
+    assert seed.by_service["Aurora PostgreSQL"] == pytest.approx(842.272)
+    assert seed.by_service["DynamoDB"] == pytest.approx(726.2)
+    assert seed.by_service == pytest.approx(
+        {name: _hand_sum(service=name) for name in {ln[0] for ln in SEED_LINES}})
+
+
+def test_dr_spend_is_the_secondary_plus_replication_and_failover(seed):
+    # Everything in us-east-2, plus in us-east-1 the inter-region transfer (25.588193),
+    # the forwarded events (2.628) and the failover alarm (0.1), plus the health check (0.5).
+    assert seed.dr_monthly_usd == pytest.approx(_hand_sum(region=S) + 25.588193 + 2.628 + 0.1
+                                                + 0.5, abs=1e-5)
+    assert seed.dr_yearly_usd == pytest.approx(12 * seed.dr_monthly_usd)
+
+
+def test_options_of_the_health_check_are_priced():
+    s = load_scenario(SCENARIOS / "seed-warm-standby.yaml",
+                      ["health_check.protocol=HTTPS", "health_check.port=443",
+                       "health_check.interval_s=10", "health_check.string_match=true"])
+    line = _find(price_scenario(s), "Route 53", G, "optional health-check feature")
+    assert line.quantity == 3 and line.monthly_usd == pytest.approx(3.0)  # 1 check x 3 x $1
+
+
+def test_high_resolution_failover_alarm():
+    s = load_scenario(SCENARIOS / "seed-warm-standby.yaml", ["alarm.period_s=10"])
+    line = _find(price_scenario(s), "CloudWatch", P, "failover alarm, high-resolution")
+    assert line.monthly_usd == pytest.approx(0.3)
+
+
+def test_rtc_fee_on_replicated_gigabytes():
+    s = load_scenario(SCENARIOS / "seed-warm-standby.yaml", ["datastores.assets.rtc=true"])
+    line = _find(price_scenario(s), "S3", P, "Replication Time Control")
+    assert line.quantity == pytest.approx(1345.536)  # 5,256,000 objects x 256 KB
+    assert line.monthly_usd == pytest.approx(20.18304)  # x $0.015/GB
+
+
+def test_arm_fargate_and_extra_ephemeral_storage():
+    s = load_scenario(SCENARIOS / "seed-warm-standby.yaml",
+                      ["usage.fargate_cpu_architecture=arm64",
+                       "usage.fargate_ephemeral_storage_gb=50"])
+    b = price_scenario(s)
+    assert _find(b, "ECS Fargate", P, "Linux/ARM vCPU").monthly_usd == pytest.approx(1095 * 0.03238)
+    eph = _find(b, "ECS Fargate", S, "ephemeral storage")
+    assert eph.quantity == pytest.approx(1 * 30 * 730)  # 1 task x 30 GB above 20 x 730 h
+    assert eph.monthly_usd == pytest.approx(21900 * 0.000111)
+
+
+def test_hourly_backups_and_the_primary_database_of_backup_restore():
+    b = price_scenario(load_scenario(SCENARIOS / "backup-restore.yaml"))
+    # 7 days of hourly backups: 168 kept, each 0.05 / 24 of 100 GB new
+    stored = 100 * (1 + 167 * 0.05 / 24)
+    assert _find(b, "AWS Backup", S, "orders_db").quantity == pytest.approx(stored)
+    # the Aurora cluster the backups protect, in the primary only
+    assert _find(b, "Aurora PostgreSQL", P, "orders_db: db.r6g.large").monthly_usd == \
+        pytest.approx(379.6)
+    assert not [ln for ln in b.lines if ln.service == "Aurora PostgreSQL" and ln.region == S]
+    # nothing of the service runs in the secondary before the disaster
+    assert not [ln for ln in b.lines if ln.region == S and ln.service in
+                ("ECS Fargate", "Elastic Load Balancing", "VPC", "CloudWatch Synthetics")]
+
+
+def test_pilot_light_keeps_one_aurora_instance_and_no_tasks():
+    b = price_scenario(load_scenario(SCENARIOS / "pilot-light.yaml"))
+    assert _find(b, "Aurora PostgreSQL", S, "db.r6g.large").quantity == 730
+    assert not [ln for ln in b.lines if ln.service == "ECS Fargate" and ln.region == S]
+    # manual routing: no Route 53 health check
+    assert not [ln for ln in b.lines if "health check" in ln.item]
+
+
+def test_active_active_splits_traffic_and_writes():
+    b = price_scenario(load_scenario(SCENARIOS / "active-active.yaml"))
+    # half the 3.96 LCU in each region
+    for region in (P, S):
+        assert _find(b, "Elastic Load Balancing", region, "ALB LCU").quantity == \
+            pytest.approx(1.98 * 730)
+        # sessions: 100 writes/s originate in each region and are replicated to the other
+        assert _find(b, "DynamoDB", region, "sessions: on-demand write").quantity == \
+            pytest.approx(262.8)
+        assert _find(b, "DynamoDB", region, "sessions: global tables replicated").quantity == \
+            pytest.approx(262.8)
+        assert _find(b, "ECS Fargate", region, "vCPU").quantity == 3 * 0.5 * 730
+    assert _find(b, "Route 53", G, "basic health check").quantity == 2  # one per region
+
+
+def test_unconfirmed_prices_are_reported(seed):
+    flagged = {(ln.service, ln.region, ln.item) for ln in seed.unconfirmed_lines}
+    # us-east-1: the Aurora instance rate, DynamoDB and S3 storage are unconfirmed
+    assert (("Aurora PostgreSQL", P, "orders_db: db.r6g.large on-demand (Aurora Standard) "
+             "(2 instances x 730 h)") in flagged)
+    assert all(ln.unconfirmed == ("unconfirmed" in ln.source.lower()) for ln in seed.lines)
+    assert len(seed.unconfirmed_lines) == 15
+    assert sum(ln.monthly_usd for ln in seed.unconfirmed_lines) == pytest.approx(
+        14.7752 + 3.24485 + 379.6 * 2 + 10 + 26.28 + 1.25 * 2 + 328.5 + 11.5 * 2 + 26.28
+        + 2.73 + 0.5 + 10.512)
