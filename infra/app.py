@@ -1,0 +1,107 @@
+"""CDK app: drsim's reference two-region DR architecture, built from a scenario file.
+
+    cd infra && npx cdk synth -c scenario=data/scenarios/seed-warm-standby.yaml
+    python infra/app.py                 # the same synthesis without the CDK CLI
+
+Context values (``-c key=value``):
+
+    scenario      scenario file, relative to the working directory or the repo root
+                  (default data/scenarios/seed-warm-standby.yaml)
+    domain_name   hosted zone of the service record (default drsim.example.com)
+    account       AWS account id (default: $CDK_DEFAULT_ACCOUNT, which the CDK CLI
+                  sets from your credentials; offline synthesis works without one)
+
+The scenario is read and validated by drsim's own loader, so the deployed
+configuration and the simulated one are the same file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from drsim import DrsimError, Scenario, load_scenario
+from drsim_infra.nag import acknowledge_findings
+from drsim_infra.stacks import FailoverStack, PrimaryLinksStack, PrimaryStack, SecondaryStack
+from drsim_infra.topology import DEFAULT_DOMAIN_NAME
+
+INFRA_DIR = Path(__file__).resolve().parent
+REPO_ROOT = INFRA_DIR.parent
+DEFAULT_SCENARIO = "data/scenarios/seed-warm-standby.yaml"
+
+
+@dataclass(frozen=True)
+class DrsimStacks:
+    """The app's stacks in deployment order."""
+
+    primary: PrimaryStack
+    secondary: SecondaryStack
+    primary_links: PrimaryLinksStack
+    failover: FailoverStack
+
+    def in_order(self) -> list[cdk.Stack]:
+        return [self.primary, self.secondary, self.primary_links, self.failover]
+
+
+def scenario_path(value: str | None) -> Path:
+    """The scenario file named by ``-c scenario=...``: as given, else under the repo root."""
+    path = Path(value or DEFAULT_SCENARIO)
+    if not path.is_absolute() and not path.exists() and (REPO_ROOT / path).exists():
+        return REPO_ROOT / path
+    return path
+
+
+def compose(app: cdk.App, scenario: Scenario, *, account: str | None = None,
+            domain_name: str = DEFAULT_DOMAIN_NAME) -> DrsimStacks:
+    """Add the four stacks of ``scenario`` to ``app``.
+
+    Both regions get an explicit environment (seed failure 1): CDK can pass
+    values between stacks of different regions only when it knows each stack's
+    region at synthesis time.
+    """
+    if scenario.platform != "aws":
+        raise DrsimError(f"scenario {scenario.name!r} is for platform {scenario.platform!r}; "
+                         "infra/ deploys platform: aws scenarios")
+    primary_env = cdk.Environment(account=account, region=scenario.regions.primary)
+    secondary_env = cdk.Environment(account=account, region=scenario.regions.secondary)
+    primary = PrimaryStack(app, "DrsimPrimary", scenario=scenario, env=primary_env)
+    secondary = SecondaryStack(app, "DrsimSecondary", scenario=scenario, env=secondary_env,
+                               primary=primary)
+    links = PrimaryLinksStack(app, "DrsimPrimaryLinks", scenario=scenario, env=primary_env,
+                              primary=primary, secondary=secondary)
+    failover = FailoverStack(app, "DrsimFailover", scenario=scenario, env=secondary_env,
+                             primary=primary, secondary=secondary, domain_name=domain_name)
+    return DrsimStacks(primary, secondary, links, failover)
+
+
+def add_checks(app: cdk.App, stacks: DrsimStacks) -> None:
+    """cdk-nag's AwsSolutions pack on every stack; synthesis fails on an unacknowledged finding."""
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
+    acknowledge_findings(stacks)
+
+
+def main() -> int:
+    app = cdk.App()
+    try:
+        scenario = load_scenario(scenario_path(app.node.try_get_context("scenario")))
+        stacks = compose(
+            app,
+            scenario,
+            account=app.node.try_get_context("account") or os.environ.get("CDK_DEFAULT_ACCOUNT"),
+            domain_name=app.node.try_get_context("domain_name") or DEFAULT_DOMAIN_NAME,
+        )
+    except DrsimError as err:
+        print(err, file=sys.stderr)
+        return 2
+    add_checks(app, stacks)
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Aurora PostgreSQL Global Database: the writer cluster in the primary region, a
+read-only secondary cluster in the secondary region that the runbook promotes."""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, CfnDeletionPolicy, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_rds as rds
+from constructs import Construct
+
+from drsim.scenario.model import AuroraGlobal
+from drsim_infra.topology import AURORA_POSTGRES_VERSION
+
+ENGINE = "aurora-postgresql"
+POSTGRES_PORT = 5432
+
+
+def _engine() -> rds.IClusterEngine:
+    version = rds.AuroraPostgresEngineVersion.of(
+        AURORA_POSTGRES_VERSION, AURORA_POSTGRES_VERSION.split(".")[0]
+    )
+    return rds.DatabaseClusterEngine.aurora_postgres(version=version)
+
+
+def instance_type(instance_class: str) -> ec2.InstanceType:
+    """``db.r6g.large`` (the scenario's spelling) -> ``r6g.large`` (CDK adds ``db.``)."""
+    return ec2.InstanceType(instance_class.removeprefix("db."))
+
+
+def global_cluster_arn(scope: Construct, global_cluster_id: str) -> str:
+    """ARN of a global cluster (global clusters have no region in their ARN)."""
+    return Stack.of(scope).format_arn(
+        service="rds", region="", resource="global-cluster", resource_name=global_cluster_id,
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+class AuroraGlobalPrimary(Construct):
+    """The writer cluster and the global cluster built from it.
+
+    Attributes
+    ----------
+    cluster : the primary (writer) cluster, ``instances_per_region`` instances.
+    global_cluster : the global database; its identifier joins the secondary.
+    global_cluster_id : that identifier (a plain string, known at synth).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc,
+                 datastore: AuroraGlobal, global_cluster_id: str) -> None:
+        super().__init__(scope, construct_id)
+        itype = instance_type(datastore.instance_class)
+        self.cluster = rds.DatabaseCluster(
+            self,
+            "Cluster",
+            engine=_engine(),
+            vpc=vpc,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            writer=rds.ClusterInstance.provisioned("Writer", instance_type=itype),
+            readers=[
+                rds.ClusterInstance.provisioned(f"Reader{i}", instance_type=itype)
+                for i in range(1, datastore.instances_per_region)
+            ],
+            credentials=rds.Credentials.from_generated_secret("drsim"),
+            default_database_name=datastore.name,
+            storage_encrypted=True,
+            iam_authentication=True,
+            removal_policy=RemovalPolicy.SNAPSHOT,
+        )
+        self.global_cluster_id = global_cluster_id
+        self.global_cluster = rds.CfnGlobalCluster(
+            self,
+            "Global",
+            global_cluster_identifier=global_cluster_id,
+            source_db_cluster_identifier=self.cluster.cluster_arn,
+            deletion_protection=False,
+        )
+
+
+class AuroraGlobalSecondary(Construct):
+    """The read-only secondary cluster attached to the global database.
+
+    The L2 ``DatabaseCluster`` always sets master credentials, which a
+    secondary of a global database must not have (it inherits them), so this
+    part is built from the L1 resources.
+
+    Attributes
+    ----------
+    cluster : the secondary ``AWS::RDS::DBCluster``.
+    instances : its ``instances_per_region`` reader instances (promoted with it).
+    key : the KMS key of its storage (an encrypted cross-region secondary
+        needs a key in its own region).
+    security_group, subnet_group
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc,
+                 datastore: AuroraGlobal, global_cluster_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(self, "Key", enable_key_rotation=True,
+                           description=f"Storage of the {datastore.name} secondary cluster")
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
+            description=f"{datastore.name} secondary cluster",
+        )
+        self.subnet_group = rds.SubnetGroup(
+            self, "Subnets", vpc=vpc,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            description=f"{datastore.name} secondary cluster",
+        )
+        self.cluster = rds.CfnDBCluster(
+            self,
+            "Cluster",
+            engine=ENGINE,
+            engine_version=AURORA_POSTGRES_VERSION,
+            global_cluster_identifier=global_cluster_id,
+            db_subnet_group_name=self.subnet_group.subnet_group_name,
+            vpc_security_group_ids=[self.security_group.security_group_id],
+            storage_encrypted=True,
+            kms_key_id=self.key.key_arn,
+            enable_iam_database_authentication=True,
+            port=POSTGRES_PORT,
+            copy_tags_to_snapshot=True,
+            deletion_protection=False,
+        )
+        self.cluster.cfn_options.deletion_policy = CfnDeletionPolicy.SNAPSHOT
+        self.cluster.cfn_options.update_replace_policy = CfnDeletionPolicy.SNAPSHOT
+        self.instances = [
+            rds.CfnDBInstance(
+                self,
+                f"Instance{i}",
+                db_cluster_identifier=self.cluster.ref,
+                db_instance_class=datastore.instance_class,
+                engine=ENGINE,
+                db_subnet_group_name=self.subnet_group.subnet_group_name,
+            )
+            for i in range(datastore.instances_per_region)
+        ]

@@ -1,0 +1,51 @@
+"""CloudWatch Synthetics canary that probes the service from outside its region.
+
+It runs in the secondary region and checks the primary's endpoint: during a
+regional outage the probe keeps running and reporting, which is what the
+failover alarm needs (a canary inside the failed region would go silent).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_synthetics as synthetics
+from constructs import Construct
+
+# The script lives in its own file (seed failure 8); Synthetics' Node.js runtimes
+# load it from nodejs/node_modules/<handler file> inside the asset.
+CANARY_ASSET_DIR = Path(__file__).resolve().parent.parent / "canary"
+CANARY_HANDLER = "endpoint_check.handler"
+CANARY_RUNTIME = synthetics.Runtime.SYNTHETICS_NODEJS_PUPPETEER_13_0
+# Synthetics schedules in whole minutes, at least one.
+MIN_CANARY_RATE_S = 60
+
+
+class EndpointCanary(Construct):
+    """A canary that GETs ``url`` every ``rate_s`` seconds (rounded up to a minute).
+
+    Attributes
+    ----------
+    canary : the ``AWS::Synthetics::Canary``.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, url: str, rate_s: float,
+                 timeout_s: float, artifacts_bucket: s3.IBucket) -> None:
+        super().__init__(scope, construct_id)
+        minutes = max(1, -(-int(rate_s) // MIN_CANARY_RATE_S))
+        self.canary = synthetics.Canary(
+            self,
+            "Canary",
+            runtime=CANARY_RUNTIME,
+            test=synthetics.Test.custom(
+                code=synthetics.Code.from_asset(str(CANARY_ASSET_DIR)),
+                handler=CANARY_HANDLER,
+            ),
+            schedule=synthetics.Schedule.rate(Duration.minutes(minutes)),
+            environment_variables={"TARGET_URL": url},
+            timeout=Duration.seconds(max(3, round(timeout_s * 2))),
+            artifacts_bucket_location=synthetics.ArtifactsBucketLocation(bucket=artifacts_bucket),
+            start_after_creation=True,
+        )

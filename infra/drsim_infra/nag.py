@@ -1,0 +1,121 @@
+"""cdk-nag AwsSolutions findings this architecture accepts, each with its reason.
+
+Each acknowledgment is attached to the construct that raises the finding (never
+to a whole stack), so a new resource with the same problem still fails the
+synthesis. :func:`accepted_findings` lists them for the tests and the README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import aws_cdk as cdk
+from aws_cdk import aws_s3 as s3
+from constructs import IConstruct
+
+if TYPE_CHECKING:  # pragma: no cover
+    from app import DrsimStacks
+
+PACK = "AwsSolutions"
+
+REASONS = {
+    "ELB2": "ALB access logs are not kept: request-level evidence for game days comes from "
+            "the canary and target-group metrics, and per-request log storage is a cost the "
+            "scenario does not price.",
+    "EC23": "The ALB is the public service endpoint: clients and the Route 53 health "
+            "checkers (whose addresses are not a small fixed list) must reach its one listener "
+            "port from anywhere; the tasks behind it accept traffic only from the ALB.",
+    "SMG4": "The master secret only bootstraps the database: the tasks use IAM database "
+            "authentication (enabled), and a rotation Lambda in the primary VPC would have to "
+            "be re-pointed after every failover of the global database.",
+    "RDS10": "A lab stack is destroyed after each game day; deletion protection would block "
+             "that, and the cluster's removal policy takes a final snapshot instead.",
+    "S1": "Server access logs are not kept for this bucket: it holds replicated data or "
+          "canary artifacts, not requests to audit, and a log bucket would itself be "
+          "unlogged; CloudTrail data events can be enabled per account if auditing is needed.",
+    "IAM4:backup": "AWSBackupServiceRolePolicyForBackup is the role policy AWS Backup "
+                   "documents; a custom copy would have to follow every service Backup adds.",
+    "IAM5:replication": "The S3 replication role reads the objects of the source bucket and "
+                        "writes objects of the destination bucket; object ARNs are the bucket "
+                        "ARN plus /*, and the policy names these two buckets only.",
+    "IAM5:canary": "The Synthetics execution role CDK generates: PutMetricData and "
+                   "ListAllMyBuckets take no resource ARN, artifact objects are <bucket>/*, "
+                   "and the canary's Lambda log groups carry a generated suffix (cwsyn-*).",
+    "IAM5:state-machine": "X-Ray (PutTraceSegments, PutTelemetryRecords) and CloudWatch Logs "
+                          "delivery (CreateLogDelivery and friends) take no resource ARN; every "
+                          "runbook action is granted on its own resource ARN.",
+}
+
+
+@dataclass(frozen=True)
+class AcceptedFinding:
+    """One acknowledged cdk-nag finding: where, which finding, why."""
+
+    construct_path: str
+    finding_id: str
+    reason: str
+
+
+def _finding(rule: str) -> str:
+    return f"{PACK}::{PACK}-{rule}"
+
+
+def _arn_ref(bucket: s3.IBucket) -> str:
+    """How cdk-nag spells a bucket's ``Fn::GetAtt`` ARN in a finding: ``<LogicalId.Arn>``."""
+    logical_id = cdk.Stack.of(bucket).resolve(bucket.node.default_child.logical_id)
+    return f"<{logical_id}.Arn>"
+
+
+def _replica_arn(bucket_name: str) -> str:
+    # cdk-nag renders pseudo parameters as <AWS::Name>.
+    name = bucket_name.replace(cdk.Aws.ACCOUNT_ID, "<AWS::AccountId>")
+    return f"arn:<AWS::Partition>:s3:::{name}"
+
+
+def accepted_findings(stacks: "DrsimStacks") -> list[tuple[IConstruct, str, str]]:
+    """Every (construct, finding id, reason) this app acknowledges."""
+    out: list[tuple[IConstruct, str, str]] = []
+
+    def accept(construct: IConstruct, rule: str, reason_key: str | None = None) -> None:
+        out.append((construct, _finding(rule), REASONS[reason_key or rule]))
+
+    for regional in (stacks.primary, stacks.secondary):
+        accept(regional.web.load_balancer, "ELB2")
+        accept(regional.web.load_balancer.connections.security_groups[0], "EC23")
+        if regional.database is not None:
+            accept(regional.database.cluster, "RDS10")
+    if stacks.primary.database is not None:
+        # cluster.secret is the attachment; the finding is on the secret itself.
+        accept(stacks.primary.database.cluster.node.find_child("Secret"), "SMG4")
+    for replica in stacks.secondary.replica_buckets.values():
+        accept(replica.bucket, "S1")
+    for name, source in stacks.primary_links.replicated_buckets.items():
+        accept(source.bucket, "S1")
+        destination = stacks.secondary.replica_buckets[name]
+        role = source.bucket.node.find_child("ReplicationRole")
+        for arn in (_arn_ref(source.bucket), _replica_arn(destination.bucket_name)):
+            accept(role, f"IAM5[Resource::{arn}/*]", "IAM5:replication")
+    if stacks.primary_links.backup is not None:
+        accept(stacks.primary_links.backup.selection,
+               "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+               "AWSBackupServiceRolePolicyForBackup]", "IAM4:backup")
+    failover = stacks.failover
+    accept(failover.canary_artifacts.bucket, "S1")
+    canary = failover.canary.canary
+    region = failover.region
+    for resource in ("*", f"{_arn_ref(failover.canary_artifacts.bucket)}/*",
+                     f"arn:<AWS::Partition>:logs:{region}:<AWS::AccountId>:log-group:"
+                     "/aws/lambda/cwsyn-*"):
+        accept(canary, f"IAM5[Resource::{resource}]", "IAM5:canary")
+    accept(failover.runbook.state_machine, "IAM5[Resource::*]", "IAM5:state-machine")
+    return out
+
+
+def acknowledge_findings(stacks: "DrsimStacks") -> list[AcceptedFinding]:
+    """Acknowledge the accepted findings on the constructs that raise them."""
+    accepted = []
+    for construct, finding_id, reason in accepted_findings(stacks):
+        cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=finding_id, reason=reason))
+        accepted.append(AcceptedFinding(construct.node.path, finding_id, reason))
+    return accepted

@@ -1,0 +1,276 @@
+"""The four stacks, in deployment order, each a group of parts in one region.
+
+1. ``PrimaryStack``   (primary region): network, web service, alarms, event bus,
+   Aurora writer + global cluster, DynamoDB global tables.
+2. ``SecondaryStack`` (secondary region): network, warm web service, alarms,
+   event bus, Aurora secondary cluster, CRR destination buckets, backup copy
+   vault, the peering request and the secondary side's peering routes.
+3. ``PrimaryLinksStack`` (primary region): what in the primary region needs the
+   secondary to exist first: CRR source buckets (seed failure 2), the primary
+   side's peering routes (seed failure 7), the backup plan that copies to the
+   secondary's vault.
+4. ``FailoverStack``  (secondary region): Route 53 failover records and health
+   checks, the canary that probes the primary from outside, the failover alarm,
+   and the Step Functions runbook it starts.
+
+Every stack has an explicit account/region and ``cross_region_references``
+(seed failure 1): CDK then passes values between regions through SSM
+parameters and orders the stacks by their references.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aws_cdk import Environment, Stack, Tags
+from aws_cdk import aws_backup as backup
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
+from constructs import Construct
+
+from drsim.scenario.model import AuroraGlobal, Backup, DynamoDbGlobal, S3Crr, Scenario
+from drsim_infra.alarms import ServiceAlarms, scenario_alarm
+from drsim_infra.aurora_global import POSTGRES_PORT, AuroraGlobalPrimary, AuroraGlobalSecondary
+from drsim_infra.backup import BackupPlanWithCopy, CopyVault
+from drsim_infra.buckets import (
+    PlainBucket,
+    ReplicaBucket,
+    ReplicatedBucket,
+    replica_bucket_name,
+)
+from drsim_infra.canary import EndpointCanary
+from drsim_infra.dns_failover import FailoverDns
+from drsim_infra.event_bus import DrEventBus
+from drsim_infra.failover_runbook import FailoverRunbook, FailoverTargets
+from drsim_infra.global_table import GlobalTable
+from drsim_infra.network import Network
+from drsim_infra.peering import PeeringConnection, PeeringRoutes
+from drsim_infra.topology import (
+    SERVICE_RECORD_NAME,
+    VPC_CIDRS,
+    WEB_IMAGE,
+    UnsupportedScenario,
+)
+from drsim_infra.web_service import WebService
+
+# A canary run counts as failed below this success rate in an alarm period. [%]
+CANARY_SUCCESS_THRESHOLD_PCT = 50
+
+
+def _datastores(scenario: Scenario, kind: type) -> list:
+    return [d for d in scenario.datastores if isinstance(d, kind)]
+
+
+def _aws_name(text: str) -> str:
+    """``orders_db`` -> ``orders-db``: letters, digits and hyphens, as RDS identifiers need."""
+    return re.sub(r"[^A-Za-z0-9-]+", "-", text).strip("-").lower()
+
+
+class _DrStack(Stack):
+    """A stack pinned to one account/region, allowed to reference other regions."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, scenario: Scenario,
+                 env: Environment, role: str, description: str) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=env,
+            stack_name=f"drsim-{_aws_name(scenario.name)}-{role}",
+            description=f"drsim {scenario.name}: {description}",
+            cross_region_references=True,
+        )
+        Tags.of(self).add("drsim:scenario", scenario.name)
+
+
+def _web_service(stack: Stack, scenario: Scenario, network: Network, tasks: int) -> WebService:
+    return WebService(
+        stack,
+        "Web",
+        vpc=network.vpc,
+        image=WEB_IMAGE,
+        desired_tasks=tasks,
+        task_vcpu=scenario.compute.task_vcpu,
+        task_memory_gb=scenario.compute.task_memory_gb,
+        listener_port=scenario.health_check.port,
+        health_path=scenario.health_check.path,
+    )
+
+
+def _replica_name(scenario: Scenario, datastore: S3Crr) -> str:
+    return replica_bucket_name(scenario_name=_aws_name(scenario.name),
+                               datastore_name=_aws_name(datastore.name),
+                               region=scenario.regions.secondary)
+
+
+def _single_aurora(scenario: Scenario) -> AuroraGlobal | None:
+    auroras = _datastores(scenario, AuroraGlobal)
+    if len(auroras) > 1:
+        raise UnsupportedScenario(
+            f"infra/ builds one Aurora global database; the scenario has {len(auroras)} "
+            f"({', '.join(a.name for a in auroras)})")
+    return auroras[0] if auroras else None
+
+
+class PrimaryStack(_DrStack):
+    """Stage 1, primary region. Attributes: network, web, alarms, event_bus, database, tables."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, scenario: Scenario,
+                 env: Environment) -> None:
+        super().__init__(scope, construct_id, scenario=scenario, env=env, role="primary",
+                         description="primary region (serving)")
+        self.network = Network(self, "Network", cidr=VPC_CIDRS["primary"],
+                               region=scenario.regions.primary)
+        self.web = _web_service(self, scenario, self.network, scenario.compute.primary_tasks)
+        self.alarms = ServiceAlarms(self, "Alarms", load_balancer=self.web.load_balancer,
+                                    target_group=self.web.target_group, spec=scenario.alarm)
+        self.event_bus = DrEventBus(self, "Events", scenario_name=_aws_name(scenario.name))
+        aurora = _single_aurora(scenario)
+        self.database = None if aurora is None else AuroraGlobalPrimary(
+            self, "Database", vpc=self.network.vpc, datastore=aurora,
+            global_cluster_id=f"drsim-{_aws_name(scenario.name)}-{_aws_name(aurora.name)}",
+        )
+        if self.database is not None:
+            # The web tasks are the database's clients.
+            self.database.cluster.connections.allow_default_port_from(self.web.service)
+        self.tables = {
+            ds.name: GlobalTable(self, f"Table-{ds.name}", datastore=ds,
+                                 replica_region=scenario.regions.secondary)
+            for ds in _datastores(scenario, DynamoDbGlobal)
+        }
+
+
+class SecondaryStack(_DrStack):
+    """Stage 2, secondary region. Attributes: network, web, alarms, event_bus, database,
+    replica_buckets, copy_vault, peering, peering_routes."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, scenario: Scenario,
+                 env: Environment, primary: PrimaryStack) -> None:
+        super().__init__(scope, construct_id, scenario=scenario, env=env, role="secondary",
+                         description="secondary region (warm standby)")
+        self.network = Network(self, "Network", cidr=VPC_CIDRS["secondary"],
+                               region=scenario.regions.secondary)
+        self.web = _web_service(self, scenario, self.network, scenario.compute.standby_tasks)
+        self.alarms = ServiceAlarms(self, "Alarms", load_balancer=self.web.load_balancer,
+                                    target_group=self.web.target_group, spec=scenario.alarm)
+        self.event_bus = DrEventBus(self, "Events", scenario_name=_aws_name(scenario.name))
+        aurora = _single_aurora(scenario)
+        self.database = None
+        if aurora is not None and primary.database is not None:
+            self.database = AuroraGlobalSecondary(
+                self, "Database", vpc=self.network.vpc, datastore=aurora,
+                global_cluster_id=primary.database.global_cluster.ref,
+            )
+            # The web tasks are the database's clients once it is promoted.
+            self.database.security_group.connections.allow_from(
+                self.web.service, ec2.Port.tcp(POSTGRES_PORT), "web tasks to the database")
+        self.replica_buckets = {
+            ds.name: ReplicaBucket(self, f"Replica-{ds.name}",
+                                   bucket_name=_replica_name(scenario, ds))
+            for ds in _datastores(scenario, S3Crr)
+        }
+        self.copy_vault = CopyVault(self, "BackupCopies") if _datastores(scenario, Backup) else None
+        self.peering = PeeringConnection(
+            self, "Peering", vpc=self.network.vpc, peer_vpc_id=primary.network.vpc.vpc_id,
+            peer_region=scenario.regions.primary,
+        )
+        self.peering_routes = PeeringRoutes(
+            self, "PeeringRoutes", subnets=self.network.routed_subnets(),
+            peer_cidr=primary.network.cidr, peering_connection_id=self.peering.connection_id,
+        )
+
+
+class PrimaryLinksStack(_DrStack):
+    """Stage 3, primary region. Attributes: replicated_buckets, peering_routes, backup."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, scenario: Scenario,
+                 env: Environment, primary: PrimaryStack, secondary: SecondaryStack) -> None:
+        super().__init__(scope, construct_id, scenario=scenario, env=env, role="primary-links",
+                         description="primary-region resources that need the secondary first")
+        # Seed failure 2: S3 rejects a replication rule whose destination does
+        # not exist yet, so this stack (and its source buckets) deploys after
+        # the secondary stack, which creates the destinations.
+        self.add_stack_dependency(secondary, "CRR destination buckets must exist first")
+        self.replicated_buckets = {
+            ds.name: ReplicatedBucket(self, f"Replicated-{ds.name}", datastore=ds,
+                                      destination_bucket_name=_replica_name(scenario, ds))
+            for ds in _datastores(scenario, S3Crr)
+        }
+        self.peering_routes = PeeringRoutes(
+            self, "PeeringRoutes", subnets=primary.network.routed_subnets(),
+            peer_cidr=secondary.network.cidr,
+            peering_connection_id=secondary.peering.connection_id,
+        )
+        backups = _datastores(scenario, Backup)
+        self.backup = None
+        if backups and secondary.copy_vault is not None:
+            resources = [backup.BackupResource.from_arn(t.table.table_arn)
+                         for t in primary.tables.values()]
+            if primary.database is not None:
+                resources.append(backup.BackupResource.from_arn(primary.database.cluster.cluster_arn))
+            self.backup = BackupPlanWithCopy(
+                self, "Backup", datastores=backups, resources=resources,
+                copy_vault=secondary.copy_vault.vault,
+            )
+
+
+class FailoverStack(_DrStack):
+    """Stage 4, secondary region. Attributes: dns, canary, failover_alarm, runbook, trigger."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, scenario: Scenario,
+                 env: Environment, primary: PrimaryStack, secondary: SecondaryStack,
+                 domain_name: str) -> None:
+        super().__init__(scope, construct_id, scenario=scenario, env=env, role="failover",
+                         description="DNS failover, outside-in probe, failover runbook")
+        hc = scenario.health_check
+        primary_fqdn = primary.web.load_balancer.load_balancer_dns_name
+        secondary_fqdn = secondary.web.load_balancer.load_balancer_dns_name
+        self.dns = FailoverDns(
+            self, "Dns", zone_name=domain_name, record_name=SERVICE_RECORD_NAME,
+            health_check=hc, dns=scenario.dns, primary_fqdn=primary_fqdn,
+            secondary_fqdn=secondary_fqdn,
+        )
+        scheme = "https" if hc.protocol == "HTTPS" else "http"
+        self.canary_artifacts = PlainBucket(self, "CanaryArtifacts")
+        self.canary = EndpointCanary(
+            self, "PrimaryProbe", url=f"{scheme}://{primary_fqdn}:{hc.port}{hc.path}",
+            rate_s=scenario.alarm.period_s, timeout_s=hc.timeout_s,
+            artifacts_bucket=self.canary_artifacts.bucket,
+        )
+        self.failover_alarm = scenario_alarm(
+            self, "PrimaryDown",
+            metric=self.canary.canary.metric_success_percent(),
+            spec=scenario.alarm, threshold=CANARY_SUCCESS_THRESHOLD_PCT,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            description="The primary's endpoint fails the outside-in canary",
+        )
+        db = secondary.database
+        self.runbook = FailoverRunbook(
+            self, "Runbook", scenario_name=_aws_name(scenario.name), runbook=scenario.runbook,
+            targets=FailoverTargets(
+                global_cluster_id=primary.database.global_cluster_id if db else None,
+                secondary_cluster_arn=db.cluster.attr_db_cluster_arn if db else None,
+                primary_cluster_arn=primary.database.cluster.cluster_arn if db else None,
+                ecs_cluster=secondary.web.cluster,
+                ecs_service=secondary.web.service,
+                required_tasks=scenario.compute.required_tasks,
+                switch_health_check_id=self.dns.switch_health_check.health_check_id,
+                event_bus=secondary.event_bus.bus,
+            ),
+        )
+        self.trigger = None
+        if scenario.decision.mode == "automatic":
+            # Automatic decision: the alarm starts the runbook. Manual: an
+            # operator starts an execution after the page (the alarm still exists).
+            self.trigger = events.Rule(
+                self, "StartFailoverOnAlarm",
+                description="Start the failover runbook when the primary is down",
+                event_pattern=events.EventPattern(
+                    source=["aws.cloudwatch"],
+                    detail_type=["CloudWatch Alarm State Change"],
+                    resources=[self.failover_alarm.alarm_arn],
+                    detail={"state": {"value": ["ALARM"]}},
+                ),
+                targets=[events_targets.SfnStateMachine(self.runbook.state_machine)],
+            )
