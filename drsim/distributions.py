@@ -17,6 +17,7 @@ All values are durations in seconds and therefore never negative.
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from typing import Annotated, Literal, Union
 
 import numpy as np
@@ -154,11 +155,13 @@ class LogNormal(_Distribution):
             )
         return self
 
-    @property
+    # Sampling sits on the simulator's hot path: compute the parameters once
+    # (cached in the instance; pydantic compares and dumps fields only).
+    @cached_property
     def mu(self) -> float:
         return math.log(self.p50)
 
-    @property
+    @cached_property
     def sigma(self) -> float:
         return (math.log(self.p95) - math.log(self.p50)) / Z95
 

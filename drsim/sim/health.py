@@ -8,12 +8,14 @@ import simpy
 class Route53HealthCheck:
     """A health check of one endpoint, watched by ``checkers`` independent checkers.
 
-    Each checker is a SimPy process that checks every ``interval_s`` from a
+    Each checker checks every ``interval_s`` from a
     uniformly random phase (the same as a fault at a random moment). A checker
     says unhealthy after ``failure_threshold`` consecutive failed checks and
     healthy again after as many consecutive successes. The endpoint is declared
     unhealthy (``self.declared`` fires with the time) once the share of checkers
-    that say healthy is at or below ``healthy_fraction``.
+    that say healthy is at or below ``healthy_fraction``. A checker whose checks
+    may pass (a brownout) is a SimPy process stepping through its checks; one
+    whose every check fails is a single event at its flip.
 
     Parameters
     ----------
@@ -49,7 +51,7 @@ class Route53HealthCheck:
         phases_s = rng.uniform(0.0, interval_s, checkers)
         for j in range(checkers):
             if p_fail >= 1:
-                env.process(self._always_failing(j, float(phases_s[j])))
+                self._always_failing(j, float(phases_s[j]))
             else:
                 env.process(self._sometimes_failing(j, float(phases_s[j])))
 
@@ -57,16 +59,20 @@ class Route53HealthCheck:
         """Stop checking (the failover is over; later checks change nothing)."""
         self.stopped = True
 
-    def _always_failing(self, j: int, phase_s: float):
-        # Every check fails, so the checker flips at its threshold-th failure;
-        # wait for that moment directly instead of stepping through each check.
+    def _always_failing(self, j: int, phase_s: float) -> None:
+        # Every check fails, so nothing can happen to this checker before its
+        # threshold-th failure: schedule that one event instead of a process
+        # stepping through each check (the same result, a third of the events).
         first_s = self.env.now + phase_s + self.result_delay_s
         flip_s = first_s + (self.failure_threshold - 1) * self.interval_s
-        yield self.env.timeout(flip_s - self.env.now)
-        if self.log:
-            for k in range(self.failure_threshold):
-                self.log(first_s + k * self.interval_s, "check_failed", f"checker-{j}", "")
-        self._checker_flipped(j, healthy=False)
+
+        def flip(_event):
+            if self.log:
+                for k in range(self.failure_threshold):
+                    self.log(first_s + k * self.interval_s, "check_failed", f"checker-{j}", "")
+            self._checker_flipped(j, healthy=False)
+
+        self.env.timeout(flip_s - self.env.now).callbacks.append(flip)
 
     def _sometimes_failing(self, j: int, phase_s: float):
         env, threshold = self.env, self.failure_threshold

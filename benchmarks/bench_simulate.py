@@ -1,0 +1,75 @@
+"""Benchmark of the failover engine on the seed scenario; prints figures, asserts nothing.
+
+    .venv/bin/python benchmarks/bench_simulate.py [--trials 20000] [--memory-trials 1000000]
+
+Figures: trials per second on one core (best of three), with all workers and the
+speed-up, and the peak memory (max RSS of the parent and of its workers) of a
+summary-only run of ``--memory-trials`` trials. Targets (issue 3): >= 5,000
+trials/s per core, >= 1.7x with 2 workers, < 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "data" / "scenarios" / "seed-warm-standby.yaml"
+
+MEMORY_RUN = """
+import json, resource, sys, time
+import drsim
+from drsim.sim import simulate
+s = drsim.load_scenario(sys.argv[1])
+t = time.perf_counter()
+r = simulate(s, trials=int(sys.argv[2]), seed=1, workers=int(sys.argv[3]), keep_trials=False)
+elapsed = time.perf_counter() - t
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"elapsed_s": elapsed, "self_mb": own / 1024, "worker_mb": kids / 1024,
+                  "rto_p50_s": r.summary["rto_s"]["p50"]}))
+"""
+
+
+def trials_per_s(scenario, trials: int, workers: int, repeats: int) -> float:
+    from drsim.sim import simulate
+
+    best = 0.0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        simulate(scenario, trials=trials, seed=1, workers=workers, keep_trials=False)
+        best = max(best, trials / (time.perf_counter() - t))
+    return best
+
+
+def main() -> None:
+    from drsim import load_scenario
+    from drsim.sim.montecarlo import default_workers
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--trials", type=int, default=20_000)
+    p.add_argument("--memory-trials", type=int, default=1_000_000)
+    args = p.parse_args()
+    scenario = load_scenario(SEED)
+    workers = default_workers()
+    trials_per_s(scenario, 2000, 1, 1)  # warm-up: imports, caches
+    one = trials_per_s(scenario, args.trials, 1, 3)
+    many = trials_per_s(scenario, args.trials * workers, workers, 2) if workers > 1 else one
+    print(f"scenario           {scenario.name}")
+    print(f"one core           {one:,.0f} trials/s")
+    print(f"{workers} workers          {many:,.0f} trials/s  (x{many / one:.2f})")
+    if args.memory_trials:
+        out = subprocess.run([sys.executable, "-c", MEMORY_RUN, str(SEED), str(args.memory_trials),
+                              str(workers)], capture_output=True, text=True, check=True)
+        m = json.loads(out.stdout)
+        print(f"{args.memory_trials:,} trials, summary only: {m['elapsed_s']:.1f} s, "
+              f"peak RSS {m['self_mb']:.0f} MB (parent), {m['worker_mb']:.0f} MB (largest worker), "
+              f"RTO p50 {m['rto_p50_s']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
