@@ -1,0 +1,165 @@
+"""The dated price tables and their one loader."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import shutil
+
+import pytest
+
+from drsim.cost.prices import COLUMNS, available_regions, load_prices, load_table
+from drsim.errors import DrsimError
+from tests.conftest import ROOT
+
+PRICES = ROOT / "data" / "prices"
+REFERENCE_DATE = "2026-11-28"
+
+# Tables are never edited in place: a changed price is a new dated file. These digests
+# catch an edit of a committed table (add a line here for each new table).
+TABLE_SHA256 = {
+    "aws_global_2026-11-28.csv": "18bad7e27603d610c5be2a15728071855fd52eec73f598b00e78d327bbc34882",
+    "aws_us-east-1_2026-11-28.csv":
+        "01185b2ddddb765ddfd053c7604e3c0c1691313cde2043780d80d7a5d7e7f2c3",
+    "aws_us-east-2_2026-11-28.csv":
+        "c56374aadb611d046e747f0a03260c571ad0e0619132f057021323fa5bd67ba8",
+}
+
+
+def _sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _rows(path):
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_bundled_regions():
+    assert available_regions(PRICES) == ["us-east-1", "us-east-2"]
+    for region in ("us-east-1", "us-east-2", "global"):
+        table = load_table(region, PRICES)
+        assert table.date == dt.date(2026, 11, 28)
+        assert table.path.name == f"aws_{region}_{REFERENCE_DATE}.csv"
+
+
+@pytest.mark.parametrize("name", [f"aws_{r}_{REFERENCE_DATE}.csv"
+                                  for r in ("global", "us-east-1", "us-east-2")])
+def test_every_row_has_unit_price_source_and_dates(name):
+    rows = _rows(PRICES / name)
+    assert rows
+    for row in rows:
+        assert list(row) == list(COLUMNS)
+        assert row["unit"] and row["source"] and row["source_date"]
+        assert "http" in row["source"]
+        dt.date.fromisoformat(row["retrieved"])
+        assert float(row["usd_per_unit"]) >= 0
+
+
+def test_unconfirmed_rows_of_the_reference_stay_marked():
+    """Every row the shared reference marks unconfirmed is flagged, and no other."""
+    for region, expected in (("us-east-1", 6), ("us-east-2", 29), ("global", 0)):
+        rows = _rows(PRICES / f"aws_{region}_{REFERENCE_DATE}.csv")
+        for row in rows:
+            assert (row["unconfirmed"] == "yes") == ("unconfirmed" in row["source"].lower()), row
+        assert sum(row["unconfirmed"] == "yes" for row in rows) == expected
+    table = load_table("us-east-1", PRICES)
+    assert table.rows["aurora.instance.db.r6g.large"].unconfirmed
+    assert not table.rows["fargate.x86_64.vcpu_hour"].unconfirmed
+
+
+def test_prices_match_the_shared_reference():
+    """The tables hold the reference's figures (../shared/reference/prices-us-east.csv)."""
+    spot = {("us-east-1", "fargate.x86_64.vcpu_hour"): 0.04048,
+            ("us-east-1", "aurora.global.replicated_write_io"): 0.2,
+            ("us-east-2", "transfer.inter_region.us-east-1"): 0.01,
+            ("us-east-1", "s3.rtc"): 0.015,
+            ("global", "route53.health_check.aws_endpoint"): 0.5,
+            ("us-east-2", "dynamodb.on_demand.rwru"): 0.625}
+    for (region, key), usd in spot.items():
+        assert load_table(region, PRICES).rows[key].usd_per_unit == usd
+
+
+def test_committed_tables_are_unchanged():
+    """A committed table's bytes never change (write a new dated file instead)."""
+    digests = {p.name: _sha256(p) for p in sorted(PRICES.glob("aws_*.csv"))}
+    assert {name: digests.get(name) for name in TABLE_SHA256} == TABLE_SHA256
+
+
+# -- the loader on tables made for the test ----------------------------------------------
+
+
+def _table(folder, region, date, rows):
+    path = folder / f"aws_{region}_{date}.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
+        w.writeheader()
+        for key, usd, *rest in rows:
+            w.writerow({"key": key, "service": "S", "item": key, "unit": rest[0] if rest else "GB",
+                        "usd_per_unit": usd, "source": "https://example.org/p",
+                        "source_date": "n.d.", "retrieved": date, "unconfirmed": "no"})
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path):
+    shutil.copy(PRICES / f"aws_global_{REFERENCE_DATE}.csv", tmp_path)
+    _table(tmp_path, "eu-west-1", "2026-01-01", [("nat.gb", "0.048")])
+    _table(tmp_path, "eu-west-1", "2026-06-01", [("nat.gb", "0.05")])
+    return tmp_path
+
+
+def test_newest_table_wins_and_as_of_picks_an_older_one(folder):
+    assert load_table("eu-west-1", folder).rows["nat.gb"].usd_per_unit == 0.05
+    old = load_table("eu-west-1", folder, as_of=dt.date(2026, 3, 1))
+    assert old.rows["nat.gb"].usd_per_unit == 0.048 and old.date == dt.date(2026, 1, 1)
+
+
+def test_unknown_region_lists_the_regions_that_exist(folder):
+    with pytest.raises(DrsimError) as err:
+        load_prices({"regions.secondary": "ap-south-1"}, prices_dir=folder)
+    text = str(err.value)
+    assert text.startswith("regions.secondary: no price table for region 'ap-south-1'")
+    assert "regions with a table: eu-west-1" in text and "global" not in text.split(":")[-1]
+    with pytest.raises(DrsimError, match=r"dated on or before 2025-01-01"):
+        load_table("eu-west-1", folder, as_of=dt.date(2025, 1, 1))
+
+
+def test_unit_mismatch_is_an_error_not_a_wrong_number(folder):
+    book = load_prices(["eu-west-1"], prices_dir=folder)
+    assert book.price("eu-west-1", "nat.gb", "GB").usd_per_unit == 0.05
+    with pytest.raises(DrsimError, match=r"priced per 'GB', but the cost model counts 'GB-month'"):
+        book.price("eu-west-1", "nat.gb", "GB-month")
+
+
+def test_missing_key_names_what_is_priced(folder):
+    _table(folder, "eu-west-2", "2026-06-01", [("aurora.instance.db.r6g.large", "0.29",
+                                                "instance-hour")])
+    book = load_prices(["eu-west-2"], prices_dir=folder)
+    with pytest.raises(DrsimError) as err:
+        book.price("eu-west-2", "aurora.instance.db.r5.xlarge", "instance-hour",
+                   what="datastores[orders_db].instance_class", family="aurora.instance.")
+    assert str(err.value) == (
+        "datastores[orders_db].instance_class: 'db.r5.xlarge' has no price in "
+        "aws_eu-west-2_2026-06-01.csv (key 'aurora.instance.db.r5.xlarge'); priced there: "
+        "db.r6g.large")
+
+
+@pytest.mark.parametrize("row,message", [
+    ({"usd_per_unit": "cheap"}, "usd_per_unit 'cheap' is not a number"),
+    ({"usd_per_unit": "-1"}, "must be a finite number >= 0"),
+    ({"unconfirmed": "maybe"}, "unconfirmed 'maybe' is not yes or no"),
+    ({"source": ""}, "source is empty"),
+])
+def test_bad_rows_are_named_by_file_and_line(tmp_path, row, message):
+    path = _table(tmp_path, "eu-west-3", "2026-06-01", [("nat.gb", "0.05")])
+    rows = _rows(path)
+    rows[0].update(row)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    with pytest.raises(DrsimError, match=message) as err:
+        load_table("eu-west-3", tmp_path)
+    assert f"{path}:2:" in str(err.value)
