@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 EXTRAS_REPORT := lab
-EXTRAS_TEST   := test,lab,aws,infra
+EXTRAS_TEST   := test,lab,aws,infra,gameday
 
 .PHONY: report test venv bench clean
 
