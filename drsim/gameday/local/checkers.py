@@ -105,8 +105,8 @@ class HealthCheck:
     def _set(self, i: int, healthy: bool) -> None:
         with self._lock:
             self._says_healthy[i] = healthy
-            if not healthy:  # the timeline has no "checker healthy again" event
-                self.recorder.record("checker_unhealthy", f"checker-{i}")
+            self.recorder.record("checker_healthy" if healthy else "checker_unhealthy",
+                                 f"checker-{i}")
             share = sum(self._says_healthy) / self.n
             verdict = share > self.healthy_fraction
             changed = verdict != self._endpoint_healthy

@@ -7,7 +7,8 @@ app_hang           SIGSTOP of every worker: connections open, nothing answers,
 brownout           SIGUSR1: workers live on but fail a share of requests
                    (``failure.brownout_failure_fraction``)
 db_primary_loss    SIGKILL of A's PostgreSQL (postmaster and backends)
-region_outage      all of A: its workers, its database and its front door
+region_outage      all of A: its workers and database are killed, its front
+                   door and the link drop every packet (bytes in flight are lost)
 partition          the link proxy stops carrying replication and A's front door
                    stops answering: packets dropped, nothing refused
 =================  ===========================================================
@@ -53,10 +54,13 @@ def inject(kind: str, t: Targets) -> tuple[str, str]:
         t.primary.child.signal_group(signal.SIGKILL)
         return "postgres-a", f"SIGKILL {t.primary.child.pid}"
     if kind == "region_outage":
-        t.proxy_command("down front_a")
+        # The network goes first: WAL still in flight to B dies with the region.
+        t.proxy_command("partition link")
+        t.proxy_command("partition front_a")
         pids = t.region_a.signal_workers(signal.SIGKILL)
         t.primary.child.signal_group(signal.SIGKILL)
-        return "region-a", f"SIGKILL {' '.join(map(str, pids + [t.primary.child.pid]))}; front door down"
+        return "region-a", (f"SIGKILL {' '.join(map(str, pids + [t.primary.child.pid]))}; "
+                            "front door and link drop packets")
     # partition
     t.proxy_command("partition link")
     t.proxy_command("partition front_a")

@@ -54,8 +54,9 @@ def _client(i: int, cfg: dict, stop: threading.Event, journal: Journal, acked: J
     rng = random.Random(cfg["seed"] * 1_000_003 + i)
     period_s = cfg["write_interval_s"]
     seq = 0
-    # Start at a random point of the write period so clients do not move in lock-step.
-    if stop.wait(rng.uniform(0, period_s)):
+    # Clients arrive at uniformly random moments over one TTL, so their cached answers
+    # expire at independent phases (as in a real population), not in lock-step.
+    if stop.wait(rng.uniform(0, cfg["start_spread_s"])):
         return
     while not stop.is_set():
         cycle_start = time.monotonic()

@@ -84,9 +84,26 @@ def _start(procs: Processes, name: str, data_dir: Path, port: int, user, log_dir
     child = procs.spawn(f"postgres-{name}", [str(PG_BIN / "postgres"), "-D", str(data_dir),
                                               "-p", str(port)],
                         user=user, log_path=log_dir / f"postgres-{name}.log")
-    if not wait_for_port(HOST, port, timeout_s=20):
+    server = PgServer(name, data_dir, port, child)
+    if not wait_for_port(HOST, port, timeout_s=20) or not _wait_accepting(server, timeout_s=20):
         raise DrsimError(f"PostgreSQL {name} did not start on port {port}; see its log")
-    return PgServer(name, data_dir, port, child)
+    return server
+
+
+def _wait_accepting(server: PgServer, timeout_s: float) -> bool:
+    """True once the server accepts a session (a listening port can still say 'starting up')."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not server.child.alive():
+            return False
+        try:
+            with connect(server.dsn):
+                return True
+        except psycopg.OperationalError:
+            time.sleep(0.02)
+    return False
 
 
 def start_primary(procs: Processes, run_dir: Path, log_dir: Path) -> PgServer:
@@ -166,6 +183,13 @@ def wait_streaming(primary: PgServer, timeout_s: float = 20) -> None:
             return
         time.sleep(0.05)
     raise DrsimError(f"the standby did not start streaming within {timeout_s:g} s")
+
+
+def replication_lag_s(conn) -> float | None:
+    """The standby's replay lag as the primary last measured it (None when idle). [s]"""
+    row = conn.execute("select extract(epoch from replay_lag) from pg_stat_replication "
+                       "where application_name = 'region_b'").fetchone()
+    return float(row[0]) if row and row[0] is not None else None
 
 
 def promote(server: PgServer, wait_s: int = 30) -> None:

@@ -222,12 +222,25 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
             rec.record("database_writable", scenario_db_name(scenario))
 
         def scale_standby() -> None:
+            # Like an ECS UpdateService call: the step asks for tasks and ends; the tasks
+            # become healthy later (the simulator's task_start_s + target_healthy_s).
             need = scenario.compute.required_tasks - len(region_b.live_workers())
-            if need > 0:
-                region_b.start_workers(need, on_ready=lambda w: rec.record(
-                    "task_healthy", "service-b", w.name))
-            rec.record("capacity_ready", "service-b",
-                       f"{len(region_b.live_workers())} workers")
+            if need <= 0:
+                rec.record("capacity_ready", "service-b", "standby already carries the load")
+                return
+            launched = region_b.launch_workers(need)
+
+            def wait_ready():
+                try:
+                    region_b.wait_ready(launched, on_ready=lambda w: rec.record(
+                        "task_healthy", "service-b", w.name))
+                except DrsimError as err:
+                    rec.record("step_failed", "scale_standby", str(err)[:200])
+                    return
+                rec.record("capacity_ready", "service-b",
+                           f"{len(region_b.live_workers())} workers")
+
+            threading.Thread(target=wait_ready, name="scale-b", daemon=True).start()
 
         orch = Orchestrator(scenario, {"promote_database": promote_database,
                                        "scale_standby": scale_standby,
@@ -254,6 +267,7 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         cfg = {"dns_host": LOCAL, "dns_port": dns_server.port, "name": SERVICE_NAME,
                "service_port": service_port, "clients": clients,
                "write_interval_s": clients / write_rate,
+               "start_spread_s": max(float(scenario.dns.ttl_s), clients / write_rate),
                "request_timeout_s": opt.request_timeout_s,
                "journal_path": str(run_dir / "journal.csv"),
                "acked_path": str(run_dir / "acked.csv"),
@@ -271,12 +285,17 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         watch = _AckWatch(run_dir / "acked.csv")
         warm_deadline = time.monotonic() + max(15.0, opt.warmup_s)
         t_min = time.monotonic() + opt.warmup_s
-        while len(watch.any_ack) < clients or time.monotonic() < t_min:
-            if time.monotonic() > warm_deadline:
-                raise DrsimError(f"only {len(watch.any_ack)} of {clients} clients got a write "
-                                 "acknowledged during warm-up; the stack is not serving")
-            time.sleep(0.05)
-            watch.poll()
+        lags = []
+        with postgres.connect(primary.dsn) as conn:
+            while len(watch.any_ack) < clients or time.monotonic() < t_min:
+                if time.monotonic() > warm_deadline:
+                    raise DrsimError(f"only {len(watch.any_ack)} of {clients} clients got a write "
+                                     "acknowledged during warm-up; the stack is not serving")
+                time.sleep(0.05)
+                watch.poll()
+                lag = postgres.replication_lag_s(conn)
+                if lag is not None:
+                    lags.append(lag)
         if not hc.endpoint_healthy:
             raise DrsimError("region A's health check failed before the fault")
         # A uniformly random moment within one check interval: the checkers' phases
@@ -310,6 +329,8 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         if standby.child.alive():
             recon = reconcile(acked, postgres.written_keys(standby), t_fault)
         timings["run_s"] = time.monotonic() - wall0
+    except _db_errors() as err:
+        raise DrsimError(f"PostgreSQL failed during the game day: {err}".strip()) from err
     finally:
         t_down = time.monotonic()
         for part in (hc, orch):
@@ -342,6 +363,10 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
     timeline = to_frame(events)
     ph = phases(timeline).iloc[0].to_dict() if len(timeline) else {}
     steps = _step_durations(timeline)
+    scale_end = timeline.loc[(timeline["event"] == "step_finished")
+                             & (timeline["component"] == "scale_standby"), "t_s"]
+    launch_s = (sorted((timeline.loc[timeline["event"] == "task_healthy", "t_s"]
+                        - float(scale_end.min())).round(4).tolist()) if len(scale_end) else [])
     after = journal[journal["t_start"] >= t_fault]
     summary = {
         "run_id": run_id, "fault": kind, "recovered": not math.isnan(rto_s),
@@ -354,6 +379,7 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         "lost_writes": recon.lost if recon else math.nan,
         "writes": recon.as_dict() if recon else None,
         "steps_s": steps,
+        "task_launch_s": launch_s,
         "failed_steps": list(orch.failed) if orch else [],
         "requests": int(len(journal)), "requests_after_fault": int(len(after)),
         "failed_requests_after_fault": int((after["status"] != 200).sum()),
@@ -362,10 +388,20 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         "teardown_s": timings.get("teardown_s", math.nan),
         "wall_s": time.monotonic() - wall0,
         "link_latency_s": opt.link_latency_s,
+        # PostgreSQL's own measure under the load: commit on A to the standby's
+        # reply that it has replayed it (one link trip each way). [s]
+        "replay_lag_s": {"p50": float(np.median(lags)) if lags else math.nan,
+                         "max": float(np.max(lags)) if lags else math.nan},
     }
     say(f"rto {rto_s:.2f} s, detect {summary['detect_s']:.2f} s, lost writes "
         f"{summary['lost_writes']}, {summary['wall_s']:.1f} s wall")
     return RunResult(run_id, kind, summary, timeline, journal, acked, recon)
+
+
+def _db_errors():
+    import psycopg
+
+    return (psycopg.Error,)
 
 
 def scenario_db_name(scenario: Scenario) -> str:

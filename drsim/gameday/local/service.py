@@ -204,13 +204,8 @@ class Region:
         self.workers = []
         self._lock = threading.Lock()
 
-    def start_workers(self, n: int, timeout_s: float = 20.0, on_ready=None) -> list:
-        """Start ``n`` workers at once; return when each says it is ready.
-
-        on_ready : called with each worker as it becomes ready (``task_healthy``).
-        """
-        from drsim.errors import DrsimError
-
+    def launch_workers(self, n: int) -> list:
+        """Start ``n`` more workers; do not wait for them (see :meth:`wait_ready`)."""
         started = []
         for _ in range(n):
             with self._lock:
@@ -225,14 +220,28 @@ class Region:
                                          log_path=self.log_dir / f"service-{self.name}-{index}.log")
                 self.workers.append(child)
             started.append(child)
+        return started
+
+    def wait_ready(self, workers: list, timeout_s: float = 20.0, on_ready=None) -> None:
+        """Return when each of ``workers`` says it is ready (listening, database answering).
+
+        on_ready : called with each worker as it becomes ready (``task_healthy``).
+        """
+        from drsim.errors import DrsimError
+
         deadline = time.monotonic() + timeout_s
-        for child in started:
+        for child in workers:
             line = child.read_line(max(0.0, deadline - time.monotonic()))
             if line != "ready":
                 raise DrsimError(f"worker {child.name} did not start within {timeout_s:g} s "
-                                 f"(see {self.log_dir}/{child.name}.log)")
+                                 f"(see {child.name}.log)")
             if on_ready:
                 on_ready(child)
+
+    def start_workers(self, n: int, timeout_s: float = 20.0, on_ready=None) -> list:
+        """Start ``n`` workers at once and wait until each is ready."""
+        started = self.launch_workers(n)
+        self.wait_ready(started, timeout_s, on_ready)
         return started
 
     def live_workers(self) -> list:

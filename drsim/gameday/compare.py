@@ -1,0 +1,75 @@
+"""Measured game days beside the simulation of the identical scenario.
+
+The simulator's trials are the model's distribution; each measured run is
+placed in it as a percentile, and the phases (derived from the timelines the
+same way for both, :func:`drsim.timeline.phases`) are compared one by one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from drsim.timeline import phases
+
+PHASE_COLUMNS = ("detect_s", "decide_s", "recover_s", "cutover_s", "first_success_s", "rto_s")
+
+
+def percentile_in(sample, value: float) -> float:
+    """Where ``value`` falls in ``sample``, in percent (ties count half). NaN for NaN. [%]
+
+    Infinite sample values (trials that never recovered) sort above every finite value.
+    """
+    x = np.asarray(sample, dtype=float)
+    if value is None or math.isnan(value) or len(x) == 0:
+        return math.nan
+    below = np.count_nonzero(x < value)
+    equal = np.count_nonzero(x == value)
+    return float(100.0 * (below + 0.5 * equal) / len(x))
+
+
+def phase_table(measured_timeline: pd.DataFrame, simulated_trials: pd.DataFrame) -> pd.DataFrame:
+    """Per phase: measured median, simulated median, their difference, and where the
+    measured median falls in the simulated distribution.
+
+    Columns: phase, measured_p50_s, simulated_p50_s, difference_s (measured minus
+    simulated), difference_pct, measured_percentile. [s], [%]
+    """
+    measured = phases(measured_timeline)
+    rows = []
+    for col in PHASE_COLUMNS:
+        m = pd.to_numeric(measured[col], errors="coerce").to_numpy(dtype=float)
+        s = simulated_trials[col].to_numpy(dtype=float) if col in simulated_trials else np.array([])
+        m_p50 = float(np.nanmedian(m)) if np.isfinite(m).any() else math.nan
+        s_p50 = float(np.median(s)) if len(s) else math.nan
+        diff = m_p50 - s_p50
+        rows.append({
+            "phase": col, "measured_p50_s": m_p50, "simulated_p50_s": s_p50,
+            "difference_s": diff,
+            "difference_pct": 100.0 * diff / s_p50 if s_p50 and math.isfinite(s_p50) else math.nan,
+            "measured_percentile": percentile_in(s, m_p50),
+        })
+    return pd.DataFrame(rows)
+
+
+def plot_rto(measured_rto_s, simulated_rto_s, ax=None, title: str = ""):
+    """The simulated RTO distribution (histogram) with each measured RTO as a line.
+
+    Needs matplotlib (the ``lab`` extra). Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    sim = np.asarray(simulated_rto_s, dtype=float)
+    sim = sim[np.isfinite(sim)]
+    ax.hist(sim, bins=60, density=True, color="#9ab", label=f"simulated ({len(sim)} trials)")
+    for i, x in enumerate(v for v in measured_rto_s if v is not None and math.isfinite(v)):
+        ax.axvline(x, color="#c33", lw=1.2, label="measured" if i == 0 else None)
+    ax.set_xlabel("RTO [s]")
+    ax.set_ylabel("density")
+    ax.set_title(title)
+    ax.legend(loc="upper right")
+    return ax

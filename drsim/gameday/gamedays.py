@@ -1,0 +1,182 @@
+"""Run N local game days of a scenario and set them beside its simulation.
+
+This is the function behind ``drsim gameday local``; notebooks call it too.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from drsim.errors import DrsimError
+from drsim.gameday.compare import percentile_in, phase_table
+from drsim.gameday.local.run import Options, RunResult, check_scenario, run_once, scenario_db_name
+from drsim.gameday.measure import percentiles
+from drsim.scenario.model import FAILURE_MODES, Scenario
+from drsim.timeline import write_timeline
+
+SIM_TRIALS = 4000
+
+
+@dataclass
+class GamedayReport:
+    """What :func:`local_gamedays` returns.
+
+    runs : one :class:`RunResult` per game day.
+    measured : summary of the measured runs (as ``as_json()["measured"]``).
+    simulated : the simulator's summary of the identical scenario, or None.
+    measured_rto_percentiles : each run's RTO as a percentile of the simulated RTOs. [%]
+    phases : measured against simulated phase medians (:func:`compare.phase_table`).
+    simulated_trials : the simulator's trials table, or None.
+    """
+
+    scenario: Scenario
+    runs: list[RunResult]
+    measured: dict
+    simulated: dict | None = None
+    measured_rto_percentiles: list[float] = field(default_factory=list)
+    phases: pd.DataFrame | None = None
+    simulated_trials: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def timeline(self) -> pd.DataFrame:
+        """Every run's timeline, one frame."""
+        return pd.concat([r.timeline for r in self.runs], ignore_index=True)
+
+    def as_json(self) -> dict:
+        return {
+            "scenario": self.scenario.name,
+            "fault": self.scenario.failure.mode,
+            "runs": [r.summary for r in self.runs],
+            "measured": self.measured,
+            "simulated": self.simulated,
+            "measured_rto_percentiles": self.measured_rto_percentiles,
+            "phases": self.phases.to_dict(orient="records") if self.phases is not None else None,
+        }
+
+
+@contextmanager
+def _terminate_as_interrupt():
+    """Let SIGTERM and SIGHUP unwind like Ctrl-C, so every ``finally`` tears down."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_interrupt(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    old = {s: signal.signal(s, raise_interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+def _summarise(scenario: Scenario, runs: list[RunResult]) -> dict:
+    ds = scenario_db_name(scenario)
+    col = lambda key: [r.summary.get(key) for r in runs]  # noqa: E731
+    return {
+        "runs": len(runs),
+        "recovered_runs": sum(bool(r.summary["recovered"]) for r in runs),
+        "rto_s": percentiles(col("rto_s")),
+        "detect_s": percentiles(col("detect_s")),
+        "first_success_s": percentiles(col("first_success_s")),
+        "rpo_s": {ds: percentiles(col("rpo_s"))},
+        "lost_writes": {ds: percentiles(col("lost_writes"))},
+        "acked_writes": int(sum((r.summary["writes"] or {}).get("acked", 0) for r in runs)),
+        "wall_s": percentiles(col("wall_s")),
+    }
+
+
+def local_gamedays(scenario: Scenario, *, fault: str | None = None, runs: int = 1, seed: int = 0,
+                   options: Options | None = None, out_dir: str | Path | None = None,
+                   simulate: bool = True, sim_trials: int = SIM_TRIALS,
+                   log=None) -> GamedayReport:
+    """Run ``runs`` local game days of ``scenario`` and compare them with its simulation.
+
+    Parameters
+    ----------
+    scenario : a ``platform: local`` scenario.
+    fault : failure mode to inject (default: the scenario's ``failure.mode``); the
+        simulation uses the same one.
+    runs : number of game days, each on a fresh stack. [-]
+    seed : root seed; run ``i`` draws its fault moment and checker phases from
+        ``SeedSequence(seed).spawn(runs)[i]``, the simulation uses ``seed``.
+    options : knobs of the local stack (link latency, timeouts).
+    out_dir : where to write each run's timeline, journals and summary, and the
+        report; nothing is written when None.
+    simulate : also simulate the scenario (``sim_trials`` trials).
+    log : a stream for progress lines, or None.
+    """
+    if fault is not None and fault not in FAILURE_MODES:
+        raise DrsimError(f"fault {fault!r} is not one of {', '.join(FAILURE_MODES)}")
+    if not isinstance(runs, (int, np.integer)) or runs < 1:
+        raise DrsimError(f"runs: {runs!r} is not a whole number >= 1")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise DrsimError(f"seed: {seed!r} is not a non-negative whole number")
+    if fault is not None and fault != scenario.failure.mode:
+        scenario = scenario.with_overrides({"failure.mode": fault})
+    check_scenario(scenario)
+    from drsim.gameday.local import postgres
+
+    postgres.check_binaries()
+    seeds = np.random.SeedSequence(seed).spawn(runs)
+    results: list[RunResult] = []
+    with _terminate_as_interrupt():
+        for i, ss in enumerate(seeds):
+            run_id = f"{scenario.name}/{scenario.failure.mode}/seed-{seed}/run-{i}"
+            results.append(run_once(scenario, fault=scenario.failure.mode, seed_seq=ss,
+                                    run_id=run_id, options=options, log=log))
+    report = GamedayReport(scenario, results, _summarise(scenario, results))
+    if simulate:
+        from drsim.sim import simulate as run_sim
+
+        sim = run_sim(scenario, trials=sim_trials, seed=seed, workers=1)
+        report.simulated = sim.summary
+        report.simulated_trials = sim.trials
+        sim_rto = sim.trials["rto_s"].to_numpy(dtype=float)
+        report.measured_rto_percentiles = [percentile_in(sim_rto, r.summary["rto_s"])
+                                           for r in results]
+        report.phases = phase_table(report.timeline, sim.trials)
+    if out_dir is not None:
+        write_report(report, out_dir)
+    return report
+
+
+def write_report(report: GamedayReport, out_dir: str | Path) -> Path:
+    """Write every run's records and the report under ``out_dir``; returns it.
+
+    Layout: ``report.json``, ``timeline.csv`` (all runs), ``phases.csv`` and for
+    each run ``run-N/{timeline.csv, journal.csv, acked.csv, lost_writes.csv, summary.json}``.
+    """
+    from drsim.cli.common import to_json
+
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for i, r in enumerate(report.runs):
+            d = out / f"run-{i}"
+            d.mkdir(exist_ok=True)
+            write_timeline(r.timeline, d / "timeline.csv")
+            r.journal.to_csv(d / "journal.csv", index=False)
+            r.acked.to_csv(d / "acked.csv", index=False)
+            if r.reconciliation is not None:
+                r.reconciliation.lost_writes.to_csv(d / "lost_writes.csv", index=False)
+            (d / "summary.json").write_text(to_json(r.summary) + "\n")
+        write_timeline(report.timeline, out / "timeline.csv")
+        if report.phases is not None:
+            report.phases.to_csv(out / "phases.csv", index=False)
+        (out / "report.json").write_text(to_json(report.as_json()) + "\n")
+    except OSError as err:
+        raise DrsimError(f"cannot write the game day report to {out}: {err.strerror}") from None
+    return out
