@@ -15,7 +15,7 @@ import sys
 from drsim.errors import DrsimError
 
 # Modules under drsim.cli that each register one command (in --help order).
-COMMANDS = ("validate", "simulate", "cost", "prices")
+COMMANDS = ("validate", "simulate", "cost", "prices", "gameday")
 
 
 class _Parser(argparse.ArgumentParser):
