@@ -76,9 +76,9 @@ def test_set_overrides_reach_the_cost(capsys):
     (["--set", "regions.secondary=eu-west-1"],
      "regions.secondary: no price table for region 'eu-west-1'"),
     (["--set", "datastores.orders_db.instance_class=db.x9.huge"],
-     "datastores[orders_db].instance_class: 'db.x9.huge' has no price in "
-     "aws_us-east-1_2026-11-28.csv (key 'aurora.instance.db.x9.huge'); priced there: "
-     "db.r6g.large, db.r7g.large"),
+     ("datastores[orders_db].instance_class: 'db.x9.huge' has no price in "
+      "aws_us-east-1_2026-11-28.csv (key 'aurora.instance.db.x9.huge'); priced there: "
+      "db.r6g.large, db.r7g.large")),
     (["--set", "usage.requests_per_s=-5"],
      "usage.requests_per_s: -5 is out of range; must be >= 0"),
     (["--set", "usage.s3_object_kb="], "usage.s3_object_kb: '' is not a number"),
@@ -86,8 +86,8 @@ def test_set_overrides_reach_the_cost(capsys):
     (["--set", "usage.backed_up_aurora.orders_db={instances: 2}"],
      "usage.backed_up_aurora.orders_db.instance_class: is required but missing"),
     (["--set", "usage.backed_up_aurora.sessions={instance_class: db.r6g.large, instances: 1}"],
-     "usage.backed_up_aurora.sessions: names no datastore of kind backup; backup datastores: "
-     "snapshots"),
+     ("usage.backed_up_aurora.sessions: names no datastore of kind backup; backup datastores: "
+      "snapshots")),
     (["--set", "usage.request_per_s=5"], "usage.request_per_s: unknown field; did you mean"),
     (["--trials", "0"], "argument --trials: 0 must be at least 1"),
 ])

@@ -200,8 +200,8 @@ def test_active_active_splits_traffic_and_writes():
 def test_unconfirmed_prices_are_reported(seed):
     flagged = {(ln.service, ln.region, ln.item) for ln in seed.unconfirmed_lines}
     # us-east-1: the Aurora instance rate, DynamoDB and S3 storage are unconfirmed
-    assert (("Aurora PostgreSQL", P, "orders_db: db.r6g.large on-demand (Aurora Standard) "
-             "(2 instances x 730 h)") in flagged)
+    assert ("Aurora PostgreSQL", P, ("orders_db: db.r6g.large on-demand (Aurora Standard) "
+                                     "(2 instances x 730 h)")) in flagged
     assert all(ln.unconfirmed == ("unconfirmed" in ln.source.lower()) for ln in seed.lines)
     assert len(seed.unconfirmed_lines) == 15
     assert sum(ln.monthly_usd for ln in seed.unconfirmed_lines) == pytest.approx(

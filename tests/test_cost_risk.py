@@ -28,7 +28,7 @@ def test_no_downtime_and_no_lost_writes_cost_nothing():
 
 
 def test_cost_of_risk_is_linear_in_the_probability():
-    args = dict(expected_downtime_s=3600, downtime_cost_usd_per_h=1000)
+    args = {"expected_downtime_s": 3600, "downtime_cost_usd_per_h": 1000}
     one = cost_of_risk(annual_disaster_probability=0.01, **args).expected_annual_usd
     assert one == pytest.approx(10)
     assert cost_of_risk(annual_disaster_probability=0.05, **args).expected_annual_usd == \
@@ -42,8 +42,8 @@ def test_cost_of_risk_is_linear_in_the_probability():
     ("downtime_cost_usd_per_h", float("inf"), "must be a finite number >= 0"),
 ])
 def test_bad_arguments(field, value, message):
-    args = dict(annual_disaster_probability=0.02, expected_downtime_s=60,
-                downtime_cost_usd_per_h=100, expected_lost_writes=0, lost_write_cost_usd=0)
+    args = {"annual_disaster_probability": 0.02, "expected_downtime_s": 60,
+            "downtime_cost_usd_per_h": 100, "expected_lost_writes": 0, "lost_write_cost_usd": 0}
     args[field] = value
     with pytest.raises(DrsimError, match=message):
         cost_of_risk(**args)

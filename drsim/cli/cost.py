@@ -72,8 +72,8 @@ def _usd(x: float) -> str:
 
 def format_report(r: dict) -> str:
     """The readable table of a :func:`drsim.cost.cost_report`."""
-    out = [f"{r['scenario']} ({r['strategy']}): {_usd(r['monthly_usd'])} USD/month, "
-           f"{_usd(r['yearly_usd'])} USD/year",
+    out = [(f"{r['scenario']} ({r['strategy']}): {_usd(r['monthly_usd'])} USD/month, "
+            f"{_usd(r['yearly_usd'])} USD/year"),
            f"prices: {', '.join(r['price_tables'].values())}", ""]
     header = ("service", "region", "item", "quantity", "unit", "USD/unit", "USD/month")
     rows = [(ln["service"], ln["region"], ln["item"] + (" *" if ln in r["unconfirmed_lines"]

@@ -20,9 +20,9 @@ workloads usually use them up.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
-import datetime as dt
 
 from drsim.cost.breakdown import HOURS_PER_MONTH, SECONDS_PER_MONTH, CostBreakdown, CostLine
 from drsim.cost.prices import GLOBAL_REGION, PriceBook, load_prices

@@ -22,7 +22,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from drsim.cost.prices import COLUMNS, GLOBAL_REGION, Price, default_prices_dir, list_tables, load_table
+from drsim.cost.prices import (
+    COLUMNS,
+    GLOBAL_REGION,
+    Price,
+    default_prices_dir,
+    list_tables,
+    load_table,
+)
 from drsim.errors import DrsimError
 
 PRICING_API_REGION = "us-east-1"
@@ -188,7 +195,7 @@ def refresh_prices(region: str, *, client=None, prices_dir: str | os.PathLike | 
         raise DrsimError("--region global: Route 53 prices are not refreshed from the API; "
                          "write a new dated global table by hand")
     folder = Path(prices_dir) if prices_dir is not None else default_prices_dir()
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     path = folder / f"aws_{region}_{today.isoformat()}.csv"
     if path.exists():
         raise DrsimError(f"{path} exists; price tables are never edited in place "
