@@ -26,7 +26,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from drsim import DrsimError, Scenario, load_scenario
-from drsim_infra.nag import acknowledge_findings
+from drsim_infra.nag import AcceptedFinding, acknowledge_findings
 from drsim_infra.stacks import FailoverStack, PrimaryLinksStack, PrimaryStack, SecondaryStack
 from drsim_infra.topology import DEFAULT_DOMAIN_NAME
 
@@ -79,10 +79,10 @@ def compose(app: cdk.App, scenario: Scenario, *, account: str | None = None,
     return DrsimStacks(primary, secondary, links, failover)
 
 
-def add_checks(app: cdk.App, stacks: DrsimStacks) -> None:
+def add_checks(app: cdk.App, stacks: DrsimStacks) -> list[AcceptedFinding]:
     """cdk-nag's AwsSolutions pack on every stack; synthesis fails on an unacknowledged finding."""
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
-    acknowledge_findings(stacks)
+    return acknowledge_findings(stacks)
 
 
 def main() -> int:

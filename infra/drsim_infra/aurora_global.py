@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aws_cdk import ArnFormat, CfnDeletionPolicy, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
@@ -14,6 +13,7 @@ from drsim_infra.topology import AURORA_POSTGRES_VERSION
 
 ENGINE = "aurora-postgresql"
 POSTGRES_PORT = 5432
+AWS_MANAGED_RDS_KEY = "alias/aws/rds"
 
 
 def _engine() -> rds.IClusterEngine:
@@ -21,6 +21,18 @@ def _engine() -> rds.IClusterEngine:
         AURORA_POSTGRES_VERSION, AURORA_POSTGRES_VERSION.split(".")[0]
     )
     return rds.DatabaseClusterEngine.aurora_postgres(version=version)
+
+
+def secondary_instance_count(*, datastore: AuroraGlobal, usage_instances: int | None,
+                             strategy: str) -> int:
+    """Instances of the secondary cluster, by the rule the cost model prices.
+
+    ``usage.aurora_secondary_instances`` when set; else one for pilot light (an
+    instance to promote) and ``instances_per_region`` otherwise.
+    """
+    if usage_instances is not None:
+        return usage_instances
+    return 1 if strategy == "pilot_light" else datastore.instances_per_region
 
 
 def instance_type(instance_class: str) -> ec2.InstanceType:
@@ -87,17 +99,13 @@ class AuroraGlobalSecondary(Construct):
     Attributes
     ----------
     cluster : the secondary ``AWS::RDS::DBCluster``.
-    instances : its ``instances_per_region`` reader instances (promoted with it).
-    key : the KMS key of its storage (an encrypted cross-region secondary
-        needs a key in its own region).
+    instances : its ``instance_count`` instances (promoted with it).
     security_group, subnet_group
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc,
-                 datastore: AuroraGlobal, global_cluster_id: str) -> None:
+                 datastore: AuroraGlobal, global_cluster_id: str, instance_count: int) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(self, "Key", enable_key_rotation=True,
-                           description=f"Storage of the {datastore.name} secondary cluster")
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
             description=f"{datastore.name} secondary cluster",
@@ -116,7 +124,10 @@ class AuroraGlobalSecondary(Construct):
             db_subnet_group_name=self.subnet_group.subnet_group_name,
             vpc_security_group_ids=[self.security_group.security_group_id],
             storage_encrypted=True,
-            kms_key_id=self.key.key_arn,
+            # An encrypted secondary in another region needs a key of its own
+            # region; the AWS-managed RDS key has no monthly charge (a customer
+            # key would be a line the cost model does not have).
+            kms_key_id=AWS_MANAGED_RDS_KEY,
             enable_iam_database_authentication=True,
             port=POSTGRES_PORT,
             copy_tags_to_snapshot=True,
@@ -133,5 +144,5 @@ class AuroraGlobalSecondary(Construct):
                 engine=ENGINE,
                 db_subnet_group_name=self.subnet_group.subnet_group_name,
             )
-            for i in range(datastore.instances_per_region)
+            for i in range(instance_count)
         ]

@@ -10,7 +10,7 @@ from aws_cdk import aws_events as events
 from constructs import Construct
 
 from drsim.scenario.model import Backup
-from drsim_infra.topology import BACKUP_RETENTION_DAYS, UnsupportedScenario
+from drsim_infra.topology import UnsupportedScenario
 
 HOUR_S = 3600
 DAY_S = 86400
@@ -56,10 +56,12 @@ class BackupPlanWithCopy(Construct):
         datastores: Sequence[Backup],
         resources: Sequence[backup.BackupResource],
         copy_vault: backup.IBackupVault,
+        retention_days: float,
     ) -> None:
         super().__init__(scope, construct_id)
         self.vault = backup.BackupVault(self, "Vault", removal_policy=RemovalPolicy.RETAIN)
-        keep = Duration.days(BACKUP_RETENTION_DAYS)
+        # Backups and their copies are kept as long as the cost model prices them.
+        keep = Duration.days(max(1, round(retention_days)))
         self.plan = backup.BackupPlan(
             self,
             "Plan",

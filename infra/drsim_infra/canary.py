@@ -1,18 +1,22 @@
-"""CloudWatch Synthetics canary that probes the service from outside its region.
+"""CloudWatch Synthetics canaries that probe each region's endpoint from the other region.
 
-It runs in the secondary region and checks the primary's endpoint: during a
-regional outage the probe keeps running and reporting, which is what the
-failover alarm needs (a canary inside the failed region would go silent).
+The canary in the secondary region checks the primary's endpoint: during a
+regional outage it keeps running and reporting, which is what the failover
+alarm needs (a canary inside the failed region would go silent). The one in
+the primary region checks the standby, so a broken standby is known before
+anyone fails over to it.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from aws_cdk import Duration
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_synthetics as synthetics
 from constructs import Construct
+
+from drsim_infra.buckets import PlainBucket
 
 # The script lives in its own file (seed failure 8); Synthetics' Node.js runtimes
 # load it from nodejs/node_modules/<handler file> inside the asset.
@@ -29,12 +33,14 @@ class EndpointCanary(Construct):
     Attributes
     ----------
     canary : the ``AWS::Synthetics::Canary``.
+    artifacts_bucket : where its run results go.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, url: str, rate_s: float,
-                 timeout_s: float, artifacts_bucket: s3.IBucket) -> None:
+                 timeout_s: float) -> None:
         super().__init__(scope, construct_id)
-        minutes = max(1, -(-int(rate_s) // MIN_CANARY_RATE_S))
+        self.artifacts_bucket = PlainBucket(self, "Artifacts").bucket
+        minutes = max(1, math.ceil(rate_s / MIN_CANARY_RATE_S))
         self.canary = synthetics.Canary(
             self,
             "Canary",
@@ -46,6 +52,7 @@ class EndpointCanary(Construct):
             schedule=synthetics.Schedule.rate(Duration.minutes(minutes)),
             environment_variables={"TARGET_URL": url},
             timeout=Duration.seconds(max(3, round(timeout_s * 2))),
-            artifacts_bucket_location=synthetics.ArtifactsBucketLocation(bucket=artifacts_bucket),
+            artifacts_bucket_location=synthetics.ArtifactsBucketLocation(
+                bucket=self.artifacts_bucket),
             start_after_creation=True,
         )

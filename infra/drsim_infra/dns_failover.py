@@ -1,18 +1,21 @@
 """Route 53 failover records with health checks, as the scenario's ``health_check`` and ``dns`` say.
 
-The service name is a CNAME (not an alias) so that its TTL is ``dns.ttl_s``:
-alias records take the target's TTL, and the simulator's cut-over time depends
-on the TTL clients cache.
+The simulator's cut-over time depends on the TTL clients cache, so the record's
+TTL is ``dns.ttl_s``: an alias to the ALB when that is the alias TTL (60 s),
+otherwise a CNAME with that TTL.
 """
 
 from __future__ import annotations
 
+import jsii
 from aws_cdk import Duration
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as route53_targets
 from constructs import Construct
 
 from drsim.scenario.model import Dns, HealthCheck
-from drsim_infra.topology import UnsupportedScenario
+from drsim_infra.topology import ALB_ALIAS_TTL_S, UnsupportedScenario
 
 _CHECK_TYPES = {"HTTP": route53.HealthCheckType.HTTP, "TCP": route53.HealthCheckType.TCP}
 
@@ -39,8 +42,20 @@ def endpoint_health_check(scope: Construct, construct_id: str, *, spec: HealthCh
     )
 
 
+@jsii.implements(route53_targets.IAliasRecordTargetProps)
+class _TargetHealth:
+    """Alias target options (an interface in CDK, so a dict does not do)."""
+
+    def __init__(self, evaluate_target_health: bool) -> None:
+        self._evaluate = evaluate_target_health
+
+    @property
+    def evaluate_target_health(self) -> bool:
+        return self._evaluate
+
+
 class FailoverDns(Construct):
-    """A hosted zone with PRIMARY/SECONDARY failover CNAMEs for the service.
+    """A hosted zone with PRIMARY/SECONDARY failover records for the service.
 
     With ``dns.routing: failover`` the primary record follows the primary's
     endpoint health check. With ``routing: manual`` it follows a calculated
@@ -49,10 +64,16 @@ class FailoverDns(Construct):
     :attr:`switch_health_check`, which forces the answer to the secondary even
     when the primary still looks healthy (a database-only failure).
 
+    The secondary record has no health check of its own: Route 53 treats an
+    unchecked failover record as healthy, which is what a failover target
+    needs (and what the cost model prices: one check).
+
+    Records are aliases to the ALBs when ``dns.ttl_s`` is the ALB alias TTL
+    (60 s; alias queries are free), else CNAMEs carrying ``dns.ttl_s``.
+
     Attributes
     ----------
-    zone, primary_health_check, secondary_health_check, switch_health_check,
-    primary_record, secondary_record
+    zone, primary_health_check, switch_health_check, primary_record, secondary_record
     """
 
     def __init__(
@@ -64,15 +85,13 @@ class FailoverDns(Construct):
         record_name: str,
         health_check: HealthCheck,
         dns: Dns,
-        primary_fqdn: str,
-        secondary_fqdn: str,
+        primary_alb: elbv2.ILoadBalancerV2,
+        secondary_alb: elbv2.ILoadBalancerV2,
     ) -> None:
         super().__init__(scope, construct_id)
         self.zone = route53.PublicHostedZone(self, "Zone", zone_name=zone_name)
         self.primary_health_check = endpoint_health_check(
-            self, "PrimaryCheck", spec=health_check, fqdn=primary_fqdn)
-        self.secondary_health_check = endpoint_health_check(
-            self, "SecondaryCheck", spec=health_check, fqdn=secondary_fqdn)
+            self, "PrimaryCheck", spec=health_check, fqdn=primary_alb.load_balancer_dns_name)
         if dns.routing == "failover":
             self.switch_health_check = self.primary_health_check
         else:
@@ -83,14 +102,23 @@ class FailoverDns(Construct):
                 child_health_checks=[self.primary_health_check],
                 health_threshold=0,
             )
-        ttl = Duration.seconds(dns.ttl_s)
-        self.primary_record = route53.CnameRecord(
-            self, "Primary", zone=self.zone, record_name=record_name, domain_name=primary_fqdn,
-            ttl=ttl, failover=route53.Failover.PRIMARY, set_identifier="primary",
-            health_check=self.switch_health_check,
-        )
-        self.secondary_record = route53.CnameRecord(
-            self, "Secondary", zone=self.zone, record_name=record_name,
-            domain_name=secondary_fqdn, ttl=ttl, failover=route53.Failover.SECONDARY,
-            set_identifier="secondary", health_check=self.secondary_health_check,
-        )
+        self.primary_record = self._record(
+            "Primary", dns, record_name, primary_alb, route53.Failover.PRIMARY,
+            health_check=self.switch_health_check)
+        self.secondary_record = self._record(
+            "Secondary", dns, record_name, secondary_alb, route53.Failover.SECONDARY,
+            health_check=None)
+
+    def _record(self, construct_id: str, dns: Dns, record_name: str,
+                alb: elbv2.ILoadBalancerV2, failover: route53.Failover, *,
+                health_check: route53.IHealthCheck | None) -> route53.RecordSet:
+        common = dict(zone=self.zone, record_name=record_name, failover=failover,
+                      set_identifier=failover.value.lower(), health_check=health_check)
+        if dns.ttl_s == ALB_ALIAS_TTL_S:
+            # Route 53 requires target-health evaluation on failover aliases: an
+            # ALB without healthy targets then also counts as unhealthy.
+            target = route53_targets.LoadBalancerTarget(alb, _TargetHealth(True))
+            return route53.ARecord(self, construct_id,
+                                   target=route53.RecordTarget.from_alias(target), **common)
+        return route53.CnameRecord(self, construct_id, domain_name=alb.load_balancer_dns_name,
+                                   ttl=Duration.seconds(dns.ttl_s), **common)

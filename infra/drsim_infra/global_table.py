@@ -18,9 +18,10 @@ class GlobalTable(Construct):
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, datastore: DynamoDbGlobal,
-                 replica_region: str) -> None:
+                 replica_region: str, point_in_time_recovery: bool) -> None:
         super().__init__(scope, construct_id)
-        pitr = dynamodb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True)
+        pitr = dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=point_in_time_recovery)
         self.table = dynamodb.TableV2(
             self,
             "Table",

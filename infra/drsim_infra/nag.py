@@ -101,13 +101,15 @@ def accepted_findings(stacks: "DrsimStacks") -> list[tuple[IConstruct, str, str]
                "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
                "AWSBackupServiceRolePolicyForBackup]", "IAM4:backup")
     failover = stacks.failover
-    accept(failover.canary_artifacts.bucket, "S1")
-    canary = failover.canary.canary
-    region = failover.region
-    for resource in ("*", f"{_arn_ref(failover.canary_artifacts.bucket)}/*",
-                     f"arn:<AWS::Partition>:logs:{region}:<AWS::AccountId>:log-group:"
-                     "/aws/lambda/cwsyn-*"):
-        accept(canary, f"IAM5[Resource::{resource}]", "IAM5:canary")
+    for probe in (failover.canary, stacks.primary_links.standby_probe):
+        if probe is None:
+            continue
+        accept(probe.artifacts_bucket, "S1")
+        region = cdk.Stack.of(probe).region
+        for resource in ("*", f"{_arn_ref(probe.artifacts_bucket)}/*",
+                         f"arn:<AWS::Partition>:logs:{region}:<AWS::AccountId>:log-group:"
+                         "/aws/lambda/cwsyn-*"):
+            accept(probe.canary, f"IAM5[Resource::{resource}]", "IAM5:canary")
     accept(failover.runbook.state_machine, "IAM5[Resource::*]", "IAM5:state-machine")
     return out
 

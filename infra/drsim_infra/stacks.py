@@ -32,10 +32,14 @@ from constructs import Construct
 
 from drsim.scenario.model import AuroraGlobal, Backup, DynamoDbGlobal, S3Crr, Scenario
 from drsim_infra.alarms import ServiceAlarms, scenario_alarm
-from drsim_infra.aurora_global import POSTGRES_PORT, AuroraGlobalPrimary, AuroraGlobalSecondary
+from drsim_infra.aurora_global import (
+    POSTGRES_PORT,
+    AuroraGlobalPrimary,
+    AuroraGlobalSecondary,
+    secondary_instance_count,
+)
 from drsim_infra.backup import BackupPlanWithCopy, CopyVault
 from drsim_infra.buckets import (
-    PlainBucket,
     ReplicaBucket,
     ReplicatedBucket,
     replica_bucket_name,
@@ -68,6 +72,12 @@ def _aws_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9-]+", "-", text).strip("-").lower()
 
 
+def _health_url(hc, web: WebService) -> str:
+    """The URL the health checks probe, on the scenario's protocol, port and path."""
+    scheme = "https" if hc.protocol == "HTTPS" else "http"
+    return f"{scheme}://{web.load_balancer.load_balancer_dns_name}:{hc.port}{hc.path}"
+
+
 class _DrStack(Stack):
     """A stack pinned to one account/region, allowed to reference other regions."""
 
@@ -93,6 +103,8 @@ def _web_service(stack: Stack, scenario: Scenario, network: Network, tasks: int)
         desired_tasks=tasks,
         task_vcpu=scenario.compute.task_vcpu,
         task_memory_gb=scenario.compute.task_memory_gb,
+        cpu_architecture=scenario.usage.fargate_cpu_architecture,
+        ephemeral_storage_gb=scenario.usage.fargate_ephemeral_storage_gb,
         listener_port=scenario.health_check.port,
         health_path=scenario.health_check.path,
     )
@@ -121,7 +133,8 @@ class PrimaryStack(_DrStack):
         super().__init__(scope, construct_id, scenario=scenario, env=env, role="primary",
                          description="primary region (serving)")
         self.network = Network(self, "Network", cidr=VPC_CIDRS["primary"],
-                               region=scenario.regions.primary)
+                               region=scenario.regions.primary,
+                               nat_gateways=scenario.usage.nat_gateways_per_region)
         self.web = _web_service(self, scenario, self.network, scenario.compute.primary_tasks)
         self.alarms = ServiceAlarms(self, "Alarms", load_balancer=self.web.load_balancer,
                                     target_group=self.web.target_group, spec=scenario.alarm)
@@ -136,7 +149,8 @@ class PrimaryStack(_DrStack):
             self.database.cluster.connections.allow_default_port_from(self.web.service)
         self.tables = {
             ds.name: GlobalTable(self, f"Table-{ds.name}", datastore=ds,
-                                 replica_region=scenario.regions.secondary)
+                                 replica_region=scenario.regions.secondary,
+                                 point_in_time_recovery=scenario.usage.dynamodb_pitr)
             for ds in _datastores(scenario, DynamoDbGlobal)
         }
 
@@ -150,7 +164,8 @@ class SecondaryStack(_DrStack):
         super().__init__(scope, construct_id, scenario=scenario, env=env, role="secondary",
                          description="secondary region (warm standby)")
         self.network = Network(self, "Network", cidr=VPC_CIDRS["secondary"],
-                               region=scenario.regions.secondary)
+                               region=scenario.regions.secondary,
+                               nat_gateways=scenario.usage.nat_gateways_per_region)
         self.web = _web_service(self, scenario, self.network, scenario.compute.standby_tasks)
         self.alarms = ServiceAlarms(self, "Alarms", load_balancer=self.web.load_balancer,
                                     target_group=self.web.target_group, spec=scenario.alarm)
@@ -161,6 +176,9 @@ class SecondaryStack(_DrStack):
             self.database = AuroraGlobalSecondary(
                 self, "Database", vpc=self.network.vpc, datastore=aurora,
                 global_cluster_id=primary.database.global_cluster.ref,
+                instance_count=secondary_instance_count(
+                    datastore=aurora, usage_instances=scenario.usage.aurora_secondary_instances,
+                    strategy=scenario.strategy),
             )
             # The web tasks are the database's clients once it is promoted.
             self.database.security_group.connections.allow_from(
@@ -182,7 +200,8 @@ class SecondaryStack(_DrStack):
 
 
 class PrimaryLinksStack(_DrStack):
-    """Stage 3, primary region. Attributes: replicated_buckets, peering_routes, backup."""
+    """Stage 3, primary region. Attributes: replicated_buckets, peering_routes, backup,
+    standby_probe, event_forwarding."""
 
     def __init__(self, scope: Construct, construct_id: str, *, scenario: Scenario,
                  env: Environment, primary: PrimaryStack, secondary: SecondaryStack) -> None:
@@ -212,6 +231,25 @@ class PrimaryLinksStack(_DrStack):
             self.backup = BackupPlanWithCopy(
                 self, "Backup", datastores=backups, resources=resources,
                 copy_vault=secondary.copy_vault.vault,
+                retention_days=scenario.usage.backup_retention_days,
+            )
+        self.standby_probe = None
+        if scenario.usage.canaries_per_region:
+            hc = scenario.health_check
+            self.standby_probe = EndpointCanary(
+                self, "StandbyProbe", url=_health_url(hc, secondary.web),
+                rate_s=scenario.usage.canary_interval_min * 60, timeout_s=hc.timeout_s,
+            )
+        self.event_forwarding = None
+        if scenario.usage.eventbridge_cross_region:
+            # DR events published in the primary are kept in the secondary too,
+            # where the game-day collector can still read them after an outage.
+            self.event_forwarding = events.Rule(
+                self, "ForwardDrEvents",
+                event_bus=events.EventBus.from_event_bus_arn(
+                    self, "PrimaryBus", primary.event_bus.bus.event_bus_arn),
+                event_pattern=events.EventPattern(source=events.Match.prefix("drsim")),
+                targets=[events_targets.EventBus(secondary.event_bus.bus)],
             )
 
 
@@ -224,19 +262,16 @@ class FailoverStack(_DrStack):
         super().__init__(scope, construct_id, scenario=scenario, env=env, role="failover",
                          description="DNS failover, outside-in probe, failover runbook")
         hc = scenario.health_check
-        primary_fqdn = primary.web.load_balancer.load_balancer_dns_name
-        secondary_fqdn = secondary.web.load_balancer.load_balancer_dns_name
         self.dns = FailoverDns(
             self, "Dns", zone_name=domain_name, record_name=SERVICE_RECORD_NAME,
-            health_check=hc, dns=scenario.dns, primary_fqdn=primary_fqdn,
-            secondary_fqdn=secondary_fqdn,
+            health_check=hc, dns=scenario.dns, primary_alb=primary.web.load_balancer,
+            secondary_alb=secondary.web.load_balancer,
         )
-        scheme = "https" if hc.protocol == "HTTPS" else "http"
-        self.canary_artifacts = PlainBucket(self, "CanaryArtifacts")
+        # The failover alarm needs a datapoint in every alarm period, so this
+        # probe runs once per period (not every usage.canary_interval_min).
         self.canary = EndpointCanary(
-            self, "PrimaryProbe", url=f"{scheme}://{primary_fqdn}:{hc.port}{hc.path}",
+            self, "PrimaryProbe", url=_health_url(hc, primary.web),
             rate_s=scenario.alarm.period_s, timeout_s=hc.timeout_s,
-            artifacts_bucket=self.canary_artifacts.bucket,
         )
         self.failover_alarm = scenario_alarm(
             self, "PrimaryDown",

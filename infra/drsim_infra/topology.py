@@ -27,8 +27,8 @@ AURORA_POSTGRES_VERSION = "16.13"  # not deprecated (cfn-lint W3690 lists 16.4 a
 DEFAULT_DOMAIN_NAME = "drsim.example.com"
 SERVICE_RECORD_NAME = "app"
 
-# How long backups are kept (the scenario prices copies, it does not set retention).
-BACKUP_RETENTION_DAYS = 35
+# The TTL Route 53 gives alias records to an ALB: an alias record has no TTL of its own.
+ALB_ALIAS_TTL_S = 60
 
 
 class UnsupportedScenario(DrsimError):

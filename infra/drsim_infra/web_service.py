@@ -11,6 +11,10 @@ from constructs import Construct
 
 from drsim_infra.topology import ServiceImage
 
+# usage.fargate_cpu_architecture -> Fargate's platform (the image is multi-arch).
+CPU_ARCHITECTURES = {"x86_64": ecs.CpuArchitecture.X86_64, "arm64": ecs.CpuArchitecture.ARM64}
+FARGATE_INCLUDED_STORAGE_GB = 20
+
 
 class WebService(Construct):
     """ALB listener on the health-check port, forwarding to Fargate tasks.
@@ -34,6 +38,8 @@ class WebService(Construct):
         desired_tasks: int,
         task_vcpu: float,
         task_memory_gb: float,
+        cpu_architecture: str,
+        ephemeral_storage_gb: float,
         listener_port: int,
         health_path: str,
     ) -> None:
@@ -46,6 +52,13 @@ class WebService(Construct):
             "Task",
             cpu=round(task_vcpu * 1024),
             memory_limit_mib=round(task_memory_gb * 1024),
+            runtime_platform=ecs.RuntimePlatform(
+                cpu_architecture=CPU_ARCHITECTURES[cpu_architecture],
+                operating_system_family=ecs.OperatingSystemFamily.LINUX,
+            ),
+            # Fargate includes 20 GB; only a larger size is set (and priced).
+            ephemeral_storage_gib=(round(ephemeral_storage_gb)
+                                   if ephemeral_storage_gb > FARGATE_INCLUDED_STORAGE_GB else None),
         )
         log_group = logs.LogGroup(
             self,

@@ -1,0 +1,112 @@
+"""Session fixtures: synthesize the seed scenario's four stacks once for all infra tests.
+
+Synthesis takes several seconds and about 1 GB, so every test reads the same
+in-process synthesis (:func:`seed_synth`); only the CLI test runs a second one.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Before the first aws_cdk import starts the jsii runtime (node), which reads these once.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+# A deprecated CDK API then raises instead of warning (seed failure 6).
+os.environ.setdefault("JSII_DEPRECATED", "fail")
+
+INFRA_DIR = Path(__file__).resolve().parents[1]
+REPO_ROOT = INFRA_DIR.parent
+SEED_SCENARIO = REPO_ROOT / "data" / "scenarios" / "seed-warm-standby.yaml"
+INFRA_EXTRA = ("aws_cdk", "constructs", "cdk_nag", "cfnlint", "ruff")
+
+
+def require_infra_extra() -> None:
+    """Skip (with the install command) when the ``infra`` extra is missing."""
+    missing = [m for m in INFRA_EXTRA if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.skip(f"the infra extra is not installed (missing {', '.join(missing)}); "
+                    "install it with: pip install -e '.[infra]'")
+
+
+def load_app_module():
+    """``infra/app.py`` as a module (it is a script, not part of a package)."""
+    if str(INFRA_DIR) not in sys.path:
+        sys.path.insert(0, str(INFRA_DIR))
+    name = "drsim_infra_app"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, INFRA_DIR / "app.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@dataclass
+class Synthesis:
+    scenario: Any
+    stacks: Any  # app.DrsimStacks
+    templates: dict[str, Any]  # role -> aws_cdk.assertions.Template
+    raw: dict[str, dict]  # role -> template as a dict
+    outdir: Path
+    accepted: list  # nag.AcceptedFinding
+    synth_s: float
+
+    def all_raw(self) -> list[dict]:
+        return list(self.raw.values())
+
+
+ROLES = ("primary", "secondary", "primary_links", "failover")
+
+
+@pytest.fixture(scope="session")
+def seed_synth(tmp_path_factory) -> Synthesis:
+    require_infra_extra()
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+
+    from drsim import load_scenario
+
+    app_module = load_app_module()
+    scenario = load_scenario(SEED_SCENARIO)
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = cdk.App(outdir=str(outdir))
+    stacks = app_module.compose(app, scenario)
+    accepted = app_module.add_checks(app, stacks)
+    started = time.perf_counter()
+    app.synth()
+    synth_s = time.perf_counter() - started
+    by_role = dict(zip(ROLES, stacks.in_order()))
+    templates = {role: Template.from_stack(stack) for role, stack in by_role.items()}
+    raw = {role: t.to_json() for role, t in templates.items()}
+    print(f"\ninfra: synthesized 4 stacks in {synth_s:.1f} s")
+    return Synthesis(scenario, stacks, templates, raw, outdir, accepted, synth_s)
+
+
+# --- template helpers ------------------------------------------------------------------
+
+
+def resources(template: dict, rtype: str) -> list[dict]:
+    """Properties of every resource of type ``rtype``."""
+    return [r.get("Properties", {}) for r in template["Resources"].values() if r["Type"] == rtype]
+
+
+def flatten_join(value: Any, token: str = "TOKEN") -> Any:
+    """``{"Fn::Join": ["", [..]]}`` -> one string, every intrinsic part replaced by ``token``."""
+    if isinstance(value, dict) and "Fn::Join" in value:
+        sep, parts = value["Fn::Join"]
+        return sep.join(p if isinstance(p, str) else token for p in parts)
+    return value
+
+
+def state_machine_definition(template: dict) -> dict:
+    """The one state machine's definition as a dict (references become "TOKEN")."""
+    (sm,) = resources(template, "AWS::StepFunctions::StateMachine")
+    return json.loads(flatten_join(sm["DefinitionString"]))
