@@ -10,6 +10,7 @@ when their cached answer expires.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from dnslib import QTYPE, RR, A
@@ -22,11 +23,13 @@ class FailoverResolver(BaseResolver):
     """Answers ``name`` with ``primary_ip`` or ``secondary_ip``.
 
     ttl_s : TTL of every answer (DNS TTLs are whole seconds). [s]
-    on_switch : called with the new address each time the answer changes.
+    on_switch : called with the new address, the reason and the monotonic time of
+        the change (taken before any client can see the new answer) each time the
+        answer changes.
     """
 
     def __init__(self, name: str, primary_ip: str, secondary_ip: str, ttl_s: int,
-                 routing: str = "failover", on_switch: Callable[[str, str], None] | None = None):
+                 routing: str = "failover", on_switch: Callable[[str, str, float], None] | None = None):
         self.name = name.rstrip(".") + "."
         self.primary_ip = primary_ip
         self.secondary_ip = secondary_ip
@@ -45,12 +48,13 @@ class FailoverResolver(BaseResolver):
 
     def _change(self, why: str, **state) -> None:
         with self._lock:
+            t_mono = time.monotonic()
             before = self.answer_ip()
             for k, v in state.items():
                 setattr(self, k, v)
             after = self.answer_ip()
         if after != before and self.on_switch:
-            self.on_switch(after, why)
+            self.on_switch(after, why, t_mono)
 
     def set_primary_healthy(self, healthy: bool) -> None:
         """The health check's verdict on the primary (the failover record's health)."""

@@ -144,17 +144,43 @@ def wait_for_port(host: str, port: int, timeout_s: float) -> bool:
     return False
 
 
-def listening_ports() -> set[int]:
-    """TCP ports in LISTEN state on this machine (from /proc/net/tcp)."""
+def listening_ports(udp: bool = False) -> set[int]:
+    """TCP ports in LISTEN state (or bound UDP ports) on this machine, from /proc/net."""
     ports = set()
-    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+    for path in (("/proc/net/udp", "/proc/net/udp6") if udp else ("/proc/net/tcp", "/proc/net/tcp6")):
         try:
             with open(path) as f:
                 next(f)
                 for line in f:
                     cols = line.split()
-                    if cols[3] == "0A":  # TCP_LISTEN
+                    if udp or cols[3] == "0A":  # TCP_LISTEN
                         ports.add(int(cols[1].rsplit(":", 1)[1], 16))
         except OSError:
             pass
     return ports
+
+
+def pid_alive(pid: int) -> bool:
+    """True if ``pid`` is a live process (a zombie awaiting its parent counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """PIDs of live processes whose command line contains ``text`` (e.g. a run directory)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline and pid_alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found

@@ -80,6 +80,8 @@ class RunResult:
     journal: pd.DataFrame = field(repr=False)
     acked: pd.DataFrame = field(repr=False)
     reconciliation: Reconciliation | None = field(default=None, repr=False)
+    resources: dict = field(default_factory=dict, repr=False)
+    """What the run held and let go: ``pids``, ``ports``, ``run_dir`` (for cleanup checks)."""
 
 
 def check_scenario(scenario: Scenario) -> None:
@@ -172,6 +174,8 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
     rec = Recorder()
     hc = dns_server = orch = None
     timings: dict[str, float] = {}
+    ports: list[int] = []
+    udp_ports: list[int] = []
     try:
         # --- start the stack -------------------------------------------------------------
         primary = postgres.start_primary(procs, run_dir, run_dir)
@@ -179,6 +183,7 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         link_port = free_port(LOCAL)
         service_port = free_port_on_all([A_HOST, B_HOST])
         a_workers_port = free_port(LOCAL)
+        ports += [primary.port, link_port, service_port, a_workers_port]
         proxy = procs.spawn("proxy", [
             sys.executable, "-m", "drsim.gameday.local.proxy",
             format_route("link", (LOCAL, link_port), (LOCAL, primary.port), opt.link_latency_s,
@@ -197,6 +202,7 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
                     raise DrsimError(f"the link proxy did not acknowledge {cmd!r}")
 
         standby = postgres.start_standby(procs, primary, run_dir, run_dir, via_port=link_port)
+        ports.append(standby.port)
         hcfg = scenario.health_check
         brown = scenario.failure.brownout_failure_fraction
         region_a = Region(procs, "a", LOCAL, a_workers_port, primary.dsn, run_dir,
@@ -209,15 +215,19 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         postgres.wait_streaming(primary)
 
         # --- DNS, health checks, orchestrator ------------------------------------------
-        def on_switch(ip: str, why: str) -> None:
-            rec.record("dns_switched", "dns", f"{'b' if ip == B_HOST else 'a'} ({why})")
+        def on_switch(ip: str, why: str, t_mono: float) -> None:
+            rec.record("dns_switched", "dns", f"{'b' if ip == B_HOST else 'a'} ({why})",
+                       t_mono=t_mono)
 
         resolver = FailoverResolver(SERVICE_NAME, A_HOST, B_HOST, int(scenario.dns.ttl_s),
                                     scenario.dns.routing, on_switch)
         dns_server = DnsServer(resolver, LOCAL)
         dns_server.start()
+        udp_ports = [dns_server.port]
 
         def promote_database() -> None:
+            # Stamped when pg_promote returns here: a client's write may land at B a few
+            # milliseconds earlier, between the server's promotion and this answer.
             postgres.promote(standby)
             rec.record("database_writable", scenario_db_name(scenario))
 
@@ -333,6 +343,7 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         raise DrsimError(f"PostgreSQL failed during the game day: {err}".strip()) from err
     finally:
         t_down = time.monotonic()
+        pids = [c.pid for c in procs.children]
         for part in (hc, orch):
             if part is not None:
                 try:
@@ -395,7 +406,9 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
     }
     say(f"rto {rto_s:.2f} s, detect {summary['detect_s']:.2f} s, lost writes "
         f"{summary['lost_writes']}, {summary['wall_s']:.1f} s wall")
-    return RunResult(run_id, kind, summary, timeline, journal, acked, recon)
+    return RunResult(run_id, kind, summary, timeline, journal, acked, recon,
+                     {"pids": pids, "ports": ports, "udp_ports": udp_ports,
+                      "run_dir": str(run_dir)})
 
 
 def _db_errors():
