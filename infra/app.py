@@ -24,11 +24,11 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
-
-from drsim import DrsimError, Scenario, load_scenario
 from drsim_infra.nag import AcceptedFinding, acknowledge_findings
 from drsim_infra.stacks import FailoverStack, PrimaryLinksStack, PrimaryStack, SecondaryStack
 from drsim_infra.topology import DEFAULT_DOMAIN_NAME
+
+from drsim import DrsimError, Scenario, load_scenario
 
 INFRA_DIR = Path(__file__).resolve().parent
 REPO_ROOT = INFRA_DIR.parent

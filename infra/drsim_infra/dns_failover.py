@@ -112,8 +112,8 @@ class FailoverDns(Construct):
     def _record(self, construct_id: str, dns: Dns, record_name: str,
                 alb: elbv2.ILoadBalancerV2, failover: route53.Failover, *,
                 health_check: route53.IHealthCheck | None) -> route53.RecordSet:
-        common = dict(zone=self.zone, record_name=record_name, failover=failover,
-                      set_identifier=failover.value.lower(), health_check=health_check)
+        common = {"zone": self.zone, "record_name": record_name, "failover": failover,
+                  "set_identifier": failover.value.lower(), "health_check": health_check}
         if dns.ttl_s == ALB_ALIAS_TTL_S:
             # Route 53 requires target-health evaluation on failover aliases: an
             # ALB without healthy targets then also counts as unhealthy.

@@ -73,7 +73,7 @@ def _replica_arn(bucket_name: str) -> str:
     return f"arn:<AWS::Partition>:s3:::{name}"
 
 
-def accepted_findings(stacks: "DrsimStacks") -> list[tuple[IConstruct, str, str]]:
+def accepted_findings(stacks: DrsimStacks) -> list[tuple[IConstruct, str, str]]:
     """Every (construct, finding id, reason) this app acknowledges."""
     out: list[tuple[IConstruct, str, str]] = []
 
@@ -106,15 +106,15 @@ def accepted_findings(stacks: "DrsimStacks") -> list[tuple[IConstruct, str, str]
             continue
         accept(probe.artifacts_bucket, "S1")
         region = cdk.Stack.of(probe).region
-        for resource in ("*", f"{_arn_ref(probe.artifacts_bucket)}/*",
-                         f"arn:<AWS::Partition>:logs:{region}:<AWS::AccountId>:log-group:"
-                         "/aws/lambda/cwsyn-*"):
+        log_groups = (f"arn:<AWS::Partition>:logs:{region}:<AWS::AccountId>:log-group:"
+                      "/aws/lambda/cwsyn-*")
+        for resource in ("*", f"{_arn_ref(probe.artifacts_bucket)}/*", log_groups):
             accept(probe.canary, f"IAM5[Resource::{resource}]", "IAM5:canary")
     accept(failover.runbook.state_machine, "IAM5[Resource::*]", "IAM5:state-machine")
     return out
 
 
-def acknowledge_findings(stacks: "DrsimStacks") -> list[AcceptedFinding]:
+def acknowledge_findings(stacks: DrsimStacks) -> list[AcceptedFinding]:
     """Acknowledge the accepted findings on the constructs that raise them."""
     accepted = []
     for construct, finding_id, reason in accepted_findings(stacks):

@@ -58,10 +58,9 @@ class ServiceImage:
             f"location = {health_path} {{ return 200 ok; }} "
             "location / { return 200 drsim; } }"
         )
-        return [
-            f"echo {shlex.quote(config)} > /etc/nginx/conf.d/default.conf "
-            "&& exec nginx -g 'daemon off;'"
-        ]
+        script = (f"echo {shlex.quote(config)} > /etc/nginx/conf.d/default.conf "
+                  "&& exec nginx -g 'daemon off;'")
+        return [script]
 
 
 # nginx (the seed's image) listens on 80; the seed mapped 8080 (failure 5).

@@ -7,7 +7,6 @@ in-process synthesis (:func:`seed_synth`); only the CLI test runs a second one.
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import sys
 import time
@@ -88,25 +87,3 @@ def seed_synth(tmp_path_factory) -> Synthesis:
     raw = {role: t.to_json() for role, t in templates.items()}
     print(f"\ninfra: synthesized 4 stacks in {synth_s:.1f} s")
     return Synthesis(scenario, stacks, templates, raw, outdir, accepted, synth_s)
-
-
-# --- template helpers ------------------------------------------------------------------
-
-
-def resources(template: dict, rtype: str) -> list[dict]:
-    """Properties of every resource of type ``rtype``."""
-    return [r.get("Properties", {}) for r in template["Resources"].values() if r["Type"] == rtype]
-
-
-def flatten_join(value: Any, token: str = "TOKEN") -> Any:
-    """``{"Fn::Join": ["", [..]]}`` -> one string, every intrinsic part replaced by ``token``."""
-    if isinstance(value, dict) and "Fn::Join" in value:
-        sep, parts = value["Fn::Join"]
-        return sep.join(p if isinstance(p, str) else token for p in parts)
-    return value
-
-
-def state_machine_definition(template: dict) -> dict:
-    """The one state machine's definition as a dict (references become "TOKEN")."""
-    (sm,) = resources(template, "AWS::StepFunctions::StateMachine")
-    return json.loads(flatten_join(sm["DefinitionString"]))
