@@ -65,11 +65,12 @@ SEED_LINES = [
     ("Route 53", G, "hosted zone", 1, 0.5, 0.5),
     ("Route 53", G, "alias queries", 26.28, 0.0, 0.0),  # 10/s x 2,628,000 s; alias is free
     ("Route 53", G, "basic health check", 1, 0.5, 0.5),  # HTTP, 30 s: no paid option
-    ("CloudWatch", P, "standard-resolution alarms", 5, 0.1, 0.5),
-    ("CloudWatch", S, "standard-resolution alarms", 5, 0.1, 0.5),
-    ("CloudWatch", P, "failover alarm, standard", 1, 0.1, 0.1),
-    ("CloudWatch Synthetics", P, "canary runs", 8760, 0.0012, 10.512),  # 730 h x 12 runs/h
-    ("CloudWatch Synthetics", S, "canary runs", 8760, 0.0012, 10.512),
+    # two service alarms per region; the failover alarm and its probe in the secondary
+    ("CloudWatch", P, "service alarms, standard", 2, 0.1, 0.2),
+    ("CloudWatch", S, "service alarms, standard", 2, 0.1, 0.2),
+    ("CloudWatch", S, "failover alarm, standard", 1, 0.1, 0.1),
+    ("CloudWatch Synthetics", S, "failover probe", 43800, 0.0012, 52.56),  # 2,628,000 s / 60 s
+    ("CloudWatch Synthetics", P, "standby probe", 8760, 0.0012, 10.512),  # 730 h x 12 runs/h
     ("EventBridge", P, "custom events published", 2.628, 1.0, 2.628),
     ("EventBridge", P, "forwarded to us-east-2", 2.628, 1.0, 2.628),
     ("Step Functions", S, "failover runbook state transitions", 0.004, 0.025, 0.0001),  # 3 steps + end
@@ -109,10 +110,10 @@ def _hand_sum(region=None, service=None):
 
 def test_seed_total_is_the_hand_sum(seed):
     # 72.0802 Fargate + 55.9764 ALB + 70.2 NAT + 842.272 Aurora + 726.2 DynamoDB + 49.28 S3
-    # + 5.46 Backup + 25.688193 transfer + 1.0 Route 53 + 1.1 CloudWatch + 21.024 canaries
+    # + 5.46 Backup + 25.688193 transfer + 1.0 Route 53 + 0.5 CloudWatch + 63.072 canaries
     # + 5.256 EventBridge + 0.0001 Step Functions
-    assert seed.monthly_usd == pytest.approx(1875.536893, abs=1e-5)
-    assert seed.yearly_usd == pytest.approx(12 * 1875.536893, abs=1e-4)
+    assert seed.monthly_usd == pytest.approx(1916.984893, abs=1e-5)
+    assert seed.yearly_usd == pytest.approx(12 * 1916.984893, abs=1e-4)
     assert seed.by_region == pytest.approx({r: _hand_sum(region=r) for r in (P, S, G)})
     assert seed.by_service["Aurora PostgreSQL"] == pytest.approx(842.272)
     assert seed.by_service["DynamoDB"] == pytest.approx(726.2)
@@ -122,9 +123,9 @@ def test_seed_total_is_the_hand_sum(seed):
 
 def test_dr_spend_is_the_secondary_plus_replication_and_failover(seed):
     # Everything in us-east-2, plus in us-east-1 the inter-region transfer (25.588193),
-    # the forwarded events (2.628) and the failover alarm (0.1), plus the health check (0.5).
-    assert seed.dr_monthly_usd == pytest.approx(_hand_sum(region=S) + 25.588193 + 2.628 + 0.1
-                                                + 0.5, abs=1e-5)
+    # the forwarded events (2.628) and the standby probe (10.512), plus the health check (0.5).
+    assert seed.dr_monthly_usd == pytest.approx(_hand_sum(region=S) + 25.588193 + 2.628
+                                                + 10.512 + 0.5, abs=1e-5)
     assert seed.dr_yearly_usd == pytest.approx(12 * seed.dr_monthly_usd)
 
 
@@ -138,8 +139,14 @@ def test_options_of_the_health_check_are_priced():
 
 def test_high_resolution_failover_alarm():
     s = load_scenario(SCENARIOS / "seed-warm-standby.yaml", ["alarm.period_s=10"])
-    line = _find(price_scenario(s), "CloudWatch", P, "failover alarm, high-resolution")
-    assert line.monthly_usd == pytest.approx(0.3)
+    b = price_scenario(s)
+    assert _find(b, "CloudWatch", S, "failover alarm, high-resolution").monthly_usd == \
+        pytest.approx(0.3)
+    assert _find(b, "CloudWatch", P, "service alarms, high-resolution").monthly_usd == \
+        pytest.approx(0.6)  # 2 x $0.30
+    # the probe feeding a 10 s alarm runs every 10 s: 262,800 runs x $0.0012
+    assert _find(b, "CloudWatch Synthetics", S, "failover probe").monthly_usd == \
+        pytest.approx(315.36)
 
 
 def test_rtc_fee_on_replicated_gigabytes():
@@ -169,17 +176,21 @@ def test_hourly_backups_and_the_primary_database_of_backup_restore():
     assert _find(b, "Aurora PostgreSQL", P, "orders_db: db.r6g.large").monthly_usd == \
         pytest.approx(379.6)
     assert not [ln for ln in b.lines if ln.service == "Aurora PostgreSQL" and ln.region == S]
-    # nothing of the service runs in the secondary before the disaster
+    # nothing of the service runs in the secondary before the disaster; only the probe and
+    # alarm that page people about the primary do
     assert not [ln for ln in b.lines if ln.region == S and ln.service in
-                ("ECS Fargate", "Elastic Load Balancing", "VPC", "CloudWatch Synthetics")]
+                ("ECS Fargate", "Elastic Load Balancing", "VPC")]
+    assert {ln.item.split(" (")[0] for ln in b.lines
+            if ln.region == S and ln.service.startswith("CloudWatch")} == {
+        "failover probe of the primary, canary runs", "failover alarm, standard"}
 
 
 def test_pilot_light_keeps_one_aurora_instance_and_no_tasks():
     b = price_scenario(load_scenario(SCENARIOS / "pilot-light.yaml"))
     assert _find(b, "Aurora PostgreSQL", S, "db.r6g.large").quantity == 730
     assert not [ln for ln in b.lines if ln.service == "ECS Fargate" and ln.region == S]
-    # manual routing: no Route 53 health check
-    assert not [ln for ln in b.lines if "health check" in ln.item]
+    # manual routing still watches the primary with one health check
+    assert _find(b, "Route 53", G, "basic health check").quantity == 1
 
 
 def test_active_active_splits_traffic_and_writes():
@@ -203,7 +214,7 @@ def test_unconfirmed_prices_are_reported(seed):
     assert ("Aurora PostgreSQL", P, ("orders_db: db.r6g.large on-demand (Aurora Standard) "
                                      "(2 instances x 730 h)")) in flagged
     assert all(ln.unconfirmed == ("unconfirmed" in ln.source.lower()) for ln in seed.lines)
-    assert len(seed.unconfirmed_lines) == 15
+    assert len(seed.unconfirmed_lines) == 16
     assert sum(ln.monthly_usd for ln in seed.unconfirmed_lines) == pytest.approx(
         14.7752 + 3.24485 + 379.6 * 2 + 10 + 26.28 + 1.25 * 2 + 328.5 + 11.5 * 2 + 26.28
-        + 2.73 + 0.5 + 10.512)
+        + 2.73 + 0.2 + 0.1 + 52.56)

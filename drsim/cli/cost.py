@@ -70,6 +70,11 @@ def _usd(x: float) -> str:
     return f"{x:,.2f}"
 
 
+def _quantity(x: float) -> str:
+    """1,095 / 2,890.8 / 0.004: whole thousands without exponents, small ones to 4 digits."""
+    return f"{x:,.1f}".removesuffix(".0") if x >= 1000 else f"{x:.4g}"
+
+
 def format_report(r: dict) -> str:
     """The readable table of a :func:`drsim.cost.cost_report`."""
     out = [(f"{r['scenario']} ({r['strategy']}): {_usd(r['monthly_usd'])} USD/month, "
@@ -78,7 +83,7 @@ def format_report(r: dict) -> str:
     header = ("service", "region", "item", "quantity", "unit", "USD/unit", "USD/month")
     rows = [(ln["service"], ln["region"], ln["item"] + (" *" if ln in r["unconfirmed_lines"]
                                                          else ""),
-             f"{ln['quantity']:,.4g}", ln["unit"], f"{ln['usd_per_unit']:g}",
+             _quantity(ln["quantity"]), ln["unit"], f"{ln['usd_per_unit']:g}",
              _usd(ln["monthly_usd"])) for ln in r["lines"]]
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
               for i, h in enumerate(header)]

@@ -5,7 +5,7 @@ What runs where follows from the scenario, not from per-strategy code paths:
 - Fargate tasks: ``compute.primary_tasks`` in the primary, ``compute.standby_tasks``
   in the secondary (0 for pilot light and backup and restore; full capacity for
   hot standby and active/active).
-- The service's network and front door (VPC with NAT gateways, ALB, canary,
+- The service's network and front door (VPC with NAT gateways, ALB, service
   alarms) run in the secondary too, except for backup and restore, which
   provisions them after the disaster (its runbook has ``provision_infrastructure``).
 - Datastores price themselves by kind in both regions (an Aurora secondary
@@ -204,13 +204,13 @@ class _Model:
         """Route 53 health checks: the usage figure, else what the routing needs."""
         if self.usage.route53_health_checks is not None:
             return self.usage.route53_health_checks
-        if self.s.dns.routing == "manual":
-            return 0  # nothing flips on health; people switch the records
         if self.s.strategy == "active_active":
             return len(self.service_regions)  # each region's records need one
-        # Failover routing needs a check on the primary record; an unchecked
-        # secondary record is treated as healthy.
-        # https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-types.html
+        # One check on the primary endpoint: failover routing needs it on the primary
+        # record (an unchecked secondary record is treated as healthy,
+        # https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-types.html),
+        # and with manual routing it still watches the primary. (infra/ adds a calculated
+        # check for the manual switch; the price table has no row for calculated checks.)
         return 1
 
     def fargate(self) -> None:
@@ -399,16 +399,28 @@ class _Model:
             # Forwarding to the other region's bus bills each event again as a custom event.
             self.add(self.primary, "eventbridge.custom_event", "million events", events_m,
                      basis, dr=True, name=f"custom events forwarded to {self.secondary}'s bus")
-        runs = u.canaries_per_region * HOURS_PER_MONTH * 60 / u.canary_interval_min
-        for region in self.service_regions:
-            self.add(region, "synthetics.canary_run", "run", runs,
-                     f"{_plural(u.canaries_per_region, 'canary')} x {HOURS_PER_MONTH} h x 60 / "
-                     f"{_n(u.canary_interval_min)} min", name="Synthetics canary runs")
-            self.add(region, "cloudwatch.alarm.standard", "alarm-metric-month",
-                     u.cloudwatch_alarms_per_region, "usage.cloudwatch_alarms_per_region",
-                     name="standard-resolution alarms")
+        # Alarms watch metrics at the scenario's alarm period: 10-30 s is high resolution.
         resolution = ("high_resolution" if s.alarm.period_s in HIGH_RESOLUTION_ALARM_PERIODS_S
                       else "standard")
-        self.add(self.primary, f"cloudwatch.alarm.{resolution}", "alarm-metric-month", 1,
-                 f"{s.alarm.period_s:g} s period", dr=True,
-                 name=f"failover alarm, {resolution.replace('_', '-')}")
+        kind = resolution.replace("_", "-")
+        for region in self.service_regions:
+            self.add(region, f"cloudwatch.alarm.{resolution}", "alarm-metric-month",
+                     u.cloudwatch_alarms_per_region,
+                     f"usage.cloudwatch_alarms_per_region, {s.alarm.period_s:g} s period",
+                     name=f"service alarms, {kind}")
+        # The failover alarm and the probe that feeds it run in the secondary: an alarm
+        # in the failed region, or one on its ALB metrics, goes silent exactly when it
+        # is needed. The probe checks the primary from outside once per alarm period,
+        # so every period has a datapoint (as infra/ deploys it).
+        self.add(self.secondary, f"cloudwatch.alarm.{resolution}", "alarm-metric-month", 1,
+                 f"{s.alarm.period_s:g} s period", dr=True, name=f"failover alarm, {kind}")
+        probe_runs = SECONDS_PER_MONTH / s.alarm.period_s
+        self.add(self.secondary, "synthetics.canary_run", "run", probe_runs,
+                 f"{_n(SECONDS_PER_MONTH)} s / {s.alarm.period_s:g} s alarm period", dr=True,
+                 name="failover probe of the primary, canary runs")
+        if self.secondary in self.service_regions:
+            runs = u.canaries_per_region * HOURS_PER_MONTH * 60 / u.canary_interval_min
+            self.add(self.primary, "synthetics.canary_run", "run", runs,
+                     f"{_plural(u.canaries_per_region, 'canary')} x {HOURS_PER_MONTH} h x 60 / "
+                     f"{_n(u.canary_interval_min)} min", dr=True,
+                     name="standby probe of the secondary, canary runs")

@@ -94,16 +94,18 @@ class Usage(_Section):
     Operations
 
     route53_hosted_zones : hosted zones. [-]
-    route53_health_checks : Route 53 health checks; empty means one on the
-        primary endpoint for failover routing, one per region for
-        active/active, none for manual routing. [-]
+    route53_health_checks : Route 53 health checks on ALB endpoints; empty means
+        one on the primary endpoint, or one per region for active/active. [-]
     runbook_executions_per_month : failover runbook runs (drills, tests). [1/month]
     eventbridge_events_per_s : custom events published on the event bus. [1/s]
     eventbridge_cross_region : events are also forwarded to the secondary's bus.
-    canaries_per_region : Synthetics canaries in each region that runs the service. [-]
-    canary_interval_min : time between runs of one canary. [min]
-    cloudwatch_alarms_per_region : standard alarms besides the failover alarm, in
-        each region that runs the service. [-]
+    canaries_per_region : standby probes: Synthetics canaries in the primary that
+        check the secondary's endpoint, when the secondary runs the service. (The
+        failover alarm's own probe of the primary runs once per ``alarm.period_s``
+        and is always priced.) [-]
+    canary_interval_min : time between runs of one standby probe. [min]
+    cloudwatch_alarms_per_region : service alarms (at ``alarm.period_s``) besides the
+        failover alarm, in each region that runs the service. [-]
     """
 
     requests_per_s: NonNegative = 50.0
@@ -143,4 +145,4 @@ class Usage(_Section):
     eventbridge_cross_region: bool = True
     canaries_per_region: Count = 1
     canary_interval_min: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 5.0
-    cloudwatch_alarms_per_region: Count = 5
+    cloudwatch_alarms_per_region: Count = 2
