@@ -133,6 +133,14 @@ def test_unit_mismatch_is_an_error_not_a_wrong_number(folder):
         book.price("eu-west-1", "nat.gb", "GB-month")
 
 
+def test_a_table_without_a_needed_row_says_so(folder):
+    book = load_prices(["eu-west-1"], prices_dir=folder)
+    with pytest.raises(DrsimError) as err:
+        book.price("eu-west-1", "alb.hour", "ALB-hour")
+    assert str(err.value) == ("aws_eu-west-1_2026-06-01.csv has no row 'alb.hour'; the cost "
+                              "model needs it (add it in a new dated table)")
+
+
 def test_missing_key_names_what_is_priced(folder):
     _table(folder, "eu-west-2", "2026-06-01", [("aurora.instance.db.r6g.large", "0.29",
                                                 "instance-hour")])

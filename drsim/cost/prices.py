@@ -85,17 +85,18 @@ class PriceBook:
         table = self.tables[region]
         row = table.rows.get(key)
         if row is None:
-            prefix = family if family is not None else key.rsplit(".", 1)[0] + "."
-            siblings = sorted(k.removeprefix(prefix) for k in table.rows if k.startswith(prefix))
-            name = key.removeprefix(prefix)
-            if siblings:
-                hint = f"; priced there: {', '.join(siblings)}"
-            else:
-                close = difflib.get_close_matches(key, list(table.rows), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
             where = f"{what}: " if what else ""
-            raise DrsimError(f"{where}{name!r} has no price in {table.path.name} "
-                             f"(key {key!r}){hint}")
+            if family is not None:
+                # e.g. an instance class: name what the table does price
+                siblings = sorted(k.removeprefix(family) for k in table.rows
+                                  if k.startswith(family))
+                raise DrsimError(f"{where}{key.removeprefix(family)!r} has no price in "
+                                 f"{table.path.name} (key {key!r}); priced there: "
+                                 f"{', '.join(siblings) or 'none'}")
+            close = difflib.get_close_matches(key, list(table.rows), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise DrsimError(f"{where}{table.path.name} has no row {key!r}{hint}; the cost model "
+                             "needs it (add it in a new dated table)")
         if row.unit != unit:
             raise DrsimError(f"{table.path.name}: {key} is priced per {row.unit!r}, but the cost "
                              f"model counts {unit!r}; fix the table (in a new dated file)")
