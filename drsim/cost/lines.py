@@ -31,7 +31,6 @@ from drsim.errors import DrsimError
 KB_PER_GB = 1e6
 """Decimal units, as AWS bills transfer and storage."""
 ROUTE53_FIRST_TIER_ZONES = 25
-ROUTE53_FIRST_TIER_MILLION_QUERIES = 1000
 FARGATE_INCLUDED_EPHEMERAL_GB = 20
 # One ALB LCU per hour covers the largest of these dimensions (the rule-evaluation
 # dimension is left out: up to 10 rules per request are free).
@@ -151,7 +150,7 @@ class _Model:
         self.route53()
         self.fargate()
         self.front_door()
-        for i, ds in enumerate(self.s.datastores):
+        for ds in self.s.datastores:
             what = f"datastores[{ds.name}]"
             if ds.kind == "aurora_global":
                 self.aurora_global(ds, what)
