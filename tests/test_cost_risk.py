@@ -56,6 +56,8 @@ def test_outcome_from_a_summary_sums_lost_writes_over_datastores():
     assert outcome_from_summary({"rto_s": {"mean": 60}}) == (60.0, 0.0)
     with pytest.raises(DrsimError, match="lacks rto_s.mean"):
         outcome_from_summary({"lost_writes": {}})
+    with pytest.raises(DrsimError, match="mean RTO is inf: some trials never recover"):
+        outcome_from_summary({"rto_s": {"mean": float("inf")}})
 
 
 def test_scenario_risk_uses_the_simulated_mean_rto_and_lost_writes():

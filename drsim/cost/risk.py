@@ -13,6 +13,7 @@ the one place that runs the simulator for it.
 from __future__ import annotations
 
 import importlib
+import math
 from dataclasses import asdict, dataclass
 
 from drsim.errors import DrsimError
@@ -101,6 +102,11 @@ def outcome_from_summary(summary: dict) -> tuple[float, float]:
     except (KeyError, TypeError, ValueError) as err:
         raise DrsimError(f"the simulation summary lacks rto_s.mean or lost_writes.*.mean "
                          f"({err!r})") from None
+    if not math.isfinite(downtime_s):
+        raise DrsimError(f"the simulated mean RTO is {downtime_s}: some trials never recover, "
+                         "so the expected cost of downtime is unbounded; fix the scenario "
+                         "(e.g. dns.stuck_fraction against objectives.recovered_fraction) or "
+                         "use --no-risk")
     return downtime_s, lost
 
 
