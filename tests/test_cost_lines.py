@@ -47,6 +47,7 @@ SEED_LINES = [
     ("DynamoDB", P, "sessions: storage", 5, 0.25, 1.25),
     ("DynamoDB", S, "sessions: storage", 5, 0.25, 1.25),
     ("DynamoDB", P, "sessions: continuous backup (PITR)", 5, 0.2, 1.0),
+    ("DynamoDB", S, "sessions: continuous backup (PITR)", 5, 0.2, 1.0),
     # S3 assets: 500 GB in each region; 2 objects/s x 2,628,000 s = 5,256,000 replication PUTs
     ("S3", P, "assets: S3 Standard storage", 500, 0.023, 11.5),
     ("S3", S, "assets: S3 Standard storage", 500, 0.023, 11.5),
@@ -109,14 +110,14 @@ def _hand_sum(region=None, service=None):
 
 
 def test_seed_total_is_the_hand_sum(seed):
-    # 72.0802 Fargate + 55.9764 ALB + 70.2 NAT + 842.272 Aurora + 726.2 DynamoDB + 49.28 S3
+    # 72.0802 Fargate + 55.9764 ALB + 70.2 NAT + 842.272 Aurora + 727.2 DynamoDB + 49.28 S3
     # + 5.46 Backup + 25.688193 transfer + 1.0 Route 53 + 0.5 CloudWatch + 63.072 canaries
     # + 5.256 EventBridge + 0.0001 Step Functions
-    assert seed.monthly_usd == pytest.approx(1916.984893, abs=1e-5)
-    assert seed.yearly_usd == pytest.approx(12 * 1916.984893, abs=1e-4)
+    assert seed.monthly_usd == pytest.approx(1917.984893, abs=1e-5)
+    assert seed.yearly_usd == pytest.approx(12 * 1917.984893, abs=1e-4)
     assert seed.by_region == pytest.approx({r: _hand_sum(region=r) for r in (P, S, G)})
     assert seed.by_service["Aurora PostgreSQL"] == pytest.approx(842.272)
-    assert seed.by_service["DynamoDB"] == pytest.approx(726.2)
+    assert seed.by_service["DynamoDB"] == pytest.approx(727.2)
     assert seed.by_service == pytest.approx(
         {name: _hand_sum(service=name) for name in {ln[0] for ln in SEED_LINES}})
 
@@ -214,7 +215,7 @@ def test_unconfirmed_prices_are_reported(seed):
     assert ("Aurora PostgreSQL", P, ("orders_db: db.r6g.large on-demand (Aurora Standard) "
                                      "(2 instances x 730 h)")) in flagged
     assert all(ln.unconfirmed == ("unconfirmed" in ln.source.lower()) for ln in seed.lines)
-    assert len(seed.unconfirmed_lines) == 16
+    assert len(seed.unconfirmed_lines) == 17
     assert sum(ln.monthly_usd for ln in seed.unconfirmed_lines) == pytest.approx(
-        14.7752 + 3.24485 + 379.6 * 2 + 10 + 26.28 + 1.25 * 2 + 328.5 + 11.5 * 2 + 26.28
+        14.7752 + 3.24485 + 379.6 * 2 + 10 + 26.28 + 1.25 * 2 + 328.5 + 1.0 + 11.5 * 2 + 26.28
         + 2.73 + 0.2 + 0.1 + 52.56)

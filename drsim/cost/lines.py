@@ -327,9 +327,9 @@ class _Model:
             self.add(region, "dynamodb.storage.standard", "GB-month", ds.size_gb,
                      f"{_n(ds.size_gb)} GB replica", label=f"{ds.name}: ",
                      name="storage, Standard table class")
-        if u.dynamodb_pitr:
-            self.add(self.primary, "dynamodb.pitr", "GB-month", ds.size_gb,
-                     f"{_n(ds.size_gb)} GB", label=f"{ds.name}: ")
+            if u.dynamodb_pitr:  # each replica keeps its own continuous backups
+                self.add(region, "dynamodb.pitr", "GB-month", ds.size_gb,
+                         f"{_n(ds.size_gb)} GB replica", label=f"{ds.name}: ")
 
     def s3_crr(self, ds) -> None:
         u = self.usage

@@ -78,7 +78,7 @@ class Usage(_Section):
     dynamodb_item_kb : average item size; a write costs one WRU per KB. [KB]
     dynamodb_reads_per_write : strongly consistent reads per write; a read costs
         one RRU per 4 KB. [-]
-    dynamodb_pitr : point-in-time recovery on the table in the primary region.
+    dynamodb_pitr : point-in-time recovery (continuous backups) on each replica.
 
     S3 (each ``s3_crr`` datastore; ``write_rate_per_s`` counts new objects)
 
