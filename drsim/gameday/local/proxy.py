@@ -8,7 +8,8 @@ standby streaming from A's primary) and ``front_a`` (region A's front door,
 where clients and health checkers reach A's service).
 
 Run as ``python -m drsim.gameday.local.proxy ROUTE...`` where a ROUTE is
-``name=listen_host:listen_port>target_host:target_port/delay_s/bandwidth``;
+``name=listen_host:listen_port>target_host:target_port/delay_s/bandwidth``
+(and ``--run-dir DIR``, which only names the game day it belongs to);
 it prints ``ready`` once listening and then reads commands on stdin, one per
 line: ``partition NAME`` (packets dropped: connections stall, new ones hang),
 ``down NAME`` (nothing listens: connections are refused) and ``heal NAME``.
@@ -175,7 +176,11 @@ async def main_async(routes: list[Route]):
 
 
 def main(argv=None):
-    routes = [parse_route(a) for a in (argv if argv is not None else sys.argv[1:])]
+    args = argv if argv is not None else sys.argv[1:]
+    if "--run-dir" in args:  # it only names the game day the proxy belongs to
+        i = args.index("--run-dir")
+        args = args[:i] + args[i + 2:]
+    routes = [parse_route(a) for a in args]
     try:
         asyncio.run(main_async(routes))
     except KeyboardInterrupt:

@@ -18,6 +18,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -189,6 +190,7 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
             format_route("link", (LOCAL, link_port), (LOCAL, primary.port), opt.link_latency_s,
                          opt.link_bandwidth_bytes_per_s),
             format_route("front_a", (A_HOST, service_port), (LOCAL, a_workers_port)),
+            "--run-dir", str(run_dir),
         ], stdout_pipe=True, stdin_pipe=True, log_path=run_dir / "proxy.log")
         if proxy.read_line(20) != "ready":
             raise DrsimError("the link proxy did not start")
@@ -342,6 +344,9 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
     except _db_errors() as err:
         raise DrsimError(f"PostgreSQL failed during the game day: {err}".strip()) from err
     finally:
+        # A second Ctrl-C must not cut the teardown short: hold SIGINT and SIGTERM
+        # until everything is stopped, then let them through.
+        held = _hold_signals()
         t_down = time.monotonic()
         pids = [c.pid for c in procs.children]
         for part in (hc, orch):
@@ -355,6 +360,8 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         procs.stop_all()
         shutil.rmtree(run_dir, ignore_errors=True)
         timings["teardown_s"] = time.monotonic() - t_down
+        if held:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
 
     # --- the record --------------------------------------------------------------------------
     per_client = client_recovery_s(journal, t_fault, clients)
@@ -409,6 +416,15 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
     return RunResult(run_id, kind, summary, timeline, journal, acked, recon,
                      {"pids": pids, "ports": ports, "udp_ports": udp_ports,
                       "run_dir": str(run_dir)})
+
+
+def _hold_signals() -> set:
+    """Block SIGINT and SIGTERM in the main thread; returns what to unblock (or nothing)."""
+    if threading.current_thread() is not threading.main_thread():
+        return set()
+    wanted = {signal.SIGINT, signal.SIGTERM}
+    already = signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
+    return wanted - set(already)
 
 
 def _db_errors():

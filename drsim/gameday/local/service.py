@@ -148,6 +148,7 @@ def main(argv=None):
     p.add_argument("--checks-database", action="store_true")
     p.add_argument("--brownout-failure-fraction", type=float, default=0.5)
     p.add_argument("--parent", type=int, default=os.getppid())
+    p.add_argument("--run-dir", default="", help="the game day this worker belongs to")
     args = p.parse_args(argv)
 
     server = Server((args.host, args.port), Handler)
@@ -213,7 +214,7 @@ class Region:
                 argv = [sys.executable, "-m", "drsim.gameday.local.service", "--host", self.host,
                         "--port", str(self.port), "--dsn", self.dsn, "--region", self.name,
                         "--brownout-failure-fraction", repr(self.brownout_failure_fraction),
-                        "--parent", str(os.getpid())]
+                        "--parent", str(os.getpid()), "--run-dir", str(self.log_dir)]
                 if self.checks_database:
                     argv.append("--checks-database")
                 child = self.procs.spawn(f"service-{self.name}-{index}", argv, stdout_pipe=True,

@@ -1,0 +1,154 @@
+"""The local game day always tears down: after an error, Ctrl-C or SIGTERM, nothing it
+started is left running, listening or on disk; bad input exits 2 with one message."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from drsim.cli import main
+from drsim.errors import DrsimError
+from drsim.gameday.gamedays import local_gamedays
+from drsim.gameday.local import dns as dns_mod
+from drsim.gameday.local import postgres, procs, run
+from drsim.gameday.local.procs import listening_ports, pid_alive, processes_mentioning
+from drsim.scenario import load_scenario
+
+from .conftest import ROOT, SCENARIOS
+
+needs_postgres = pytest.mark.skipif(
+    not os.access(postgres.PG_BIN / "initdb", os.X_OK),
+    reason=f"PostgreSQL 15 server binaries not in {postgres.PG_BIN}; run "
+           "scripts/install-system-deps.sh (apt-get install -y postgresql)")
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """Record every process, port and directory a run takes, whatever happens to it."""
+    got = {"pids": [], "tcp": [], "udp": [], "dirs": []}
+    spawn = procs.Processes.spawn
+
+    def spawn_and_note(self, *a, **kw):
+        child = spawn(self, *a, **kw)
+        got["pids"].append(child.pid)
+        return child
+
+    def note_port(fn):
+        def wrapper(*a, **kw):
+            port = fn(*a, **kw)
+            got["tcp"].append(port)
+            return port
+        return wrapper
+
+    mkdtemp = tempfile.mkdtemp
+
+    def mkdtemp_and_note(*a, **kw):
+        path = mkdtemp(*a, **kw)
+        got["dirs"].append(path)
+        return path
+
+    start = dns_mod.DnsServer.start
+
+    def start_and_note(self):
+        got["udp"].append(self.port)
+        start(self)
+
+    monkeypatch.setattr(procs.Processes, "spawn", spawn_and_note)
+    monkeypatch.setattr(run, "free_port", note_port(run.free_port))
+    monkeypatch.setattr(run, "free_port_on_all", note_port(run.free_port_on_all))
+    monkeypatch.setattr(postgres, "free_port", note_port(postgres.free_port))
+    monkeypatch.setattr(run.tempfile, "mkdtemp", mkdtemp_and_note)
+    monkeypatch.setattr(dns_mod.DnsServer, "start", start_and_note)
+    return got
+
+
+def assert_released(got):
+    assert got["pids"] and got["dirs"]
+    assert not [p for p in got["pids"] if pid_alive(p)], "processes left running"
+    assert not set(got["tcp"]) & listening_ports(), "TCP ports left listening"
+    assert not set(got["udp"]) & listening_ports(udp=True), "UDP ports left bound"
+    assert not [d for d in got["dirs"] if os.path.exists(d)], "temporary directories left"
+
+
+@needs_postgres
+@pytest.mark.parametrize("failure", [DrsimError("the fault injector broke"), KeyboardInterrupt()])
+def test_an_error_or_ctrl_c_mid_run_tears_everything_down(held, monkeypatch, failure):
+    def broken_inject(kind, targets):
+        raise failure
+
+    monkeypatch.setattr(run, "inject", broken_inject)
+    scenario = load_scenario(SCENARIOS / "local-lab.yaml")
+    with pytest.raises(type(failure)):
+        local_gamedays(scenario, runs=1, simulate=False)
+    assert len(held["pids"]) >= 7  # the whole stack was up when it failed
+    assert_released(held)
+
+
+@needs_postgres
+@pytest.mark.parametrize("sig, when", [
+    (signal.SIGINT, "injected"),     # Ctrl-C while the failover runs
+    (signal.SIGTERM, "stack up"),    # a supervisor stopping us during warm-up
+    (signal.SIGINT, 1.0),            # Ctrl-C during start-up (initdb, servers)
+])
+def test_a_signal_to_the_command_tears_everything_down(sig, when):
+    # The run directory is made under a TMPDIR of our own, so any process still naming
+    # it afterwards (postgres -D DIR, workers, proxy, load generator) is a leak.
+    tmp = tempfile.mkdtemp(prefix="drsim-test-cleanup-")
+    os.chmod(tmp, 0o755)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "drsim", "gameday", "local", "--no-simulate", "--seed", "1"],
+            cwd=ROOT, env={**os.environ, "TMPDIR": tmp}, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        try:
+            if isinstance(when, float):
+                time.sleep(when)
+            else:
+                for line in proc.stderr:
+                    if when in line:
+                        break
+            proc.send_signal(sig)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:  # pragma: no cover - only if teardown hung
+                proc.kill()
+                proc.wait()
+        assert proc.returncode == 130, err
+        assert "interrupted" in err
+        assert "Traceback" not in err
+        deadline = time.monotonic() + 5
+        while processes_mentioning(tmp) and time.monotonic() < deadline:
+            time.sleep(0.1)  # orphans of a SIGKILLed group are reaped by init
+        assert processes_mentioning(tmp) == []
+        assert os.listdir(tmp) == []
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_without_postgresql_the_command_says_how_to_install_and_exits_2(monkeypatch, capsys,
+                                                                        tmp_path):
+    monkeypatch.setattr(postgres, "PG_BIN", tmp_path / "no-postgres")
+    assert main(["gameday", "local", "--no-simulate"]) == 2
+    err = capsys.readouterr().err
+    assert "apt-get install -y postgresql" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--scenario", str(SCENARIOS / "seed-warm-standby.yaml")], "platform: aws"),
+    (["--set", "dns.ttl_s=2.5"], "dns.ttl_s: 2.5 is not a whole number of seconds"),
+    (["--runs", "0"], "runs: 0"),
+    (["--set", "decision.trigger=alarm"], "no CloudWatch alarm"),
+    (["--link-latency-ms", "-1"], "--link-latency-ms"),
+])
+def test_bad_input_exits_2_with_one_message(capsys, args, message):
+    assert main(["gameday", "local", "--no-simulate", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
