@@ -155,6 +155,9 @@ def test_rtc_fee_on_replicated_gigabytes():
     line = _find(price_scenario(s), "S3", P, "Replication Time Control")
     assert line.quantity == pytest.approx(1345.536)  # 5,256,000 objects x 256 KB
     assert line.monthly_usd == pytest.approx(20.18304)  # x $0.015/GB
+    # RTC turns on the 4 replication metrics, billed as custom metrics at $0.30
+    metrics = _find(price_scenario(s), "CloudWatch", P, "S3 replication metrics")
+    assert metrics.quantity == 4 and metrics.monthly_usd == pytest.approx(1.2)
 
 
 def test_arm_fargate_and_extra_ephemeral_storage():

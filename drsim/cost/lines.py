@@ -38,6 +38,10 @@ FARGATE_INCLUDED_EPHEMERAL_GB = 20
 LCU_NEW_CONNECTIONS_PER_S = 25
 LCU_ACTIVE_CONNECTIONS = 3000
 LCU_PROCESSED_GB_PER_H = 1.0
+# RTC turns on S3 replication metrics, billed as CloudWatch custom metrics: ReplicationLatency,
+# BytesPendingReplication, OperationsPendingReplication, OperationsFailedReplication
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/metrics-dimensions.html).
+S3_REPLICATION_METRICS = 4
 DYNAMODB_WRITE_UNIT_KB = 1
 DYNAMODB_READ_UNIT_KB = 4
 HIGH_RESOLUTION_ALARM_PERIODS_S = (10, 20, 30)
@@ -349,9 +353,12 @@ class _Model:
                      f"{basis} / 1,000", label=f"{ds.name}: ", dr=True)
             self.transfer(region, gb, f"{ds.name}: cross-region replication",
                           f"{basis} x {_n(u.s3_object_kb)} KB / 10^6 KB/GB")
-            if ds.rtc:
+            if ds.rtc and objects > 0:
                 self.add(region, "s3.rtc", "GB replicated", gb,
                          f"{basis} x {_n(u.s3_object_kb)} KB", label=f"{ds.name}: ", dr=True)
+                self.add(region, "cloudwatch.custom_metric", "metric-month",
+                         S3_REPLICATION_METRICS, f"replication rule to {dest}", dr=True,
+                         label=f"{ds.name}: ", name="S3 replication metrics (with RTC)")
 
     def backup(self, ds) -> None:
         u = self.usage
