@@ -14,8 +14,14 @@ What runs where follows from the scenario, not from per-strategy code paths:
 - Requests, and writes to multi-writer stores (DynamoDB, S3), come from the
   primary, or are split by ``dns.primary_share`` for active/active.
 
-Free tiers are not subtracted: they are per account, and the account's other
-workloads usually use them up.
+Lines that exist because of DR (everything in the secondary, replication and its
+transfer, the health checks, the failover alarm, its probe and the runbook) are
+flagged ``dr``; their sum is the DR spend set against the cost of risk.
+
+Aurora is priced as Aurora Standard (instances, storage, I/O); I/O-Optimized is not
+modelled. Free tiers are not subtracted: they are per account, and the account's
+other workloads usually use them up. Usage figures (traffic, sizes, volumes) come
+from the scenario's ``usage`` section (:mod:`drsim.scenario.usage`).
 """
 
 from __future__ import annotations
@@ -23,10 +29,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+from typing import TYPE_CHECKING
 
 from drsim.cost.breakdown import HOURS_PER_MONTH, SECONDS_PER_MONTH, CostBreakdown, CostLine
 from drsim.cost.prices import GLOBAL_REGION, PriceBook, load_prices
 from drsim.errors import DrsimError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from drsim.scenario.model import Scenario
 
 KB_PER_GB = 1e6
 """Decimal units, as AWS bills transfer and storage."""
@@ -47,7 +57,7 @@ DYNAMODB_READ_UNIT_KB = 4
 HIGH_RESOLUTION_ALARM_PERIODS_S = (10, 20, 30)
 
 
-def price_scenario(scenario, prices: PriceBook | None = None, *,
+def price_scenario(scenario: Scenario, prices: PriceBook | None = None, *,
                    prices_dir: str | os.PathLike | None = None,
                    as_of: dt.date | None = None) -> CostBreakdown:
     """The monthly cost of ``scenario``, line by line.
@@ -101,7 +111,7 @@ def _plural(n: float, word: str) -> str:
 
 
 class _Model:
-    def __init__(self, scenario, prices: PriceBook):
+    def __init__(self, scenario: Scenario, prices: PriceBook):
         self.s = scenario
         self.prices = prices
         self.usage = scenario.usage
