@@ -240,7 +240,10 @@ def test_cli_refresh_without_credentials_is_one_line(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def test_prices_list():
-    done = run_cli("prices", "list")
+def test_prices_list_reports_the_unconfirmed_rows():
+    done = run_cli("prices", "list", "--unconfirmed")
     assert done.returncode == 0
     assert "us-east-2: aws_us-east-2_2026-11-28.csv (39 rows, 29 unconfirmed)" in done.stdout
+    assert ("  aurora.instance.db.r6g.large: 0.26 USD per instance-hour -- unconfirmed; verify "
+            "https://aws.amazon.com/rds/aurora/pricing/") in done.stdout
+    assert done.stdout.count("\n  ") == 6 + 29

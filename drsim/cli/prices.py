@@ -15,6 +15,8 @@ def register(sub) -> None:
                                         "rows of the newest one are unconfirmed.")
     ls.add_argument("--prices-dir", metavar="DIR", default=None,
                     help="folder of dated price tables (default: data/prices)")
+    ls.add_argument("--unconfirmed", action="store_true",
+                    help="also list each unconfirmed row of the newest tables with its source")
     ls.set_defaults(func=run_list)
     rf = actions.add_parser(
         "refresh", help="write a new dated table from the AWS Price List API",
@@ -36,6 +38,10 @@ def run_list(args) -> int:
         unconfirmed = sum(r.unconfirmed for r in newest.rows.values())
         print(f"{region}: {', '.join(p.name for _, p in versions)} "
               f"({len(newest.rows)} rows, {unconfirmed} unconfirmed)")
+        if args.unconfirmed:
+            for row in newest.rows.values():
+                if row.unconfirmed:
+                    print(f"  {row.key}: {row.usd_per_unit:g} USD per {row.unit} -- {row.source}")
     return 0
 
 
