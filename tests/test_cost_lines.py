@@ -130,6 +130,17 @@ def test_dr_spend_is_the_secondary_plus_replication_and_failover(seed):
     assert seed.dr_yearly_usd == pytest.approx(12 * seed.dr_monthly_usd)
 
 
+def test_records_become_a_table(seed):
+    import pandas as pd
+
+    df = pd.DataFrame(seed.records())
+    assert len(df) == len(SEED_LINES)
+    assert df["monthly_usd"].sum() == pytest.approx(seed.monthly_usd)
+    assert df.loc[df["dr"], "monthly_usd"].sum() == pytest.approx(seed.dr_monthly_usd)
+    assert df["unconfirmed"].sum() == len(seed.unconfirmed_lines)
+    assert set(df["table"]) == set(seed.tables.values())
+
+
 def test_options_of_the_health_check_are_priced():
     s = load_scenario(SCENARIOS / "seed-warm-standby.yaml",
                       ["health_check.protocol=HTTPS", "health_check.port=443",

@@ -130,6 +130,18 @@ class CostBreakdown:
         """Lines priced with a figure no retrieved source confirms."""
         return tuple(line for line in self.lines if line.unconfirmed)
 
+    def records(self) -> list[dict]:
+        """One plain row per line, for ``pandas.DataFrame(breakdown.records())``.
+
+        The JSON line's fields plus ``dr``, ``unconfirmed``, the price ``key`` and
+        the ``table`` it came from; numbers unrounded.
+        """
+        return [{"service": ln.service, "item": ln.item, "region": ln.region,
+                 "quantity": ln.quantity, "unit": ln.unit, "usd_per_unit": ln.usd_per_unit,
+                 "monthly_usd": ln.monthly_usd, "source": ln.source, "dr": ln.dr,
+                 "unconfirmed": ln.unconfirmed, "key": ln.price.key, "table": ln.price.table}
+                for ln in self.lines]
+
     def as_dict(self) -> dict:
         """The JSON of ``drsim cost --json`` (without the cost of risk)."""
         r = JSON_DECIMALS
