@@ -25,6 +25,9 @@ INFRA_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = INFRA_DIR.parent
 SEED_SCENARIO = REPO_ROOT / "data" / "scenarios" / "seed-warm-standby.yaml"
 INFRA_EXTRA = ("aws_cdk", "constructs", "cdk_nag", "cfnlint", "ruff")
+# drsim_infra (the constructs) is imported from infra/, which is not an installed package.
+if str(INFRA_DIR) not in sys.path:
+    sys.path.insert(0, str(INFRA_DIR))
 
 
 def require_infra_extra() -> None:
@@ -37,8 +40,6 @@ def require_infra_extra() -> None:
 
 def load_app_module():
     """``infra/app.py`` as a module (it is a script, not part of a package)."""
-    if str(INFRA_DIR) not in sys.path:
-        sys.path.insert(0, str(INFRA_DIR))
     name = "drsim_infra_app"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, INFRA_DIR / "app.py")

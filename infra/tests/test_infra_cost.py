@@ -1,0 +1,130 @@
+"""Cost cross-check: every billable resource the app deploys is a line of drsim's cost model.
+
+The deployed configuration and the priced one come from the same scenario; this
+keeps them from drifting apart (a resource added to infra/ without a price, or
+a count that differs from the one priced).
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROLES, require_infra_extra
+from drsim_infra.cost_map import NOT_YET_PRICED
+from infra_helpers import resources
+
+HOURS_PER_MONTH = 730
+
+
+@pytest.fixture(scope="module")
+def cost_lines(seed_synth):
+    from drsim.cost import price_scenario
+
+    return price_scenario(seed_synth.scenario).lines
+
+
+@pytest.fixture(scope="module")
+def deployed(seed_synth):
+    from drsim_infra.cost_map import template_resources
+
+    stacks = dict(zip(ROLES, seed_synth.stacks.in_order()))
+    return [res for role, template in seed_synth.raw.items()
+            for res in template_resources(template, stacks[role].region)]
+
+
+def test_every_billable_resource_is_priced_by_a_cost_line(deployed, cost_lines):
+    from drsim_infra.cost_map import unpriced_resources
+
+    problems = [p for p in unpriced_resources(deployed, cost_lines)
+                if not any(p.startswith(f"{t} ") for t in NOT_YET_PRICED)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_cross_check_fails_on_an_unpriced_billable_resource(cost_lines):
+    require_infra_extra()
+    from drsim_infra.cost_map import Resource, unpriced_resources
+
+    # A type nobody classified (a customer KMS key costs 1 USD a month) ...
+    assert unpriced_resources([Resource("Key", "AWS::KMS::Key", "us-east-1")], cost_lines)
+    # ... and a priced type where the model prices nothing (Aurora in a third region).
+    (problem,) = unpriced_resources([Resource("Db", "AWS::RDS::DBInstance", "eu-west-1")],
+                                    cost_lines)
+    assert "no cost line 'Aurora PostgreSQL'" in problem
+
+
+def test_no_priced_mapping_is_stale(deployed):
+    """Each mapped type is deployed, so the tables describe this app, not a guess."""
+    from drsim_infra.cost_map import PRICED
+
+    types = {res.type for res in deployed}
+    assert set(PRICED) <= types
+    assert set(NOT_YET_PRICED) <= types
+
+
+@pytest.mark.parametrize("rtype", [
+    pytest.param(rtype, marks=pytest.mark.xfail(
+        strict=True, reason=f"cost model has no line for {rtype}: {why}"))
+    for rtype, (_, why) in sorted(NOT_YET_PRICED.items())
+])
+def test_known_gap_is_priced(rtype, deployed, cost_lines):
+    """Known gaps, expected to fail. Strict: once the cost model prices one, this
+    test XPASSes and fails the run, so its entry moves from NOT_YET_PRICED to PRICED."""
+    from drsim_infra.cost_map import has_line
+
+    ref, _ = NOT_YET_PRICED[rtype]
+    regions = {res.region for res in deployed if res.type == rtype}
+    assert all(has_line(ref, region, cost_lines) for region in regions)
+
+
+# --- the counts priced are the counts deployed ---------------------------------------
+
+
+def _quantity(lines, service: str, item: str, region: str) -> float:
+    return sum(ln.quantity for ln in lines
+               if ln.service == service and item in ln.item and ln.region == region)
+
+
+def test_priced_counts_match_the_templates(seed_synth, cost_lines):
+    s = seed_synth.scenario
+    regions = {"primary": s.regions.primary, "secondary": s.regions.secondary}
+    for role, region in regions.items():
+        template = seed_synth.raw[role]
+        (service,) = resources(template, "AWS::ECS::Service")
+        assert _quantity(cost_lines, "ECS Fargate", "vCPU", region) == pytest.approx(
+            service["DesiredCount"] * s.compute.task_vcpu * HOURS_PER_MONTH)
+        instances = len(resources(template, "AWS::RDS::DBInstance"))
+        assert _quantity(cost_lines, "Aurora PostgreSQL", "on-demand", region) == (
+            instances * HOURS_PER_MONTH)
+        gateways = len(resources(template, "AWS::EC2::NatGateway"))
+        assert _quantity(cost_lines, "VPC", "NAT gateway hour", region) == (
+            gateways * HOURS_PER_MONTH)
+        albs = len(resources(template, "AWS::ElasticLoadBalancingV2::LoadBalancer"))
+        assert _quantity(cost_lines, "Elastic Load Balancing", "Application Load Balancer hour",
+                         region) == albs * HOURS_PER_MONTH
+    checks = len(resources(seed_synth.raw["failover"], "AWS::Route53::HealthCheck"))
+    assert _quantity(cost_lines, "Route 53", "health check", "global") == checks
+
+
+def _canary_runs_per_month(template: dict) -> float:
+    runs = 0.0
+    for canary in resources(template, "AWS::Synthetics::Canary"):
+        expression = canary["Schedule"]["Expression"]  # "rate(N minute[s])"
+        minutes = float(expression.split("(")[1].split()[0])
+        runs += HOURS_PER_MONTH * 60 / minutes
+    return runs
+
+
+@pytest.mark.parametrize("role", ["primary_links", "failover"])
+def test_canaries_run_as_often_as_priced(seed_synth, cost_lines, role):
+    """The standby probe (primary region) runs every usage.canary_interval_min; the failover
+    probe (secondary) every alarm period, so the failover alarm gets a datapoint each period."""
+    stack = dict(zip(ROLES, seed_synth.stacks.in_order()))[role]
+    assert _quantity(cost_lines, "CloudWatch Synthetics", "canary", stack.region) == (
+        pytest.approx(_canary_runs_per_month(seed_synth.raw[role])))
+
+
+def test_alarms_per_region_as_priced(seed_synth, cost_lines):
+    stacks = dict(zip(ROLES, seed_synth.stacks.in_order()))
+    for region in {stack.region for stack in stacks.values()}:
+        deployed = sum(len(resources(seed_synth.raw[role], "AWS::CloudWatch::Alarm"))
+                       for role, stack in stacks.items() if stack.region == region)
+        assert _quantity(cost_lines, "CloudWatch", "alarm", region) == deployed, region
