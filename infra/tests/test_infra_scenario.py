@@ -206,3 +206,50 @@ def test_parallel_branches_follow_the_runbooks_after():
     assert parallel["Type"] == "Parallel" and parallel["Next"] == "switch_traffic"
     assert sorted(b["StartAt"] for b in parallel["Branches"]) == [
         "promote_database", "scale_standby"]
+
+
+# --- other strategies (composed, not synthesized: construction is enough here) -----------
+
+
+def _compose(name: str):
+    require_infra_extra()
+    import aws_cdk as cdk
+    from conftest import load_app_module
+
+    from drsim import load_scenario
+
+    return load_app_module().compose(cdk.App(), load_scenario(REPO_ROOT / "data/scenarios" / name))
+
+
+def test_pilot_light_is_manual_and_keeps_one_secondary_instance():
+    stacks = _compose("pilot-light.yaml")
+    # decision.mode manual: no rule starts the runbook; an operator does after the page.
+    assert stacks.failover.trigger is None
+    # dns.routing manual: the primary record follows a check that only the runbook flips.
+    dns = stacks.failover.dns
+    assert dns.switch_health_check is not dns.primary_health_check
+    # compute.standby_tasks 0 and, by the cost model's rule, one Aurora instance to promote.
+    assert len(stacks.secondary.database.instances) == 1
+    assert stacks.secondary.web.service.node.default_child.desired_count == 0
+
+
+def test_manual_routing_switch_check_is_always_healthy_until_inverted():
+    stacks = _compose("pilot-light.yaml")
+    check = stacks.failover.dns.switch_health_check.node.default_child
+    config = stacks.failover.resolve(check.health_check_config)
+    assert config["type"] == "CALCULATED" and config["healthThreshold"] == 0
+    assert not config.get("inverted", False)
+
+
+def test_a_runbook_step_infra_cannot_build_is_refused_by_name():
+    from drsim_infra.topology import UnsupportedScenario
+
+    with pytest.raises(UnsupportedScenario, match="'provision_infrastructure'"):
+        _compose("backup-restore.yaml")
+
+
+def test_a_local_scenario_is_refused():
+    from drsim import DrsimError
+
+    with pytest.raises(DrsimError, match="platform"):
+        _compose("local-lab.yaml")
