@@ -8,9 +8,13 @@ import subprocess
 import sys
 
 import pytest
-from aws_cdk.assertions import Match
 from conftest import INFRA_DIR, REPO_ROOT, SEED_SCENARIO, load_app_module, require_infra_extra
 from infra_helpers import flatten_join, resources
+
+# The tests need the infra extra; without it this module is skipped, with the reason.
+Match = pytest.importorskip(
+    "aws_cdk.assertions", reason="the infra extra is not installed: pip install -e '.[infra]'"
+).Match
 
 # The port the image's server listens on, from the image's own documentation
 # (nginx's default.conf: `listen 80;`). Kept apart from infra's topology module
