@@ -34,6 +34,14 @@ class Recorder:
             times = [r[0] for r in self._rows if r[1] == event]
         return min(times) if times else None
 
+    def count_before_fault(self, event: str, window_s: float = float("inf")) -> int:
+        """How many ``event`` rows fell in the ``window_s`` before the fault. [-]"""
+        t0 = self.fault_mono
+        if t0 is None:
+            return 0
+        with self._lock:
+            return sum(1 for t, ev, _, _ in self._rows if ev == event and t0 - window_s <= t < t0)
+
     def events(self, run_id: str) -> list[Event]:
         """Timeline rows since the fault, ``t_s`` in seconds since the fault.
 

@@ -402,6 +402,11 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         "requests": int(len(journal)), "requests_after_fault": int(len(after)),
         "failed_requests_after_fault": int((after["status"] != 200).sum()),
         "checks": hc.checks if hc else 0,
+        # Failed checks in the last threshold intervals before the fault (a slow machine
+        # can time a check out) start a checker's streak early and shorten detection.
+        "checks_failed_before_fault": rec.count_before_fault(
+            "check_failed", scenario.health_check.failure_threshold
+            * scenario.health_check.interval_s),
         "startup_s": timings.get("startup_s", math.nan),
         "teardown_s": timings.get("teardown_s", math.nan),
         "wall_s": time.monotonic() - wall0,
