@@ -105,8 +105,11 @@ def accepted_findings(stacks: DrsimStacks) -> list[tuple[IConstruct, str, str]]:
         if probe is None:
             continue
         accept(probe.artifacts_bucket, "S1")
-        region = cdk.Stack.of(probe).region
-        log_groups = (f"arn:<AWS::Partition>:logs:{region}:<AWS::AccountId>:log-group:"
+        stack = cdk.Stack.of(probe)
+        # cdk-nag prints the account as given: a number, or the pseudo parameter.
+        account = ("<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account)
+                   else stack.account)
+        log_groups = (f"arn:<AWS::Partition>:logs:{stack.region}:{account}:log-group:"
                       "/aws/lambda/cwsyn-*")
         for resource in ("*", f"{_arn_ref(probe.artifacts_bucket)}/*", log_groups):
             accept(probe.canary, f"IAM5[Resource::{resource}]", "IAM5:canary")

@@ -52,6 +52,7 @@ from drsim_infra.global_table import GlobalTable
 from drsim_infra.network import Network
 from drsim_infra.peering import PeeringConnection, PeeringRoutes
 from drsim_infra.topology import (
+    AZ_SUFFIXES,
     SERVICE_RECORD_NAME,
     VPC_CIDRS,
     WEB_IMAGE,
@@ -92,6 +93,12 @@ class _DrStack(Stack):
             cross_region_references=True,
         )
         Tags.of(self).add("drsim:scenario", scenario.name)
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """Two AZs named outright: with a concrete account CDK would otherwise look them
+        up (a network call at synthesis), even to validate the VPC's explicit list."""
+        return [f"{self.region}{suffix}" for suffix in AZ_SUFFIXES]
 
 
 def _web_service(stack: Stack, scenario: Scenario, network: Network, tasks: int) -> WebService:
