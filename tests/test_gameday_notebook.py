@@ -1,0 +1,39 @@
+"""notebooks/04-local-gameday runs headless with small parameters (one game day)."""
+
+import os
+
+import pytest
+
+from drsim.gameday.local import postgres
+
+from .conftest import ROOT
+
+papermill = pytest.importorskip("papermill")
+pytestmark = pytest.mark.skipif(
+    not os.access(postgres.PG_BIN / "initdb", os.X_OK),
+    reason=f"PostgreSQL 15 server binaries not in {postgres.PG_BIN}; run "
+           "scripts/install-system-deps.sh (apt-get install -y postgresql)")
+
+NOTEBOOK = ROOT / "notebooks" / "04-local-gameday.ipynb"
+
+
+def test_the_notebook_is_stored_clean_with_tagged_parameters():
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+
+
+def test_the_notebook_runs_one_game_day(tmp_path):
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(out), cwd=str(ROOT / "notebooks"),
+                               parameters={"runs": 1, "sim_trials": 500, "seed": 2},
+                               progress_bar=False, kernel_name="python3")
+    import nbformat
+
+    nb = nbformat.read(out, as_version=4)
+    text = "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
+                   for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "rto_s" in text and "recovered" in text
