@@ -229,12 +229,15 @@ class PrimaryLinksStack(_DrStack):
             peering_connection_id=secondary.peering.connection_id,
         )
         backups = _datastores(scenario, Backup)
-        self.backup = None
-        if backups and secondary.copy_vault is not None:
+        # What the backups protect: the Aurora cluster (its snapshots are what the
+        # cost model prices); DynamoDB tables only without one (they have PITR).
+        if primary.database is not None:
+            resources = [backup.BackupResource.from_arn(primary.database.cluster.cluster_arn)]
+        else:
             resources = [backup.BackupResource.from_arn(t.table.table_arn)
                          for t in primary.tables.values()]
-            if primary.database is not None:
-                resources.append(backup.BackupResource.from_arn(primary.database.cluster.cluster_arn))
+        self.backup = None
+        if backups and resources and secondary.copy_vault is not None:
             self.backup = BackupPlanWithCopy(
                 self, "Backup", datastores=backups, resources=resources,
                 copy_vault=secondary.copy_vault.vault,

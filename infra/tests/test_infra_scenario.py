@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import REPO_ROOT, require_infra_extra
-from infra_helpers import resources, state_machine_definition
+from infra_helpers import flatten_join, resources, state_machine_definition
 
 # The tests need the infra extra; without it this module is skipped, with the reason.
 Match = pytest.importorskip(
@@ -114,6 +114,11 @@ def test_backup_plan_schedule_retention_and_copy(seed_synth):
                              "Lifecycle": {"DeleteAfterDays": days}}],
         })]},
     })
+    # It protects the Aurora cluster, whose snapshots the cost model prices.
+    (selection,) = resources(seed_synth.raw["primary_links"], "AWS::Backup::BackupSelection")
+    (arn,) = selection["BackupSelection"]["Resources"]
+    assert f":rds:{seed_synth.scenario.regions.primary}:" in flatten_join(arn)
+    assert ":cluster:" in flatten_join(arn)
 
 
 @pytest.mark.parametrize("interval_s, cron", [
