@@ -1,5 +1,5 @@
 # drsim: the two commands of the README.
-#   make report   create .venv, install drsim, run the main job on the bundled scenarios
+#   make report   create .venv, install drsim, run the report notebooks on the bundled scenarios
 #   make test     create/update .venv with the test extras and system parts, run pytest
 PYTHON ?= python3
 VENV   ?= .venv
@@ -25,8 +25,11 @@ $(VENV)/.stamp-test: pyproject.toml | $(PY)
 
 venv: $(VENV)/.stamp-test
 
+# Every bundled scenario through the notebooks (papermill): reports/index.html links an
+# HTML report per scenario, the trade-off sweep and the strategy comparison.
+REPORT_ARGS ?=
 report: $(VENV)/.stamp-report
-	$(VENV)/bin/drsim simulate data/scenarios/seed-warm-standby.yaml --trials 20000 --seed 1
+	$(VENV)/bin/drsim report --out reports $(REPORT_ARGS)
 
 test: $(VENV)/.stamp-test
 	bash scripts/install-system-deps.sh

@@ -1,0 +1,87 @@
+"""Showing figures and tables in a notebook so that the report runner can find them.
+
+A figure is displayed as a PNG with output metadata ``{"drsim": {"figure": NAME}}``;
+a table as HTML with ``{"drsim": {"table": NAME}}`` and, when given, plain data in
+the ``application/vnd.drsim.record+json`` bundle (no front end renders that type,
+so JupyterLab and nbconvert show the HTML; the runner reads the data for the
+report index). Displaying the PNG ourselves, rather than leaving it to the
+inline backend, is what makes nbconvert's HTML carry the figure.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+
+RECORD_MIME = "application/vnd.drsim.record+json"
+FIGURE_DPI = 100
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def _check_name(name: str) -> str:
+    from drsim.errors import DrsimError
+
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise DrsimError(f"figure or table name {name!r}: use lower-case letters, digits, - "
+                         "and _ (it becomes a file name)")
+    return name
+
+
+def figure_png(fig, dpi: int = FIGURE_DPI) -> bytes:
+    """The figure rendered as PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def show_figure(fig, name: str) -> None:
+    """Display ``fig`` as a PNG named ``name`` (the runner saves it as ``figures/NAME.png``)."""
+    from IPython.display import display
+
+    png = base64.b64encode(figure_png(fig)).decode("ascii")
+    display({"image/png": png, "text/plain": f"<figure {_check_name(name)}>"}, raw=True,
+            metadata={"drsim": {"figure": name}})
+
+
+def show_table(df, name: str, record=None, index: bool = True) -> None:
+    """Display a DataFrame as an HTML table named ``name``, with ``record`` (JSON-able
+    data) alongside for the runner."""
+    from IPython.display import display
+
+    bundle = {"text/html": df.to_html(index=index, escape=True, border=0, na_rep="-",
+                                      classes="drsim-table"),
+              "text/plain": df.to_string(index=index)}
+    if record is not None:
+        # Round-trip through JSON so the kernel sends plain data; JSON has no inf or NaN.
+        bundle[RECORD_MIME] = json.loads(json.dumps(_finite(record), default=_json_default,
+                                                    allow_nan=False))
+    display(bundle, raw=True, metadata={"drsim": {"table": _check_name(name)}})
+
+
+def _finite(obj):
+    import math
+
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {str(k): _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def _json_default(obj):
+    try:  # numpy scalars
+        value = float(obj)
+    except (TypeError, ValueError):
+        return str(obj)
+    return _finite(value)
+
+
+def show_note(text: str) -> None:
+    """Display a short Markdown note (e.g. why a section has nothing to show)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))

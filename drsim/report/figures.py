@@ -1,0 +1,385 @@
+"""The figures of the reports, each a function that returns a matplotlib ``Figure``.
+
+Figures are built with ``matplotlib.figure.Figure`` directly, not pyplot: no
+global figure state, nothing shown behind the caller's back (the inline
+backend would otherwise display every pyplot figure a second time), and safe
+in worker processes. A notebook shows one with :func:`drsim.report.show_figure`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from drsim.report.tables import fmt_p, fmt_s
+
+PHASE_LABELS = {"detect_s": "detect", "decide_s": "decide", "recover_s": "recover",
+                "cutover_s": "cut over"}
+PHASE_COLORS = {"detect_s": "#4c72b0", "decide_s": "#dd8452", "recover_s": "#55a868",
+                "cutover_s": "#c44e52"}
+DR_COLOR, BASE_COLOR, RISK_COLOR = "#c44e52", "#8da0cb", "#e5ae38"
+WIDTH_IN = 9.0
+
+
+def time_unit(max_s: float) -> tuple[str, float]:
+    """A readable unit for durations up to ``max_s``: ``(name, seconds per unit)``."""
+    if not math.isfinite(max_s) or max_s <= 600:
+        return "s", 1.0
+    if max_s <= 3 * 3600:
+        return "min", 60.0
+    return "h", 3600.0
+
+
+def _ecdf(values) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted finite values and the share of all values at or below each (ends below 1
+    when some values are infinite: those trials never got there)."""
+    v = np.asarray(values, dtype=float)
+    n = len(v)
+    x = np.sort(v[np.isfinite(v)])
+    return x, np.arange(1, len(x) + 1) / max(n, 1)
+
+
+def _finite_max(*arrays) -> float:
+    m = [float(np.max(a[np.isfinite(a)])) for a in map(np.asarray, arrays)
+         if np.isfinite(a).any()]
+    return max(m) if m else 1.0
+
+
+def rto_cdf(trials: pd.DataFrame, summary: dict) -> Figure:
+    """CDF of RTO and of time to first success, with the RTO objective line."""
+    rto, first = trials["rto_s"].to_numpy(float), trials["first_success_s"].to_numpy(float)
+    obj = summary["objectives"]["rto_s"]
+    unit, k = time_unit(max(_finite_max(rto), obj))
+    fig = Figure(figsize=(WIDTH_IN, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    for values, label, style in ((first, "first success", "--"), (rto, "RTO", "-")):
+        x, y = _ecdf(values)
+        ax.step(x / k, y, where="post", linestyle=style, label=label)
+    ax.axvline(obj / k, color="k", linestyle=":",
+               label=f"RTO objective {fmt_s(obj)} s: P(met) = {fmt_p(summary['p_rto_met'])}")
+    for q in ("p50", "p95"):
+        v = summary["rto_s"][q]
+        if math.isfinite(v):
+            ax.plot([v / k], [0.5 if q == "p50" else 0.95], "o", color="C1")
+            ax.annotate(f"{q} {fmt_s(v)} s", (v / k, 0.5 if q == "p50" else 0.95),
+                        textcoords="offset points", xytext=(6, -12), fontsize=8)
+    ax.set_xlabel(f"time since the fault [{unit}]")
+    ax.set_ylabel("share of trials")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(f"{summary['scenario']}: RTO (until {summary['objectives']['recovered_fraction']:g}"
+                 f" of clients are served), {summary['trials']:,} trials")
+    return fig
+
+
+def rpo_cdf(trials: pd.DataFrame, summary: dict) -> Figure:
+    """CDF of RPO per datastore (log time axis: lags span milliseconds to hours), with the
+    RPO objective line."""
+    obj = summary["objectives"]["rpo_s"]
+    fig = Figure(figsize=(WIDTH_IN, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    names = list(summary["rpo_s"])
+    floor_s = 1e-3  # a zero lag is drawn at 1 ms: a log axis has no zero
+    for name in names:
+        x, y = _ecdf(np.maximum(trials[f"rpo_s.{name}"].to_numpy(float), floor_s))
+        p = summary["p_rpo_met_by_datastore"][name]
+        ax.step(x, y, where="post", label=f"{name}: P(RPO <= objective) = {fmt_p(p)}")
+    if obj > 0:
+        ax.axvline(obj, color="k", linestyle=":", label=f"RPO objective {fmt_s(obj)} s")
+    ax.set_xscale("log")
+    ax.set_xlabel("data lost: replication lag or backup age at the fault [s]")
+    ax.set_ylabel("share of trials")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3, which="both")
+    if not names:
+        ax.text(0.5, 0.5, "no datastores to recover", transform=ax.transAxes, ha="center")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(f"{summary['scenario']}: RPO per datastore; every datastore within the "
+                 f"objective: P = {fmt_p(summary['p_rpo_met'])}")
+    return fig
+
+
+def phase_breakdown(trials: pd.DataFrame, summary: dict) -> Figure:
+    """Where the time goes: each phase's spread (box 25-75 %, whiskers 5-95 %) and the
+    mean phases stacked into the mean RTO."""
+    cols = [c for c in PHASE_LABELS if c in trials.columns]
+    data = [trials[c].to_numpy(float) for c in cols]
+    data = [d[np.isfinite(d)] for d in data]
+    unit, k = time_unit(_finite_max(*data) if any(len(d) for d in data) else 1.0)
+    fig = Figure(figsize=(WIDTH_IN, 4.2), layout="constrained")
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[3, 2])
+    ax.boxplot([d / k for d in data], vert=False, whis=(5, 95), showfliers=False,
+               tick_labels=[PHASE_LABELS[c] for c in cols])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"duration [{unit}]")
+    ax.set_title("phase durations (box 25-75 %, whiskers 5-95 %)", fontsize=10)
+    ax.grid(alpha=0.3, axis="x")
+    left = 0.0
+    for c, d in zip(cols, data):
+        mean = float(np.mean(d)) / k if len(d) else 0.0
+        ax2.barh([0], [mean], left=left, color=PHASE_COLORS[c], label=PHASE_LABELS[c])
+        left += mean
+    ax2.set_yticks([0], ["mean"])
+    ax2.set_ylim(-0.6, 1.3)  # room above the bar for the legend
+    ax2.set_xlabel(f"[{unit}]")
+    ax2.set_title(f"mean phases; mean RTO {fmt_s(summary['rto_s']['mean'])} s", fontsize=10)
+    ax2.legend(fontsize=8, loc="upper center", ncol=2)
+    fig.suptitle(f"{summary['scenario']}: detect, decide, recover, cut over")
+    return fig
+
+
+MARKERS = {"dns_switched": ("DNS switched", "^"), "database_writable": ("database writable", "s"),
+           "capacity_ready": ("capacity ready", "D"), "first_success": ("first success", "o"),
+           "recovered": ("recovered", "*")}
+
+
+def timeline_chart(timeline: pd.DataFrame, picked: dict[str, int]) -> Figure:
+    """One panel per picked trial: its phases in the top lane, runbook steps (and
+    retries) below, and the moments DNS switched, the database became writable,
+    capacity was ready, the first client and enough clients were served."""
+    from drsim.timeline import phases
+
+    runs = list(dict.fromkeys(timeline["run_id"]))
+    by_trial = {int(r.rsplit("trial-", 1)[1]): r for r in runs}
+    panels = [(name, i, by_trial[i]) for name, i in picked.items() if i in by_trial]
+    ph = phases(timeline).set_index("run_id")
+    ends = timeline.loc[np.isfinite(timeline["t_s"]), "t_s"]
+    unit, k = time_unit(float(ends.max()) if len(ends) else 1.0)
+    steps_per_run = [sorted(set(timeline.loc[(timeline.run_id == r) &
+                                              (timeline.event == "step_started"), "component"]),
+                            key=lambda s, r=r: _first_t(timeline, r, "step_started", s))
+                     for _, _, r in panels]
+    lanes = max((len(s) for s in steps_per_run), default=0) + 1
+    fig = Figure(figsize=(WIDTH_IN, 1.2 + 0.45 * lanes * len(panels) + 0.6 * len(panels)),
+                 layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True)) if panels else []
+    for ax, (name, idx, run), steps in zip(axes, panels, steps_per_run):
+        p = ph.loc[run]
+        start = 0.0
+        for col in PHASE_LABELS:
+            d = float(p[col]) if pd.notna(p[col]) else 0.0
+            if col == "cutover_s":  # cut over starts when both the runbook and decision are done
+                start = float(p["detect_s"] + p["decide_s"] + p["recover_s"])
+            ax.barh(0, d / k, left=start / k, color=PHASE_COLORS[col], edgecolor="white",
+                    label=PHASE_LABELS[col])
+            start += d
+        g = timeline[timeline.run_id == run]
+        for lane, step in enumerate(steps, start=1):
+            st = g[(g.component == step) & g.event.isin(["step_started", "step_finished",
+                                                           "step_failed"])]
+            t0 = None
+            for ev in st.itertuples():
+                if ev.event == "step_started":
+                    t0 = ev.t_s
+                elif t0 is not None:
+                    failed = ev.event == "step_failed"
+                    ax.barh(lane, (ev.t_s - t0) / k, left=t0 / k, color="#999999",
+                            hatch="//" if failed else None, edgecolor="white")
+                    t0 = None
+        for event, (label, marker) in MARKERS.items():
+            t = g.loc[g.event == event, "t_s"]
+            if len(t):
+                ax.plot(float(t.min()) / k, 0, marker, color="k", markersize=7, label=label,
+                        linestyle="none")
+        ax.set_yticks(range(len(steps) + 1), ["phases", *steps])
+        ax.invert_yaxis()
+        rto = p["rto_s"]
+        ax.set_title(f"{name} trial #{idx}: RTO {fmt_s(float(rto))} s", fontsize=10, loc="left")
+        ax.grid(alpha=0.3, axis="x")
+    if panels:
+        axes[-1].set_xlabel(f"time since the fault [{unit}]  (hatched: a failed attempt)")
+        handles, labels = axes[0].get_legend_handles_labels()
+        uniq = dict(zip(labels, handles))
+        fig.legend(uniq.values(), uniq.keys(), loc="outside lower center", ncol=5, fontsize=8)
+    return fig
+
+
+def _first_t(timeline, run, event, component) -> float:
+    t = timeline.loc[(timeline.run_id == run) & (timeline.event == event) &
+                     (timeline.component == component), "t_s"]
+    return float(t.min()) if len(t) else math.inf
+
+
+def cost_breakdown(breakdown) -> Figure:
+    """Monthly cost per service, split into what runs the service and what DR adds;
+    hatched parts use prices no retrieved source confirms."""
+    services = list(breakdown.by_service)
+    parts = {s: {"base": 0.0, "dr": 0.0, "base_unc": 0.0, "dr_unc": 0.0} for s in services}
+    for ln in breakdown.lines:
+        key = ("dr" if ln.dr else "base") + ("_unc" if ln.unconfirmed else "")
+        parts[ln.service][key] += ln.monthly_usd
+    fig = Figure(figsize=(WIDTH_IN, 0.8 + 0.38 * len(services)), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(services))
+    left = np.zeros(len(services))
+    for key, color, hatch, label in (("base", BASE_COLOR, None, "runs the service"),
+                                     ("base_unc", BASE_COLOR, "//", "runs the service (unconfirmed price)"),
+                                     ("dr", DR_COLOR, None, "DR"),
+                                     ("dr_unc", DR_COLOR, "//", "DR (unconfirmed price)")):
+        w = np.array([parts[s][key] for s in services])
+        if w.any():
+            ax.barh(y, w, left=left, color=color, hatch=hatch, edgecolor="white", label=label)
+        left += w
+    for yi, total in zip(y, left):
+        ax.text(total, yi, f" {total:,.0f}", va="center", fontsize=8)
+    ax.set_yticks(y, services)
+    ax.invert_yaxis()
+    ax.set_xlabel("USD per month")
+    ax.set_xlim(0, left.max() * 1.15 if left.max() > 0 else 1)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3, axis="x")
+    ax.set_title(f"{breakdown.scenario}: {breakdown.monthly_usd:,.0f} USD/month, of which DR "
+                 f"{breakdown.dr_monthly_usd:,.0f}")
+    return fig
+
+
+def risk_vs_spend(report) -> Figure:
+    """Yearly DR spend against the expected yearly cost of disasters (downtime and lost
+    writes): what the DR configuration costs beside what it is expected to save."""
+    b, r = report.breakdown, report.risk
+    fig = Figure(figsize=(WIDTH_IN, 2.6), layout="constrained")
+    ax = fig.add_subplot()
+    ax.barh([0], [b.dr_yearly_usd], color=DR_COLOR, label="DR spend")
+    if r is not None:
+        down = r.annual_disaster_probability * r.downtime_usd_per_disaster
+        lost = r.annual_disaster_probability * r.lost_writes_usd_per_disaster
+        ax.barh([1], [down], color=RISK_COLOR, label="expected downtime cost")
+        ax.barh([1], [lost], left=[down], color="#8c564b", label="expected lost-write cost")
+        ax.text(down + lost, 1, f" {down + lost:,.0f}", va="center", fontsize=8)
+        title = (f"expected cost of disasters {r.expected_annual_usd:,.0f} USD/year "
+                 f"({r.annual_disaster_probability:g}/year x {r.per_disaster_usd:,.0f} USD) "
+                 f"vs DR spend {b.dr_yearly_usd:,.0f} USD/year")
+    else:
+        ax.text(0, 1, " unbounded: " + report.no_cost_reason, va="center", fontsize=8)
+        title = "expected cost of disasters vs DR spend"
+    ax.text(b.dr_yearly_usd, 0, f" {b.dr_yearly_usd:,.0f}", va="center", fontsize=8)
+    ax.set_yticks([0, 1], ["DR spend", "disasters (expected)"])
+    ax.invert_yaxis()
+    ax.set_xlabel("USD per year")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3, axis="x")
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def sweep_figure(outcomes, setting: str, label: str | None = None) -> Figure:
+    """One swept setting: RTO and worst-datastore RPO CDFs per value, and the monthly
+    bill (DR part marked) with the expected yearly cost of disasters per value."""
+    rows = [o for o in outcomes if o.setting == setting]
+    label = label or setting
+    fig = Figure(figsize=(WIDTH_IN + 3, 3.8), layout="constrained")
+    a_rto, a_rpo, a_cost = fig.subplots(1, 3, width_ratios=[3, 3, 2])
+    unit, k = time_unit(_finite_max(*[o.rto_s for o in rows]))
+    for i, o in enumerate(rows):
+        name = f"{o.value}" + (" (base)" if o.is_base else "")
+        x, y = _ecdf(o.rto_s)
+        a_rto.step(x / k, y, where="post", color=f"C{i}", label=name,
+                   linewidth=2.2 if o.is_base else 1.3)
+        x, y = _ecdf(np.maximum(o.rpo_s, 1e-3))
+        a_rpo.step(x, y, where="post", color=f"C{i}", linewidth=2.2 if o.is_base else 1.3)
+    if rows:
+        obj = rows[0].scenario.objectives
+        a_rto.axvline(obj.rto_s / k, color="k", linestyle=":", label="objective")
+        if obj.rpo_s > 0:
+            a_rpo.axvline(obj.rpo_s, color="k", linestyle=":")
+    a_rto.set_xlabel(f"RTO [{unit}]")
+    a_rto.set_ylabel("share of trials")
+    a_rto.legend(fontsize=8, title=label, title_fontsize=8, loc="lower right")
+    a_rpo.set_xscale("log")
+    a_rpo.set_xlabel("worst RPO over datastores [s]")
+    for ax in (a_rto, a_rpo):
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+    xs = np.arange(len(rows))
+    dr = np.array([o.dr_monthly_usd for o in rows], dtype=float)
+    base = np.array([o.monthly_usd for o in rows], dtype=float) - dr
+    risk = np.array([o.risk_annual_usd for o in rows], dtype=float) / 12
+    if np.isfinite(base).any():
+        a_cost.bar(xs - 0.2, base, 0.4, color=BASE_COLOR, label="runs the service")
+        a_cost.bar(xs - 0.2, dr, 0.4, bottom=base, color=DR_COLOR, label="DR")
+        a_cost.bar(xs + 0.2, np.where(np.isfinite(risk), risk, np.nan), 0.4, color=RISK_COLOR,
+                   label="disasters (expected, /12)")
+        a_cost.legend(fontsize=7)
+    else:
+        a_cost.text(0.5, 0.5, "no AWS bill\n(platform: local)", ha="center",
+                    transform=a_cost.transAxes)
+    a_cost.set_xticks(xs, [str(o.value) for o in rows], rotation=30)
+    a_cost.set_ylabel("USD per month")
+    a_cost.set_xlabel(label)
+    a_cost.grid(alpha=0.3, axis="y")
+    fig.suptitle(f"{rows[0].scenario.name if rows else ''}: varying {label}")
+    return fig
+
+
+def frontier_figure(table: pd.DataFrame, objectives: dict | None = None) -> Figure:
+    """Monthly bill against p95 RTO and against p95 RPO, one point per configuration;
+    the frontier (no other configuration is both cheaper and faster) is joined up."""
+    from drsim.compare import frontier
+
+    t = table[table["monthly_usd"].notna()].reset_index(drop=True)
+    fig = Figure(figsize=(WIDTH_IN + 2, 4.4), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, col, what in ((axes[0], "rto_p95_s", "p95 RTO"), (axes[1], "rpo_p95_s",
+                                                               "p95 RPO (worst datastore)")):
+        unit, k = time_unit(_finite_max(t[col].to_numpy(float)) if len(t) else 1.0)
+        if col == "rpo_p95_s":
+            unit, k = "s", 1.0
+        on = frontier(t, risk=col) if len(t) else pd.Series(dtype=bool)
+        ax.scatter(t["monthly_usd"], t[col] / k, c=["C3" if f else "C0" for f in on], zorder=3)
+        _label_points(ax, t["label"].tolist(), t["monthly_usd"].to_numpy(float),
+                      t[col].to_numpy(float) / k, log_y=col == "rpo_p95_s")
+        f = t[on.to_numpy()].sort_values("monthly_usd") if len(t) else t
+        ax.plot(f["monthly_usd"], f[col] / k, color="C3", linewidth=1, label="frontier")
+        if objectives and col == "rto_p95_s":
+            ax.axhline(objectives["rto_s"] / k, color="k", linestyle=":", label="RTO objective")
+        if objectives and col == "rpo_p95_s" and objectives["rpo_s"] > 0:
+            ax.axhline(objectives["rpo_s"], color="k", linestyle=":", label="RPO objective")
+        if col == "rpo_p95_s":
+            ax.set_yscale("log")
+        ax.set_xlabel("bill [USD/month]")
+        ax.set_ylabel(f"{what} [{unit}]")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("cost against risk: configurations on the red line are not beaten on both")
+    return fig
+
+
+def _label_points(ax, labels, x, y, log_y: bool = False) -> None:
+    """Label points, stacking the labels of points that nearly coincide (strategies with
+    almost the same bill and percentile) instead of printing them over each other."""
+    yy = np.log10(np.maximum(y, 1e-9)) if log_y else y
+    finite = np.isfinite(x) & np.isfinite(yy)
+    xr = np.ptp(x[finite]) or 1.0 if finite.any() else 1.0
+    yr = np.ptp(yy[finite]) or 1.0 if finite.any() else 1.0
+    placed: list[tuple[float, float]] = []
+    for i in np.argsort(-yy, kind="stable"):
+        if not finite[i]:
+            continue
+        near = sum(abs(x[i] - px) < 0.05 * xr and abs(yy[i] - py) < 0.08 * yr for px, py in placed)
+        ax.annotate(labels[i], (x[i], y[i]), fontsize=8, textcoords="offset points",
+                    xytext=(6, 4 - 11 * near))
+        placed.append((x[i], yy[i]))
+
+
+def rto_cdfs(outcomes, objectives: dict | None = None) -> Figure:
+    """RTO CDFs of several configurations on one log time axis (hours to seconds)."""
+    fig = Figure(figsize=(WIDTH_IN, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    for i, o in enumerate(outcomes):
+        x, y = _ecdf(np.maximum(o.rto_s, 1e-3))
+        ax.step(x, y, where="post", color=f"C{i}", label=o.label)
+    if objectives:
+        ax.axvline(objectives["rto_s"], color="k", linestyle=":", label="RTO objective")
+    ax.set_xscale("log")
+    ax.set_xlabel("RTO [s]")
+    ax.set_ylabel("share of trials")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    ax.set_title("RTO by configuration")
+    return fig

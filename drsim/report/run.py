@@ -1,0 +1,348 @@
+"""Run the report notebooks with papermill and write what they produce.
+
+For each notebook run: the executed notebook (``NAME.ipynb``), HTML with the code
+hidden (``NAME.html``), every figure as ``figures/FIGURE.png`` and the records
+the notebook displayed (``NAME.json``, read by the report index). A notebook
+that fails still leaves all of that for the cells that ran; :func:`run_reports`
+then raises one :class:`DrsimError` naming each failing notebook and cell.
+
+The kernel is always this interpreter (``sys.executable``) with its ipykernel,
+whatever ``python3`` kernel spec a user directory may hold: the notebooks must
+see the drsim the command runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drsim.errors import DrsimError
+from drsim.report.display import RECORD_MIME
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+"""``notebooks/`` of the drsim checkout (the package is installed editable)."""
+EXPLORE = "01-explore-tradeoffs"
+SCENARIO_REPORT = "02-scenario-report"
+COMPARE = "03-compare-strategies"
+
+DEFAULT_TRIALS = 5000
+"""Trials per scenario of ``drsim report``: p95 rests on 250 trials beyond it,
+and the whole ``make report`` stays under a minute on 2 cores (see README)."""
+DEFAULT_SEED = 1
+EXPLORE_TRIALS_SHARE = 0.4
+"""01-explore-tradeoffs simulates about 15 configurations; each gets this share of
+the trials, so the sweep costs about what one scenario report and a half cost."""
+SEED_SCENARIO = "seed-warm-standby"
+CELL_TIMEOUT_S = 900
+"""No cell of the report notebooks should take this long; a hung kernel fails the run."""
+
+
+@dataclass
+class NotebookJob:
+    """One notebook to run: its file, where its outputs go, its parameters.
+
+    slug : the output folder's name under the report folder (and the index key).
+    title : what the index calls it.
+    """
+
+    notebook: str
+    slug: str
+    title: str
+    parameters: dict
+
+
+@dataclass
+class NotebookRun:
+    """What running one :class:`NotebookJob` produced.
+
+    error : empty when the notebook ran through; else which cell failed and why.
+    ipynb, html : the executed notebook and its HTML (None if not even the
+        partial notebook could be written).
+    figures : the PNG files written.
+    records : ``{table name: data}`` the notebook recorded.
+    seconds : wall time of the run. [s]
+    """
+
+    job: NotebookJob
+    error: str = ""
+    ipynb: Path | None = None
+    html: Path | None = None
+    figures: list[Path] = field(default_factory=list)
+    records: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def _kernel_manager_class():
+    """An nbclient kernel manager that always starts ``sys.executable -m ipykernel_launcher``."""
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+    from traitlets import default
+
+    class ThisInterpreterKernelManager(AsyncKernelManager):
+        # Unix sockets in the runtime directory rather than TCP ports on loopback: no port
+        # to race for when several notebooks start at once, nothing listening on the
+        # network (and no warning about unencrypted TCP). jupyter_client would name the
+        # sockets kernel-ipc-N in the working directory, the same for every kernel there:
+        # each kernel gets its own name.
+        @default("transport")
+        def _transport_default(self):
+            return "ipc"
+
+        @default("ip")
+        def _ip_default(self):
+            runtime = Path(jupyter_runtime_dir())
+            runtime.mkdir(parents=True, exist_ok=True)
+            return str(runtime / f"drsim-kernel-{uuid.uuid4().hex[:16]}")
+
+        @property
+        def kernel_spec(self):
+            if self._kernel_spec is None:
+                self._kernel_spec = KernelSpec(
+                    argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    display_name=f"Python 3 ({sys.prefix})", language="python",
+                    metadata={"debugger": False})
+            return self._kernel_spec
+
+    return ThisInterpreterKernelManager
+
+
+def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | None = None, *,
+                 name: str | None = None, title: str | None = None,
+                 cwd: str | Path | None = None,
+                 cell_timeout_s: float = CELL_TIMEOUT_S) -> NotebookRun:
+    """Execute ``notebook`` with ``parameters`` into ``out_dir`` and write its outputs.
+
+    Never raises for a failing cell: the returned run's ``error`` names it. Raises
+    DrsimError only when ``notebook`` does not exist.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    notebook = Path(notebook)
+    if not notebook.is_file():
+        raise DrsimError(f"notebook {notebook}: no such file")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = name or notebook.stem
+    ipynb = out_dir / f"{name}.ipynb"
+    job = NotebookJob(notebook.stem, out_dir.name, title or name, dict(parameters or {}))
+    run = NotebookRun(job)
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(ipynb), parameters=dict(parameters or {}),
+            kernel_name="python3", kernel_manager_class=_kernel_manager_class(),
+            progress_bar=False, log_output=False, cwd=str(cwd or notebook.parent),
+            execution_timeout=cell_timeout_s, request_save_on_cell_execute=True)
+    except PapermillExecutionError as err:
+        first = next((ln for ln in (err.source or "").splitlines() if ln.strip()), "")
+        run.error = (f"{notebook.stem} failed in cell In [{err.exec_count}] (cell "
+                     f"{err.cell_index} of the executed notebook: {first.strip()!r}): "
+                     f"{err.ename}: {_one_line(err.evalue)}")
+    except Exception as err:  # kernel died, timeout, unreadable notebook: still say which
+        run.error = f"{notebook.stem} did not run through: {type(err).__name__}: {_one_line(str(err))}"
+    run.seconds = time.perf_counter() - started
+    if ipynb.is_file():
+        run.ipynb = ipynb
+        _write_products(run, out_dir, name, job.title)
+    else:
+        run.error = run.error or f"{notebook.stem}: papermill wrote no notebook"
+    return run
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _write_products(run: NotebookRun, out_dir: Path, name: str, title: str) -> None:
+    """HTML without code, the figures as PNG, the records as JSON, from the executed notebook."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(run.ipynb, as_version=4)
+    figures_dir = out_dir / "figures"
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get("drsim", {})
+            data = output.get("data", {})
+            if "figure" in meta and "image/png" in data:
+                figures_dir.mkdir(exist_ok=True)
+                path = figures_dir / f"{meta['figure']}.png"
+                path.write_bytes(base64.b64decode(data["image/png"]))
+                run.figures.append(path)
+            if "table" in meta and RECORD_MIME in data:
+                run.records[meta["table"]] = data[RECORD_MIME]
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    nb.metadata["title"] = title  # the HTML page's <title>
+    body, _ = exporter.from_notebook_node(nb)
+    run.html = out_dir / f"{name}.html"
+    run.html.write_text(body, encoding="utf-8")
+    (out_dir / f"{name}.json").write_text(json.dumps({
+        "notebook": run.job.notebook, "parameters": run.job.parameters, "error": run.error,
+        "seconds": round(run.seconds, 2), "records": run.records,
+        "figures": [p.name for p in run.figures]}, indent=2), encoding="utf-8")
+
+
+def _run_job(job: NotebookJob, report_dir: str, notebooks_dir: str) -> NotebookRun:
+    run = run_notebook(Path(notebooks_dir) / f"{job.notebook}.ipynb", Path(report_dir) / job.slug,
+                       job.parameters, name=job.notebook, title=job.title)
+    run.job = job
+    return run
+
+
+def plan_jobs(scenarios: list[Path], *, trials: int, seed: int, overrides=(),
+              explore: bool = True, compare: bool = True) -> list[NotebookJob]:
+    """The notebook runs of a report over ``scenarios`` (already validated).
+
+    - 02-scenario-report for every scenario;
+    - 01-explore-tradeoffs on the seed scenario if it is among them, else on the
+      first ``platform: aws`` one (the sweeps price each setting);
+    - 03-compare-strategies over the ``platform: aws`` scenarios when there are two
+      or more (a local lab stack has no bill to set against an AWS one).
+    """
+    from drsim.scenario import load_scenario
+
+    from drsim.scenario.loader import parse_override
+
+    loaded = [(p, load_scenario(p, overrides)) for p in scenarios]
+    # Notebook parameters are JSON: the overrides go as {dotted path: value}, already
+    # parsed the way --set parses them (validate_inputs has checked they parse).
+    overrides = dict(parse_override(o) for o in overrides)
+    jobs = []
+    aws = [(p, s) for p, s in loaded if s.platform == "aws"]
+    if explore and aws:
+        p, s = next(((p, s) for p, s in aws if s.name == SEED_SCENARIO), aws[0])
+        jobs.append(NotebookJob(EXPLORE, f"explore-{s.name}", f"Explore trade-offs: {s.name}", {
+            "scenario": str(p), "trials": max(int(trials * EXPLORE_TRIALS_SHARE), 1),
+            "seed": seed, "overrides": overrides}))
+    for p, s in loaded:
+        jobs.append(NotebookJob(SCENARIO_REPORT, s.name, s.name, {
+            "scenario": str(p), "trials": trials, "seed": seed, "overrides": overrides}))
+    if compare and len(aws) >= 2:
+        jobs.append(NotebookJob(COMPARE, "compare-strategies", "Compare strategies", {
+            "scenarios": [str(p) for p, _ in aws], "trials": trials, "seed": seed,
+            "overrides": overrides}))
+    return jobs
+
+
+def validate_inputs(scenarios, overrides=()) -> list[Path]:
+    """Resolve and validate every scenario with the overrides before anything runs, so
+    bad input gets the usual one clear message and nothing is written."""
+    from drsim.compare import scenario_path
+    from drsim.scenario import load_scenario
+
+    paths = [scenario_path(s).resolve() for s in scenarios]
+    names: dict[str, Path] = {}
+    for p in paths:
+        s = load_scenario(p, overrides)
+        if s.name in names and names[s.name] != p:
+            raise DrsimError(f"{p} and {names[s.name]} are both named {s.name!r}; the report "
+                             "folder of each scenario is its name")
+        names[s.name] = p
+    return list(dict.fromkeys(paths))
+
+
+def run_reports(scenarios=None, out_dir: str | Path = "reports", *, trials: int = DEFAULT_TRIALS,
+                seed: int = DEFAULT_SEED, overrides=(), jobs: int | None = None,
+                notebooks_dir: str | Path | None = None, explore: bool = True,
+                compare: bool = True, progress=None) -> list[NotebookRun]:
+    """Run the report notebooks over ``scenarios`` into ``out_dir`` and write ``index.html``.
+
+    Parameters
+    ----------
+    scenarios : scenario files or bundled names; default every bundled scenario.
+    out_dir : the report folder (created).
+    trials : trials per scenario. [-]
+    seed : root seed of every simulation.
+    overrides : ``"dotted.path=value"`` strings applied to every scenario.
+    jobs : notebooks run at once (default: the cores this process may use).
+    notebooks_dir : where the notebooks are (default: the checkout's ``notebooks/``).
+    progress : called with each finished :class:`NotebookRun` (e.g. to print a line).
+
+    Raises
+    ------
+    DrsimError
+        before anything runs, for bad input; after the index is written, naming each
+        notebook that failed and its cell (their partial outputs are kept).
+    """
+    from drsim.compare import bundled_scenario_paths
+    from drsim.report.index import write_index
+    from drsim.sim.montecarlo import default_workers
+
+    if not isinstance(trials, int) or trials < 1:
+        raise DrsimError(f"trials: {trials!r} is not a whole number >= 1")
+    if not isinstance(seed, int) or seed < 0:
+        raise DrsimError(f"seed: {seed!r} is not a non-negative whole number")
+    notebooks_dir = Path(notebooks_dir or NOTEBOOKS_DIR)
+    for nb in (EXPLORE, SCENARIO_REPORT, COMPARE):
+        if not (notebooks_dir / f"{nb}.ipynb").is_file():
+            raise DrsimError(f"{notebooks_dir}: has no {nb}.ipynb")
+    overrides = list(overrides)
+    paths = validate_inputs(scenarios or bundled_scenario_paths(), overrides)
+    planned = plan_jobs(paths, trials=trials, seed=seed, overrides=overrides,
+                        explore=explore, compare=compare)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = jobs or default_workers()
+    runs = _execute(planned, out_dir, notebooks_dir, jobs, progress)
+    write_index(out_dir, runs, trials=trials, seed=seed, overrides=overrides)
+    failed = [r for r in runs if not r.ok]
+    if failed:
+        lines = [f"{len(failed)} of {len(runs)} notebooks failed (partial outputs kept; see "
+                 f"{out_dir / 'index.html'}):"]
+        lines += [f"  {r.job.slug}: {r.error}" + (f" -> {r.ipynb}" if r.ipynb else "")
+                  for r in failed]
+        raise DrsimError("\n".join(lines))
+    return runs
+
+
+def _execute(planned: list[NotebookJob], out_dir: Path, notebooks_dir: Path, jobs: int,
+             progress) -> list[NotebookRun]:
+    """Run the jobs, ``jobs`` at a time; results in the planned order.
+
+    Each notebook runs in its own kernel process; running several at once keeps both
+    cores busy through kernel start-up and plotting, which one simulation would not.
+    The longest (the sweep, then the scenario reports) start first.
+    """
+    if jobs <= 1 or len(planned) <= 1:
+        runs = []
+        for job in planned:
+            runs.append(_run_job(job, str(out_dir), str(notebooks_dir)))
+            if progress:
+                progress(runs[-1])
+        return runs
+    results: dict[int, NotebookRun] = {}
+    with ProcessPoolExecutor(max_workers=min(jobs, len(planned))) as pool:
+        futures = {pool.submit(_run_job, job, str(out_dir), str(notebooks_dir)): i
+                   for i, job in enumerate(planned)}
+        from concurrent.futures import as_completed
+
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                results[i] = fut.result()
+            except Exception as err:  # the worker itself died; keep the others' results
+                results[i] = NotebookRun(planned[i], error=f"{planned[i].notebook}: worker "
+                                         f"failed: {type(err).__name__}: {_one_line(str(err))}")
+            if progress:
+                progress(results[i])
+    return [results[i] for i in range(len(planned))]
+
+
+def kernel_interpreter() -> str:
+    """The interpreter the notebooks run in: this one. [path]"""
+    return os.path.realpath(sys.executable)

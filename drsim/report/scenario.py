@@ -1,0 +1,165 @@
+"""Everything the scenario report (02-scenario-report) shows, computed in one place.
+
+:func:`scenario_report` loads the scenario (with overrides), simulates it once
+(the same call and numbers as ``drsim simulate --seed S --trials N``), re-runs
+the median and the p95 trial alone to record their timelines, prices the
+scenario and sets the cost of risk against the DR spend. The notebook then
+only draws and tabulates what this returns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drsim.errors import DrsimError
+
+
+@dataclass
+class ScenarioReport:
+    """The data of one scenario report.
+
+    path : the scenario file.
+    scenario : the validated scenario, overrides applied.
+    result : the simulation (summary, trials table).
+    picked : ``{"median": trial index, "p95": trial index}``, the trials whose
+        RTO is nearest the p50 and the p95 RTO.
+    timeline : the event timelines of the picked trials (shared format).
+    breakdown : the monthly cost (``drsim.cost.CostBreakdown``), None off AWS.
+    risk : the cost of risk (``drsim.cost.RiskCost``), None off AWS or when a
+        trial never recovers (then the mean downtime is unbounded).
+    no_cost_reason : why ``breakdown`` or ``risk`` is None (empty otherwise).
+    overrides : the overrides applied, as given.
+    """
+
+    path: Path
+    scenario: Any
+    result: Any
+    picked: dict[str, int]
+    timeline: pd.DataFrame
+    breakdown: Any = None
+    risk: Any = None
+    no_cost_reason: str = ""
+    overrides: dict = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict:
+        """The summary ``drsim simulate --json`` prints for the same scenario and seed."""
+        return self.result.summary
+
+    @property
+    def trials(self) -> pd.DataFrame:
+        return self.result.trials
+
+    def headline(self) -> dict:
+        """The figures the report index shows, as plain JSON-able data."""
+        s = self.summary
+        rpo_p95 = [d["p95"] for d in s["rpo_s"].values()]
+        b, r = self.breakdown, self.risk
+        return {
+            "scenario": self.scenario.name,
+            "strategy": self.scenario.strategy,
+            "platform": self.scenario.platform,
+            "trials": s["trials"],
+            "seed": s["seed"],
+            "rto_p50_s": s["rto_s"]["p50"],
+            "rto_p95_s": s["rto_s"]["p95"],
+            "rpo_p95_s": max(rpo_p95) if rpo_p95 else None,
+            "p_rto_met": s["p_rto_met"],
+            "p_rpo_met": s["p_rpo_met"],
+            "rto_objective_s": s["objectives"]["rto_s"],
+            "rpo_objective_s": s["objectives"]["rpo_s"],
+            "monthly_usd": b.monthly_usd if b else None,
+            "dr_yearly_usd": b.dr_yearly_usd if b else None,
+            "risk_annual_usd": r.expected_annual_usd if r else None,
+        }
+
+
+def scenario_report(scenario: str | Path, *, trials: int, seed: int, overrides=(),
+                    objectives: dict | None = None, workers: int = 1) -> ScenarioReport:
+    """Compute the scenario report of ``scenario`` (a file, or a bundled scenario's name).
+
+    Parameters
+    ----------
+    scenario : scenario YAML path or bundled name (``seed-warm-standby``).
+    trials : Monte Carlo trials. [-]
+    seed : root seed (trial ``i`` uses ``SeedSequence(seed, spawn_key=(i,))``).
+    overrides : ``{dotted path: value}`` (or ``"dotted.path=value"`` strings, as
+        ``--set`` takes them).
+    objectives : objective overrides, e.g. ``{"rto_s": 600, "rpo_s": 30}``
+        (fields of the scenario's ``objectives`` section).
+    workers : processes for the simulation; the numbers do not depend on it.
+
+    Raises
+    ------
+    DrsimError (ScenarioError)
+        for a missing file, a bad override or objective.
+    """
+    from drsim.compare import import_sim, scenario_path
+    from drsim.scenario import load_scenario
+
+    from drsim.scenario.loader import parse_override
+
+    path = scenario_path(scenario)
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    if not isinstance(overrides, dict):
+        try:
+            overrides = dict(parse_override(item) for item in overrides)
+        except ValueError as err:
+            raise DrsimError(f"overrides: {err}") from None
+    objectives = dict(objectives or {})
+    sc = load_scenario(path, {**overrides, **{f"objectives.{k}": v for k, v in objectives.items()}})
+    sim = import_sim()
+    result = sim.simulate(sc, trials=trials, seed=seed, workers=workers, keep_trials=True)
+    picked = pick_trials(result.trials, result.summary)
+    timeline = sim.record_timelines(sc, seed, list(dict.fromkeys(picked.values())))
+    report = ScenarioReport(path, sc, result, picked, timeline, overrides={
+        "set": dict(overrides), "objectives": objectives})
+    if sc.platform != "aws":
+        report.no_cost_reason = (f"platform: {sc.platform} runs on this machine and has no "
+                                 "AWS bill; the cost model prices platform: aws scenarios")
+        return report
+    from drsim.cost import price_scenario
+    from drsim.cost.risk import cost_of_risk, outcome_from_summary
+
+    report.breakdown = price_scenario(sc)
+    downtime_s, lost = outcome_from_summary(result.summary)
+    if math.isfinite(downtime_s):
+        o = sc.objectives
+        report.risk = cost_of_risk(annual_disaster_probability=o.annual_disaster_probability,
+                                   expected_downtime_s=downtime_s,
+                                   downtime_cost_usd_per_h=o.downtime_cost_usd_per_h,
+                                   expected_lost_writes=lost,
+                                   lost_write_cost_usd=o.lost_write_cost_usd)
+    else:
+        report.no_cost_reason = ("some trials never recover within the horizon, so the "
+                                 "expected downtime (and the cost of risk) is unbounded")
+    return report
+
+
+def pick_trials(trials: pd.DataFrame, summary: dict) -> dict[str, int]:
+    """The trial whose RTO is nearest the p50 RTO, and the one nearest the p95 RTO.
+
+    Where the percentile is infinite (those trials never recover), the first
+    trial that never recovers stands for it.
+    """
+    rto = trials["rto_s"].to_numpy(dtype=float)
+    idx = trials["trial"].to_numpy()
+    if len(rto) == 0:
+        raise DrsimError("no trials to pick from")
+    out = {}
+    for name, key in (("median", "p50"), ("p95", "p95")):
+        target = summary["rto_s"][key]
+        if math.isinf(target):
+            never = np.flatnonzero(np.isinf(rto))
+            out[name] = int(idx[never[0]])
+        else:
+            dist = np.abs(np.where(np.isinf(rto), np.inf, rto - target))
+            out[name] = int(idx[int(np.argmin(dist))])
+    return out

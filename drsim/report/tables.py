@@ -1,0 +1,219 @@
+"""Tables of the reports, as DataFrames of formatted strings.
+
+Numbers are formatted the way the command line prints them (``drsim simulate``:
+seconds with one decimal and thousands separators, ``never`` for a trial that
+never recovers; probabilities with three decimals; ``drsim cost``: dollars with
+two decimals), so a figure in a report can be found in the CLI's output.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from drsim.errors import DrsimError
+
+STAT_COLUMNS = ("mean", "p50", "p90", "p95", "p99", "max")
+
+
+def fmt_s(x) -> str:
+    """Seconds as ``drsim simulate`` prints them: ``1,433.0``, ``never``, ``-``. [s]"""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if math.isinf(x):
+        return "never"
+    return f"{x:,.1f}" if abs(x) < 1e6 else f"{x:.3g}"
+
+
+def fmt_usd(x) -> str:
+    """Dollars as ``drsim cost`` prints them: ``1,917.42``; ``-`` where there is none. [USD]"""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if math.isinf(x):
+        return "unbounded"
+    return f"{x:,.2f}"
+
+
+def fmt_p(x) -> str:
+    """A probability with three decimals, as ``drsim simulate`` prints it."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{x:.3f}"
+
+
+def summary_table(summary: dict) -> pd.DataFrame:
+    """The rows of ``drsim simulate``'s table: RTO, first success, detection, phases, RPO
+    and lost writes per datastore; columns mean, p50, p90, p95, p99, max."""
+    rows: dict[str, dict] = {}
+
+    def add(label, dist, unit="s"):  # lost writes print like seconds in the CLI too
+        rows[f"{label} [{unit}]"] = {k: fmt_s(dist[k]) for k in STAT_COLUMNS}
+
+    add("RTO", summary["rto_s"])
+    add("first success", summary["first_success_s"])
+    for name, dist in summary["phases"].items():
+        add("phase: " + name.removesuffix("_s").replace("cutover", "cut over"), dist)
+    for name, dist in summary["rpo_s"].items():
+        add(f"RPO {name}", dist)
+    for name, dist in summary["lost_writes"].items():
+        add(f"lost writes {name}", dist, "writes")
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(STAT_COLUMNS))
+
+
+def objectives_table(summary: dict) -> pd.DataFrame:
+    """P(meeting the objectives): RTO, RPO over every datastore, and RPO per datastore."""
+    o = summary["objectives"]
+    rows = [
+        (f"RTO <= {fmt_s(o['rto_s'])} s (until {o['recovered_fraction']:g} of clients are served)",
+         summary["p_rto_met"]),
+        (f"RPO <= {fmt_s(o['rpo_s'])} s, every datastore", summary["p_rpo_met"]),
+    ]
+    rows += [(f"RPO <= {fmt_s(o['rpo_s'])} s, {name}", p)
+             for name, p in summary["p_rpo_met_by_datastore"].items()]
+    return pd.DataFrame({"objective": [r[0] for r in rows],
+                         "probability": [fmt_p(r[1]) for r in rows]})
+
+
+def cost_lines_table(breakdown) -> pd.DataFrame:
+    """Every priced line of a :class:`drsim.cost.CostBreakdown`; ``*`` marks unconfirmed prices."""
+    rows = []
+    for ln in breakdown.lines:
+        rows.append({
+            "service": ln.service,
+            "region": ln.region,
+            "item": ln.item,
+            "quantity": f"{ln.quantity:,.4g}",
+            "unit": ln.unit,
+            "USD/unit": f"{ln.usd_per_unit:g}",
+            "USD/month": fmt_usd(ln.monthly_usd),
+            "DR": "yes" if ln.dr else "",
+            "price": "unconfirmed *" if ln.unconfirmed else "",
+        })
+    rows.append({"service": "total", "region": "", "item": "", "quantity": "", "unit": "",
+                 "USD/unit": "", "USD/month": fmt_usd(breakdown.monthly_usd),
+                 "DR": fmt_usd(breakdown.dr_monthly_usd), "price": ""})
+    return pd.DataFrame(rows)
+
+
+def risk_table(report) -> pd.DataFrame:
+    """Expected downtime cost against DR spend, per year, with how each figure is made."""
+    b, r = report.breakdown, report.risk
+    if b is None:
+        return pd.DataFrame({"figure": ["cost"], "USD/year": ["-"],
+                             "how": [report.no_cost_reason]})
+    rows = [("DR spend", fmt_usd(b.dr_yearly_usd),
+             f"{fmt_usd(b.dr_monthly_usd)} USD/month x 12 (secondary region, replication, "
+             "failover detection and runbook)"),
+            ("whole bill", fmt_usd(b.yearly_usd), f"{fmt_usd(b.monthly_usd)} USD/month x 12")]
+    if r is None:
+        rows.append(("expected cost of disasters", "unbounded", report.no_cost_reason))
+    else:
+        rows += [
+            ("expected cost of disasters", fmt_usd(r.expected_annual_usd),
+             f"{r.annual_disaster_probability:g} disasters/year x "
+             f"{fmt_usd(r.per_disaster_usd)} USD per disaster"),
+            ("  downtime per disaster", fmt_usd(r.downtime_usd_per_disaster),
+             f"{fmt_s(r.expected_downtime_s)} s mean RTO x "
+             f"{fmt_usd(r.downtime_cost_usd_per_h)} USD/h"),
+            ("  lost writes per disaster", fmt_usd(r.lost_writes_usd_per_disaster),
+             f"{r.expected_lost_writes:,.1f} mean lost writes x {r.lost_write_cost_usd:g} USD"),
+        ]
+    return pd.DataFrame(rows, columns=["figure", "USD/year", "how"])
+
+
+def sources_table(scenario, breakdown=None) -> pd.DataFrame:
+    """Where each figure comes from: the scenario's ``sources`` and the price lines' sources.
+
+    ``flag`` is ``assumption`` for a scenario figure no source backs (its source says
+    ``assumption``, or ``unconfirmed``) and ``unconfirmed`` for a price no retrieved
+    source confirms; empty where a source backs the figure.
+    """
+    from drsim.scenario.paths import PathError, resolve
+
+    rows = []
+    for key, src in scenario.sources.items():
+        try:
+            value = _value_text(resolve(scenario, key))
+        except PathError:
+            value = "-"
+        low = src.lower()
+        flag = "assumption" if low.startswith("assumption") or "unconfirmed" in low else ""
+        rows.append({"figure": key, "value": value, "source": src, "flag": flag})
+    if breakdown is not None:
+        seen = set()
+        for ln in breakdown.lines:
+            p = ln.price
+            if (p.table, p.key) in seen:
+                continue
+            seen.add((p.table, p.key))
+            rows.append({"figure": f"price {p.key} ({ln.region})",
+                         "value": f"{p.usd_per_unit:g} USD per {p.unit}",
+                         "source": f"{p.source} (table {p.table})",
+                         "flag": "unconfirmed" if p.unconfirmed else ""})
+    return pd.DataFrame(rows, columns=["figure", "value", "source", "flag"])
+
+
+def _value_text(value) -> str:
+    from pydantic import BaseModel
+
+    from drsim.distributions import _Distribution  # noqa: PLC2701 - the distribution base
+
+    if isinstance(value, _Distribution):
+        return repr(value)
+    if isinstance(value, BaseModel):
+        return "(section)"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def outcomes_display(table: pd.DataFrame, columns=None) -> pd.DataFrame:
+    """A :func:`drsim.compare.outcomes_table` (or ranked one) formatted for reading."""
+    fmt = {
+        "rto_p50_s": ("p50 RTO [s]", fmt_s), "rto_p95_s": ("p95 RTO [s]", fmt_s),
+        "rpo_p95_s": ("p95 RPO [s]", fmt_s), "p_rto_met": ("P(RTO met)", fmt_p),
+        "p_rpo_met": ("P(RPO met)", fmt_p), "monthly_usd": ("bill [USD/month]", fmt_usd),
+        "dr_monthly_usd": ("DR part [USD/month]", fmt_usd),
+        "risk_annual_usd": ("disasters [USD/year]", fmt_usd),
+        "total_annual_usd": ("bill + disasters [USD/year]", fmt_usd),
+        "frontier": ("on frontier", lambda v: "yes" if v else ""),
+        "base": ("base", lambda v: "base" if v else ""),
+    }
+    columns = list(columns or table.columns)
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise DrsimError(f"no column {missing[0]!r} to show; columns are {', '.join(table.columns)}")
+    out = pd.DataFrame(index=table.index)
+    for col in columns:
+        label, f = fmt.get(col, (col, lambda v: "" if v is None else str(v)))
+        out[label] = [f(v) for v in table[col]]
+    return out
+
+
+def sources_note(sources: pd.DataFrame) -> str:
+    """One sentence counting the figures without a source (a :func:`sources_table`)."""
+    scen = sources[~sources["figure"].str.startswith("price ")]
+    price = sources[sources["figure"].str.startswith("price ")]
+    n_assumed = int((scen["flag"] == "assumption").sum())
+    n_unconf = int((price["flag"] == "unconfirmed").sum())
+    text = (f"{len(scen)} scenario figures name a source; {n_assumed} of them are assumptions "
+            "(flagged *assumption*).")
+    if len(price):
+        text += (f" {len(price)} prices were used; {n_unconf} of them no retrieved source "
+                 "confirms (flagged *unconfirmed*).")
+    return text
+
+
+def scenario_table(report) -> pd.DataFrame:
+    """What was simulated: the scenario, its strategy and regions, trials, seed, overrides."""
+    sc, s = report.scenario, report.summary
+    rows = [("scenario", sc.name), ("description", " ".join(sc.description.split()) or "-"),
+            ("file", str(report.path)), ("strategy", sc.strategy), ("platform", sc.platform),
+            ("regions", f"{sc.regions.primary} -> {sc.regions.secondary}"),
+            ("failure", sc.failure.mode), ("trials", f"{s['trials']:,}"), ("seed", str(s["seed"])),
+            ("overrides", ", ".join(f"{k}={v}" for k, v in
+                                    report.overrides.get("set", {}).items()) or "-"),
+            ("objective overrides", ", ".join(f"{k}={v}" for k, v in
+                                              report.overrides.get("objectives", {}).items()) or "-")]
+    return pd.DataFrame(rows, columns=["", "value"])
