@@ -42,6 +42,9 @@ def register(sub) -> None:
     loc.add_argument("--link-latency-ms", type=float, default=5.0,
                      help="one-way latency of the replication link between the regions "
                           "(default 5)")
+    loc.add_argument("--link-bandwidth-mbit-s", type=float, default=0.0,
+                     help="bandwidth of the replication link in Mbit/s; 0 for unlimited "
+                          "(default 0)")
     loc.add_argument("--timeout-s", type=float, default=20.0,
                      help="stop waiting for recovery this long after the fault (default 20)")
     loc.add_argument("--sim-trials", type=int, default=4000,
@@ -57,6 +60,8 @@ def run_local(args) -> int:
 
     if args.link_latency_ms < 0 or not math.isfinite(args.link_latency_ms):
         raise DrsimError(f"--link-latency-ms: {args.link_latency_ms:g} must be >= 0")
+    if args.link_bandwidth_mbit_s < 0 or not math.isfinite(args.link_bandwidth_mbit_s):
+        raise DrsimError(f"--link-bandwidth-mbit-s: {args.link_bandwidth_mbit_s:g} must be >= 0")
     if not args.timeout_s > 0:
         raise DrsimError(f"--timeout-s: {args.timeout_s:g} must be > 0")
     path = args.scenario or str(DEFAULT_SCENARIO)
@@ -65,7 +70,9 @@ def run_local(args) -> int:
     scenario = load(path, args)
     report = local_gamedays(
         scenario, fault=args.fault, runs=args.runs, seed=args.seed,
-        options=Options(link_latency_s=args.link_latency_ms / 1000.0, timeout_s=args.timeout_s),
+        options=Options(link_latency_s=args.link_latency_ms / 1000.0,
+                        link_bandwidth_bytes_per_s=args.link_bandwidth_mbit_s * 1e6 / 8,
+                        timeout_s=args.timeout_s),
         out_dir=args.out, simulate=not args.no_simulate, sim_trials=args.sim_trials,
         log=None if args.json else sys.stderr)
     print(to_json(report.as_json()) if args.json else format_report(report))
