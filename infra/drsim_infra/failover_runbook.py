@@ -25,8 +25,10 @@ from drsim_infra.topology import UnsupportedScenario
 
 # How often the promotion is polled until the global cluster's failover is over.
 PROMOTION_POLL_S = 30
-# Failover states that mean "still promoting" (DescribeGlobalClusters FailoverState.Status).
-PROMOTION_IN_PROGRESS = ("pending", "failing-over")
+# DescribeGlobalClusters' FailoverState.Status while a failover runs; the
+# FailoverState is empty once none is in progress (the promotion finished).
+PROMOTION_IN_PROGRESS = ("pending", "failing-over", "switching-over")
+PROMOTION_CANCELLED = "cancelling"
 
 
 def runbook_levels(steps: Sequence[Step]) -> list[list[Step]]:
@@ -202,7 +204,15 @@ class FailoverRunbook(Construct):
             sfn.Condition.or_(*(sfn.Condition.string_equals(status_path, s)
                                 for s in PROMOTION_IN_PROGRESS)),
         )
-        promoted = sfn.Choice(self, f"{step.name}: promoted?").when(in_progress, wait)
+        cancelled = sfn.Condition.and_(
+            sfn.Condition.is_present(status_path),
+            sfn.Condition.string_equals(status_path, PROMOTION_CANCELLED),
+        )
+        promoted = sfn.Choice(self, f"{step.name}: promoted?")
+        promoted.when(in_progress, wait)
+        promoted.when(cancelled, sfn.Fail(
+            self, f"{step.name}: cancelled", error="PromotionCancelled",
+            cause="the global database failover was cancelled; an operator takes over"))
         promoted.otherwise(done)
         failover.next(wait).next(describe).next(promoted)
         return sfn.Chain.custom(failover, [done], done)

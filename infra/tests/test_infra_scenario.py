@@ -160,6 +160,19 @@ def test_runbook_runs_promote_then_scale_then_switch(seed_synth):
     assert states["switch_traffic"]["Parameters"]["Inverted"] is True
 
 
+def test_promotion_is_polled_until_the_failover_is_over(seed_synth):
+    states = state_machine_definition(seed_synth.raw["failover"])["States"]
+    assert states["promote_database"]["Next"] == "promote_database: wait"
+    assert states["promote_database: wait"]["Next"] == "promote_database: check"
+    assert states["promote_database: check"]["Resource"].endswith(
+        ":aws-sdk:rds:describeGlobalClusters")
+    choice = states["promote_database: promoted?"]
+    assert [c["Next"] for c in choice["Choices"]] == [
+        "promote_database: wait", "promote_database: cancelled"]
+    assert choice["Default"] == "promote_database: done"
+    assert states["promote_database: cancelled"]["Type"] == "Fail"
+
+
 def test_runbook_retries_come_from_the_step(seed_synth):
     step = seed_synth.scenario.step("promote_database")
     states = state_machine_definition(seed_synth.raw["failover"])["States"]
