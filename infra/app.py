@@ -86,7 +86,9 @@ def add_checks(app: cdk.App, stacks: DrsimStacks) -> list[AcceptedFinding]:
 
 
 def main() -> int:
-    app = cdk.App()
+    # The CDK CLI passes its output directory in CDK_OUTDIR; run directly, the
+    # app writes to infra/cdk.out (git-ignored) instead of a temporary directory.
+    app = cdk.App() if "CDK_OUTDIR" in os.environ else cdk.App(outdir=str(INFRA_DIR / "cdk.out"))
     try:
         scenario = load_scenario(scenario_path(app.node.try_get_context("scenario")))
         stacks = compose(
