@@ -49,9 +49,12 @@ def test_cfn_lint_check_fails_on_an_error(tmp_path):
     assert returncode != 0 and any(f["Level"] == "Error" for f in findings)
 
 
+def _plugin_reports(seed_synth) -> list[dict]:
+    return json.loads((seed_synth.outdir / "validation-report.json").read_text())["pluginReports"]
+
+
 def _nag_report(seed_synth) -> dict:
-    (report,) = [p for p in json.loads((seed_synth.outdir / "validation-report.json").read_text())
-                 ["pluginReports"] if p["pluginName"] == "AwsSolutions"]
+    (report,) = [p for p in _plugin_reports(seed_synth) if p["pluginName"] == "AwsSolutions"]
     return report
 
 
@@ -64,10 +67,19 @@ def test_cdk_nag_awssolutions_passes_with_reasons_for_every_acknowledgment(seed_
         assert len(finding["reason"]) >= 40, finding  # a sentence, not a placeholder
 
 
+def test_no_validation_plugin_reports_a_finding(seed_synth):
+    """cdk-nag and CDK's own CloudFormation validation: nothing unacknowledged."""
+    reports = _plugin_reports(seed_synth)
+    assert {p["pluginName"] for p in reports} >= {"AwsSolutions"}
+    for report in reports:
+        assert report["violations"] == [], (report["pluginName"], report["violations"][:3])
+
+
 def test_every_acknowledgment_is_used(seed_synth):
     """No stale acknowledgment: each one matched a finding on its construct."""
     used = {(f["acknowledgedAt"], f["acknowledgedId"])
-            for f in _nag_report(seed_synth)["suppressedViolations"]}
+            for report in _plugin_reports(seed_synth)
+            for f in report.get("suppressedViolations", [])}
     made = {(a.construct_path, a.finding_id) for a in seed_synth.accepted}
     assert made == used
 
