@@ -185,6 +185,8 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         service_port = free_port_on_all([A_HOST, B_HOST])
         a_workers_port = free_port(LOCAL)
         ports += [primary.port, link_port, service_port, a_workers_port]
+        timings["primary_s"] = time.monotonic() - wall0
+        # Python processes start while PostgreSQL base-backs up: both take a few hundred ms.
         proxy = procs.spawn("proxy", [
             sys.executable, "-m", "drsim.gameday.local.proxy",
             format_route("link", (LOCAL, link_port), (LOCAL, primary.port), opt.link_latency_s,
@@ -192,8 +194,6 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
             format_route("front_a", (A_HOST, service_port), (LOCAL, a_workers_port)),
             "--run-dir", str(run_dir),
         ], stdout_pipe=True, stdin_pipe=True, log_path=run_dir / "proxy.log")
-        if proxy.read_line(20) != "ready":
-            raise DrsimError("the link proxy did not start")
         proxy_lock = threading.Lock()
 
         def proxy_command(cmd: str) -> None:
@@ -203,17 +203,22 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
                 if not proxy.read_line(5).startswith("ok"):
                     raise DrsimError(f"the link proxy did not acknowledge {cmd!r}")
 
-        standby = postgres.start_standby(procs, primary, run_dir, run_dir, via_port=link_port)
-        ports.append(standby.port)
         hcfg = scenario.health_check
         brown = scenario.failure.brownout_failure_fraction
         region_a = Region(procs, "a", LOCAL, a_workers_port, primary.dsn, run_dir,
                           hcfg.checks_database, brown)
+        a_workers = region_a.launch_workers(scenario.compute.primary_tasks)
+        if proxy.read_line(20) != "ready":
+            raise DrsimError("the link proxy did not start")
+        standby = postgres.start_standby(procs, primary, run_dir, run_dir, via_port=link_port)
+        ports.append(standby.port)
+        timings["standby_s"] = time.monotonic() - wall0
         region_b = Region(procs, "b", B_HOST, service_port, standby.dsn, run_dir,
                           hcfg.checks_database, brown)
-        region_a.start_workers(scenario.compute.primary_tasks)
-        if scenario.compute.standby_tasks:
-            region_b.start_workers(scenario.compute.standby_tasks)
+        b_workers = region_b.launch_workers(scenario.compute.standby_tasks)
+        region_a.wait_ready(a_workers)
+        region_b.wait_ready(b_workers)
+        timings["workers_s"] = time.monotonic() - wall0
         postgres.wait_streaming(primary)
 
         # --- DNS, health checks, orchestrator ------------------------------------------
@@ -291,6 +296,7 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         if loadgen.read_line(20) != "ready":
             raise DrsimError("the load generator did not start")
         timings["startup_s"] = time.monotonic() - wall0
+        timings["loadgen_s"] = timings["startup_s"]
         say(f"stack up in {timings['startup_s']:.1f} s")
 
         # --- warm up, then the fault at a random moment --------------------------------
@@ -408,6 +414,9 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
             "check_failed", scenario.health_check.failure_threshold
             * scenario.health_check.interval_s),
         "startup_s": timings.get("startup_s", math.nan),
+        # Cumulative: primary up, standby up, workers ready, load generator ready. [s]
+        "startup_parts_s": {k: round(timings[k], 3) for k in
+                            ("primary_s", "standby_s", "workers_s", "loadgen_s") if k in timings},
         "teardown_s": timings.get("teardown_s", math.nan),
         "wall_s": time.monotonic() - wall0,
         "link_latency_s": opt.link_latency_s,
