@@ -148,9 +148,9 @@ def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | N
             execution_timeout=cell_timeout_s, request_save_on_cell_execute=True)
     except PapermillExecutionError as err:
         first = next((ln for ln in (err.source or "").splitlines() if ln.strip()), "")
-        run.error = (f"{notebook.stem} failed in cell In [{err.exec_count}] (cell "
-                     f"{err.cell_index} of the executed notebook: {first.strip()!r}): "
-                     f"{err.ename}: {_one_line(err.evalue)}")
+        run.error = (f"{notebook.stem} failed in cell In [{err.exec_count}] (index "
+                     f"{err.cell_index} of the executed notebook, from 0; it starts "
+                     f"{first.strip()!r}): {err.ename}: {_one_line(err.evalue)}")
     except Exception as err:  # kernel died, timeout, unreadable notebook: still say which
         run.error = f"{notebook.stem} did not run through: {type(err).__name__}: {_one_line(str(err))}"
     run.seconds = time.perf_counter() - started

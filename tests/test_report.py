@@ -1,0 +1,200 @@
+"""``drsim report`` end to end: files, embedded figures, the simulator's numbers, the
+index, bad input, a failing notebook, and the HTML rendered in headless Chromium."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+pytest.importorskip("papermill", reason="the lab extra is not installed "
+                    "(.venv/bin/pip install -e '.[lab]')")
+
+TRIALS, SEED = 400, 7
+SCENARIOS = ("seed-warm-standby", "local-lab", "active-active")
+FIGURES_02 = {"rto-cdf", "rpo-cdf", "phases", "timeline", "cost", "risk-vs-spend"}
+IMG = re.compile(r'<img[^>]+src="data:image/png;base64,([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports") / "out"
+    proc = run_cli("report", *SCENARIOS, "--out", out, "--trials", TRIALS, "--seed", SEED)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out
+
+
+def test_report_writes_every_notebook_html_and_figure(report):
+    assert (report / "index.html").is_file()
+    for name in SCENARIOS:
+        d = report / name
+        for suffix in (".ipynb", ".html", ".json"):
+            assert (d / f"02-scenario-report{suffix}").is_file()
+    assert {p.stem for p in (report / "seed-warm-standby" / "figures").glob("*.png")} == FIGURES_02
+    # the local lab has no AWS bill: no cost figures
+    assert {p.stem for p in (report / "local-lab" / "figures").glob("*.png")} == \
+        FIGURES_02 - {"cost", "risk-vs-spend"}
+    assert (report / "explore-seed-warm-standby" / "01-explore-tradeoffs.html").is_file()
+    assert len(list((report / "explore-seed-warm-standby" / "figures").glob("*.png"))) == 5
+    # the comparison covers the platform: aws scenarios only
+    ranking = json.loads((report / "compare-strategies" / "03-compare-strategies.json")
+                         .read_text())["records"]["ranking"]
+    assert sorted(r["scenario"] for r in ranking) == ["active-active", "seed-warm-standby"]
+
+
+def test_executed_notebooks_hold_outputs_and_the_injected_parameters(report):
+    nb = nbformat.read(report / "seed-warm-standby" / "02-scenario-report.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and f"trials = {TRIALS}" in injected[0].source
+    assert all(c.execution_count for c in nb.cells if c.cell_type == "code")
+
+
+def test_html_hides_the_code_and_embeds_the_png_figures(report):
+    html = (report / "seed-warm-standby" / "02-scenario-report.html").read_text()
+    assert "scenario_report(" not in html and "show_figure(" not in html
+    embedded = {base64.b64decode(m) for m in IMG.findall(html)}
+    files = {p.read_bytes() for p in (report / "seed-warm-standby" / "figures").glob("*.png")}
+    assert len(files) == 6 and embedded == files
+
+
+def _cli_rto_cells(scenario: str) -> list[str]:
+    """The RTO row of ``drsim simulate``'s table: mean, p50, p90, p95, p99, max."""
+    proc = run_cli("simulate", ROOT / "data/scenarios" / f"{scenario}.yaml", "--trials", TRIALS,
+                   "--seed", SEED)
+    assert proc.returncode == 0, proc.stderr
+    row = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RTO [s]"))
+    return row.split()[2:]
+
+
+@pytest.mark.parametrize("scenario", ["seed-warm-standby", "local-lab"])
+def test_report_shows_the_numbers_drsim_simulate_gives(report, scenario):
+    proc = run_cli("simulate", ROOT / "data/scenarios" / f"{scenario}.yaml", "--trials", TRIALS,
+                   "--seed", SEED, "--json")
+    summary = json.loads(proc.stdout)
+    record = json.loads((report / scenario / "02-scenario-report.json").read_text())
+    assert record["records"]["summary"] == summary
+    html = (report / scenario / "02-scenario-report.html").read_text()
+    mean, p50, p90, p95, p99, mx = _cli_rto_cells(scenario)
+    # the summary table's RTO row, cell by cell, formatted as the CLI formats it
+    row = re.search(r"<th>RTO \[s\]</th>(.*?)</tr>", html, re.S).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", row) == [mean, p50, p90, p95, p99, mx]
+    assert f"{summary['p_rto_met']:.3f}" in html
+
+
+def test_index_links_every_report_and_shows_its_p50_and_p95(report):
+    index = (report / "index.html").read_text()
+    links = re.findall(r'href="([^"]+)"', index)
+    for link in links:
+        assert (report / link).is_file(), link
+    assert {f"{s}/02-scenario-report.html" for s in SCENARIOS} <= set(links)
+    assert "explore-seed-warm-standby/01-explore-tradeoffs.html" in links
+    assert "compare-strategies/03-compare-strategies.html" in links
+    for s in SCENARIOS:
+        _, p50, _, p95, _, _ = _cli_rto_cells(s)
+        row = re.search(rf'<tr><td class="text"><a href="{s}/[^"]+">{s}</a>.*?</tr>', index, re.S)
+        assert row and f"<td>{p50}</td>" in row.group(0) and f"<td>{p95}</td>" in row.group(0)
+
+
+def test_bad_input_exits_2_and_writes_nothing(tmp_path):
+    out = tmp_path / "never"
+    proc = run_cli("report", "no-such-scenario", "--out", out)
+    assert proc.returncode == 2
+    assert "no bundled scenario of that name" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run_cli("report", "seed-warm-standby", "--out", out, "--set",
+                   "health_check.interval_s=15")
+    assert proc.returncode == 2 and "15 is not one of 10, 30" in proc.stderr
+    proc = run_cli("report", "--out", out, "--trials", "0")
+    assert proc.returncode == 2 and "--trials" in proc.stderr
+    assert not out.exists()
+
+
+def test_a_failing_notebook_keeps_partial_output_and_the_command_names_the_cell(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", notebooks)
+    path = notebooks / "02-scenario-report.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if "rpo_cdf" in c.source)
+    nb.cells.insert(at, nbformat.v4.new_code_cell("raise RuntimeError('boom in the report')"))
+    nbformat.write(nb, path)
+    out = tmp_path / "out"
+    proc = run_cli("report", "seed-warm-standby", "--out", out, "--trials", 100,
+                   "--notebooks", notebooks)
+    assert proc.returncode == 2
+    executed = nbformat.read(out / "seed-warm-standby" / "02-scenario-report.ipynb", as_version=4)
+    failed = next(c for c in executed.cells if c.cell_type == "code"
+                  and any(o.output_type == "error" for o in c.outputs))
+    assert "boom in the report" in failed.source
+    assert (f"seed-warm-standby: 02-scenario-report failed in cell "
+            f"In [{failed.execution_count}]") in proc.stderr
+    assert "RuntimeError: boom in the report" in proc.stderr and "Traceback" not in proc.stderr
+    # what ran before the failing cell is kept: the RTO figure and the summary
+    figures = {p.stem for p in (out / "seed-warm-standby" / "figures").glob("*.png")}
+    assert figures == {"rto-cdf"}
+    html = (out / "seed-warm-standby" / "02-scenario-report.html").read_text()
+    assert len(IMG.findall(html)) == 1 and "boom in the report" in html
+    index = (out / "index.html").read_text()
+    assert 'class="failed"' in index and "seed-warm-standby" in index
+    # the other notebook ran through
+    assert (out / "explore-seed-warm-standby" / "01-explore-tradeoffs.html").is_file()
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _chromium() -> str:
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        pytest.skip("chromium is not installed (scripts/install-system-deps.sh installs it as root)")
+    return exe
+
+
+def test_the_html_report_renders_its_figures_in_headless_chromium(report, tmp_path):
+    exe = _chromium()
+    page = report / "seed-warm-standby" / "02-scenario-report.html"
+    # A copy of the page that writes, once loaded, how many images decoded.
+    probe = page.with_name("probe.html")
+    probe.write_text(page.read_text().replace("</body>", """<script>
+window.addEventListener("load", () => {
+  const imgs = [...document.images];
+  const ok = imgs.filter(i => i.complete && i.naturalWidth > 0).length;
+  document.body.setAttribute("data-images", ok + "/" + imgs.length);
+});
+</script></body>"""))
+    dom = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p1'}",
+                          "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    loaded = re.search(r'data-images="(\d+)/(\d+)"', dom.stdout)
+    assert loaded, dom.stderr[-2000:]
+    assert loaded.group(1) == loaded.group(2) == "6"
+
+    shot = tmp_path / "shot.png"
+    proc = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p2'}",
+                           f"--screenshot={shot}", "--window-size=1200,3000", page.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    assert shot.is_file(), proc.stderr[-2000:]
+    from matplotlib.image import imread
+
+    rgb = imread(shot)[..., :3]
+    # plot lines and bars; a page of text with blue links has about 0.2 % such pixels
+    colourful = (rgb.max(axis=2) - rgb.min(axis=2)) > 0.25
+    assert colourful.mean() > 0.006, f"only {colourful.mean():.4%} coloured pixels"
+    assert np.unique(rgb.reshape(-1, 3), axis=0).shape[0] > 100
+
+
+def test_the_index_renders_in_headless_chromium_with_every_link(report, tmp_path):
+    exe = _chromium()
+    dom = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p'}",
+                          "--dump-dom", (report / "index.html").as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    assert dom.stdout.count("02-scenario-report.html") == len(SCENARIOS)
+    assert "drsim reports" in dom.stdout
