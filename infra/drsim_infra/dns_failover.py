@@ -8,7 +8,7 @@ otherwise a CNAME with that TTL.
 from __future__ import annotations
 
 import jsii
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as route53_targets
@@ -55,25 +55,31 @@ class _TargetHealth:
 
 
 class FailoverDns(Construct):
-    """A hosted zone with PRIMARY/SECONDARY failover records for the service.
+    """A hosted zone with the service's records: failover, or latency for active/active.
 
+    Failover (every strategy but active/active): PRIMARY and SECONDARY records.
     With ``dns.routing: failover`` the primary record follows the primary's
-    endpoint health check. With ``routing: manual`` it follows a calculated
+    endpoint health check; with ``routing: manual`` it follows a calculated
     check with threshold 0 (always healthy), so only the runbook moves traffic.
-    Either way the runbook's ``switch_traffic`` step inverts
-    :attr:`switch_health_check`, which forces the answer to the secondary even
-    when the primary still looks healthy (a database-only failure).
-
     The secondary record has no health check of its own: Route 53 treats an
     unchecked failover record as healthy, which is what a failover target
     needs (and what the cost model prices: one check).
+
+    Active/active: one latency record per region, each with its region's
+    endpoint check, so clients use the nearer healthy region (the cost model
+    prices one check per region).
+
+    Either way the runbook's ``switch_traffic`` step inverts
+    :attr:`switch_health_check`, which takes the primary out of the answers
+    even when it still looks healthy (a database-only failure).
 
     Records are aliases to the ALBs when ``dns.ttl_s`` is the ALB alias TTL
     (60 s; alias queries are free), else CNAMEs carrying ``dns.ttl_s``.
 
     Attributes
     ----------
-    zone, primary_health_check, switch_health_check, primary_record, secondary_record
+    zone, primary_health_check, secondary_health_check (active/active only, else
+    None), switch_health_check, primary_record, secondary_record
     """
 
     def __init__(
@@ -87,12 +93,14 @@ class FailoverDns(Construct):
         dns: Dns,
         primary_alb: elbv2.ILoadBalancerV2,
         secondary_alb: elbv2.ILoadBalancerV2,
+        active_active: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.zone = route53.PublicHostedZone(self, "Zone", zone_name=zone_name)
         self.primary_health_check = endpoint_health_check(
             self, "PrimaryCheck", spec=health_check, fqdn=primary_alb.load_balancer_dns_name)
-        if dns.routing == "failover":
+        self.secondary_health_check = None
+        if dns.routing == "failover" or active_active:
             self.switch_health_check = self.primary_health_check
         else:
             self.switch_health_check = route53.HealthCheck(
@@ -102,18 +110,27 @@ class FailoverDns(Construct):
                 child_health_checks=[self.primary_health_check],
                 health_threshold=0,
             )
+        if active_active:
+            self.secondary_health_check = endpoint_health_check(
+                self, "SecondaryCheck", spec=health_check,
+                fqdn=secondary_alb.load_balancer_dns_name)
+            routing = [{"region": Stack.of(alb).region, "set_identifier": Stack.of(alb).region}
+                       for alb in (primary_alb, secondary_alb)]
+        else:
+            routing = [{"failover": f, "set_identifier": f.value.lower()}
+                       for f in (route53.Failover.PRIMARY, route53.Failover.SECONDARY)]
         self.primary_record = self._record(
-            "Primary", dns, record_name, primary_alb, route53.Failover.PRIMARY,
-            health_check=self.switch_health_check)
+            "Primary", dns, record_name, primary_alb,
+            health_check=self.switch_health_check, **routing[0])
         self.secondary_record = self._record(
-            "Secondary", dns, record_name, secondary_alb, route53.Failover.SECONDARY,
-            health_check=None)
+            "Secondary", dns, record_name, secondary_alb,
+            health_check=self.secondary_health_check, **routing[1])
 
     def _record(self, construct_id: str, dns: Dns, record_name: str,
-                alb: elbv2.ILoadBalancerV2, failover: route53.Failover, *,
-                health_check: route53.IHealthCheck | None) -> route53.RecordSet:
-        common = {"zone": self.zone, "record_name": record_name, "failover": failover,
-                  "set_identifier": failover.value.lower(), "health_check": health_check}
+                alb: elbv2.ILoadBalancerV2, *, health_check: route53.IHealthCheck | None,
+                **routing) -> route53.RecordSet:
+        common = {"zone": self.zone, "record_name": record_name, "health_check": health_check,
+                  **routing}
         if dns.ttl_s == ALB_ALIAS_TTL_S:
             # Route 53 requires target-health evaluation on failover aliases: an
             # ALB without healthy targets then also counts as unhealthy.

@@ -276,6 +276,7 @@ class FailoverStack(_DrStack):
             self, "Dns", zone_name=domain_name, record_name=SERVICE_RECORD_NAME,
             health_check=hc, dns=scenario.dns, primary_alb=primary.web.load_balancer,
             secondary_alb=secondary.web.load_balancer,
+            active_active=scenario.strategy == "active_active",
         )
         # The failover alarm needs a datapoint in every alarm period, so this
         # probe runs once per period (not every usage.canary_interval_min).

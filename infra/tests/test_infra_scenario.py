@@ -263,6 +263,18 @@ def test_manual_routing_switch_check_is_always_healthy_until_inverted():
     assert not config.get("inverted", False)
 
 
+def test_active_active_answers_by_latency_with_a_check_per_region():
+    stacks = _compose("active-active.yaml")
+    dns = stacks.failover.dns
+    regions = []
+    for record in (dns.primary_record, dns.secondary_record):
+        cfn = record.node.default_child  # the AWS::Route53::RecordSet
+        assert cfn.failover is None and cfn.health_check_id
+        regions.append(cfn.region)
+    assert regions == [stacks.primary.region, stacks.secondary.region]
+    assert dns.switch_health_check is dns.primary_health_check
+
+
 def test_a_runbook_step_infra_cannot_build_is_refused_by_name():
     from drsim_infra.topology import UnsupportedScenario
 
