@@ -155,6 +155,9 @@ def test_compare_strategies_ranks_and_draws_the_frontier(tmp_path):
 
 
 def test_a_failing_notebook_keeps_its_partial_output_and_names_the_cell(tmp_path):
+    # a figure left by an earlier run in the same folder must not pass for this run's
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "rto-cdf.png").write_bytes(b"stale")
     # the override is valid YAML but Route 53 has no 15 s interval: the notebook raises
     run = run_notebook(NOTEBOOKS / "02-scenario-report.ipynb", tmp_path,
                        {"scenario": "seed-warm-standby", "trials": 50,
@@ -171,6 +174,7 @@ def test_a_failing_notebook_keeps_its_partial_output_and_names_the_cell(tmp_path
     later = nb.cells[nb.cells.index(failed[0]) + 1:]
     assert all(not c.get("outputs") for c in later if c.cell_type == "code")
     assert run.html.is_file() and "15 is not one of 10, 30" in run.html.read_text()
+    assert run.figures == [] and not list((tmp_path / "figures").glob("*.png"))
 
 
 def test_the_kernel_is_this_interpreter(tmp_path):

@@ -137,6 +137,11 @@ def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | N
     out_dir.mkdir(parents=True, exist_ok=True)
     name = name or notebook.stem
     ipynb = out_dir / f"{name}.ipynb"
+    # Outputs of an earlier run in the same folder would pass for this run's (a figure the
+    # failing cell never drew, say): remove the files this run writes before it starts.
+    for stale in [*(out_dir / "figures").glob("*.png"),
+                  *(out_dir / f"{name}{suffix}" for suffix in (".ipynb", ".html", ".json"))]:
+        stale.unlink(missing_ok=True)
     job = NotebookJob(notebook.stem, out_dir.name, title or name, dict(parameters or {}))
     run = NotebookRun(job)
     started = time.perf_counter()
