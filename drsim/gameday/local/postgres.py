@@ -49,15 +49,18 @@ def _server_user() -> str | None:
     return "postgres"
 
 
-def _run(argv: list[str], user: str | None, what: str, timeout_s: float = 60) -> None:
+def _run(procs: Processes, argv: list[str], user: str | None, what: str, log_path: Path,
+         timeout_s: float = 60) -> None:
+    """Run a server tool as a tracked child (its own process group, so an interrupt
+    stops its helpers too) and wait for it."""
+    child = procs.spawn(what, argv, user=user, log_path=log_path)
     try:
-        done = subprocess.run(argv, user=user, capture_output=True, timeout=timeout_s,
-                              stdin=subprocess.DEVNULL)
+        code = child.popen.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         raise DrsimError(f"{what} did not finish within {timeout_s:g} s") from None
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).decode(errors="replace").strip().splitlines()[-3:]
-        raise DrsimError(f"{what} failed (exit {done.returncode}): {' / '.join(tail)}")
+    if code != 0:
+        tail = log_path.read_text(errors="replace").strip().splitlines()[-3:]
+        raise DrsimError(f"{what} failed (exit {code}): {' / '.join(tail)}")
 
 
 @dataclass
@@ -111,8 +114,8 @@ def start_primary(procs: Processes, run_dir: Path, log_dir: Path) -> PgServer:
     user = _server_user()
     data = run_dir / "pg-a"
     _make_dir(data, user)
-    _run([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-N",
-          "-E", "UTF8", "--locale=C"], user, "initdb")
+    _run(procs, [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-N",
+                 "-E", "UTF8", "--locale=C"], user, "initdb", log_dir / "initdb.log")
     port = free_port(HOST)
     with open(data / "postgresql.conf", "a") as conf:
         conf.write(
@@ -148,10 +151,10 @@ def start_standby(procs: Processes, primary: PgServer, run_dir: Path, log_dir: P
     user = _server_user()
     data = run_dir / "pg-b"
     _make_dir(data, user)
-    _run([str(PG_BIN / "pg_basebackup"), "-h", HOST, "-p", str(primary.port), "-U", "postgres",
+    _run(procs, [str(PG_BIN / "pg_basebackup"), "-h", HOST, "-p", str(primary.port), "-U", "postgres",
           "-D", str(data), "-R", "-X", "stream", "-c", "fast",
           # No fsync of the copy: only an OS crash could lose it, and no fault here is one.
-          "--no-sync"], user, "pg_basebackup")
+          "--no-sync"], user, "pg_basebackup", log_dir / "pg_basebackup.log")
     port = free_port(HOST)
     with open(data / "postgresql.auto.conf", "a") as conf:
         # -R wrote the primary's own port; stream through the link proxy instead.

@@ -33,8 +33,24 @@ class Child:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
+    def exited(self) -> bool:
+        """True once the leader has exited, without reaping it: while it is an unreaped
+        zombie its PID, and so its process-group id, cannot be given to anyone else."""
+        if self.popen.returncode is not None:
+            return True
+        try:
+            info = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG)
+        except ChildProcessError:
+            return True
+        return info is not None
+
     def signal_group(self, sig: int) -> None:
-        """Send ``sig`` to this child's process group (only ours: we made the session)."""
+        """Send ``sig`` to this child's process group (only ours: we made the session).
+
+        Never after the leader was reaped: its group id could then belong to a stranger.
+        """
+        if self.popen.returncode is not None:
+            return
         try:
             os.killpg(self.pid, sig)
         except (ProcessLookupError, PermissionError):
@@ -84,15 +100,14 @@ class Processes:
 
     def stop(self, child: Child, sig: int = signal.SIGTERM, grace_s: float = 3.0) -> None:
         """Ask ``child`` to stop with ``sig``; SIGKILL its group after ``grace_s``. [s]"""
-        if child.alive():
+        if not child.exited():
             child.signal_group(signal.SIGCONT)  # a SIGSTOPped child cannot act on SIGTERM
             child.signal_group(sig)
-            try:
-                child.popen.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                pass
-        # Kill the group even when the leader is gone: PostgreSQL backends outlive a
-        # killed postmaster for a moment.
+            deadline = time.monotonic() + grace_s
+            while not child.exited() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        # SIGKILL the whole group before reaping the leader, so that whatever else is in
+        # it (a server's backends, initdb's helpers) goes too.
         self.kill(child)
         for stream in (child.popen.stdout, child.popen.stdin):
             if stream is not None:

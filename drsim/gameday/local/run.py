@@ -169,8 +169,7 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
     say = (lambda msg: print(f"[{run_id}] {msg}", file=log, flush=True)) if log else (lambda m: None)
 
     wall0 = time.monotonic()
-    run_dir = Path(tempfile.mkdtemp(prefix=TMP_PREFIX))
-    os.chmod(run_dir, 0o755)  # the postgres OS user must reach its data directories
+    run_dir: Path | None = None
     procs = Processes()
     rec = Recorder()
     hc = dns_server = orch = None
@@ -179,6 +178,8 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
     udp_ports: list[int] = []
     try:
         # --- start the stack -------------------------------------------------------------
+        run_dir = Path(tempfile.mkdtemp(prefix=TMP_PREFIX))
+        os.chmod(run_dir, 0o755)  # the postgres OS user must reach its data directories
         primary = postgres.start_primary(procs, run_dir, run_dir)
         postgres.create_schema(primary)
         link_port = free_port(LOCAL)
@@ -364,7 +365,8 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         if dns_server is not None:
             dns_server.stop()
         procs.stop_all()
-        shutil.rmtree(run_dir, ignore_errors=True)
+        if run_dir is not None:
+            shutil.rmtree(run_dir, ignore_errors=True)
         timings["teardown_s"] = time.monotonic() - t_down
         if held:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
