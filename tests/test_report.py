@@ -8,7 +8,6 @@ import json
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -85,7 +84,7 @@ def test_report_shows_the_numbers_drsim_simulate_gives(report, scenario):
     html = (report / scenario / "02-scenario-report.html").read_text()
     mean, p50, p90, p95, p99, mx = _cli_rto_cells(scenario)
     # the summary table's RTO row, cell by cell, formatted as the CLI formats it
-    row = re.search(r"<th>RTO \[s\]</th>(.*?)</tr>", html, re.S).group(1)
+    row = re.search(r"<th>RTO \[s\]</th>(.*?)</tr>", html, re.DOTALL).group(1)
     assert re.findall(r"<td>([^<]*)</td>", row) == [mean, p50, p90, p95, p99, mx]
     assert f"{summary['p_rto_met']:.3f}" in html
 
@@ -100,7 +99,7 @@ def test_index_links_every_report_and_shows_its_p50_and_p95(report):
     assert "compare-strategies/03-compare-strategies.html" in links
     for s in SCENARIOS:
         _, p50, _, p95, _, _ = _cli_rto_cells(s)
-        row = re.search(rf'<tr><td class="text"><a href="{s}/[^"]+">{s}</a>.*?</tr>', index, re.S)
+        row = re.search(rf'<tr><td class="text"><a href="{s}/[^"]+">{s}</a>.*?</tr>', index, re.DOTALL)
         assert row and f"<td>{p50}</td>" in row.group(0) and f"<td>{p95}</td>" in row.group(0)
 
 
@@ -172,7 +171,7 @@ window.addEventListener("load", () => {
 </script></body>"""))
     dom = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p1'}",
                           "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
-                         capture_output=True, text=True, timeout=120)
+                         check=False, capture_output=True, text=True, timeout=120)
     loaded = re.search(r'data-images="(\d+)/(\d+)"', dom.stdout)
     assert loaded, dom.stderr[-2000:]
     assert loaded.group(1) == loaded.group(2) == "6"
@@ -180,7 +179,7 @@ window.addEventListener("load", () => {
     shot = tmp_path / "shot.png"
     proc = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p2'}",
                            f"--screenshot={shot}", "--window-size=1200,3000", page.as_uri()],
-                          capture_output=True, text=True, timeout=120)
+                          check=False, capture_output=True, text=True, timeout=120)
     assert shot.is_file(), proc.stderr[-2000:]
     from matplotlib.image import imread
 
@@ -195,6 +194,6 @@ def test_the_index_renders_in_headless_chromium_with_every_link(report, tmp_path
     exe = _chromium()
     dom = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p'}",
                           "--dump-dom", (report / "index.html").as_uri()],
-                         capture_output=True, text=True, timeout=120)
+                         check=False, capture_output=True, text=True, timeout=120)
     assert dom.stdout.count("02-scenario-report.html") == len(SCENARIOS)
     assert "drsim reports" in dom.stdout

@@ -71,7 +71,7 @@ def write_index(out_dir: Path, runs, *, trials: int, seed: int, overrides=()) ->
 <body>
 <h1>drsim reports</h1>
 <p class="note">{len(scenario_runs)} scenario reports, {trials:,} simulated failures each, seed
-{seed}{set_text}; written {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.
+{seed}{set_text}; written {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.
 {f'<strong>{failed} notebook(s) failed</strong>; their partial output is linked.' if failed else ''}</p>
 <table>
 <thead><tr>{''.join(f'<th>{_e(h)}</th>' for h in head)}</tr></thead>

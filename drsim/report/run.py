@@ -156,7 +156,7 @@ def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | N
         run.error = (f"{notebook.stem} failed in cell In [{err.exec_count}] (index "
                      f"{err.cell_index} of the executed notebook, from 0; it starts "
                      f"{first.strip()!r}): {err.ename}: {_one_line(err.evalue)}")
-    except Exception as err:  # kernel died, timeout, unreadable notebook: still say which
+    except Exception as err:  # noqa: BLE001 - kernel died, timed out, bad notebook: say which
         run.error = f"{notebook.stem} did not run through: {type(err).__name__}: {_one_line(str(err))}"
     run.seconds = time.perf_counter() - started
     if ipynb.is_file():
@@ -220,7 +220,6 @@ def plan_jobs(scenarios: list[Path], *, trials: int, seed: int, overrides=(),
       or more (a local lab stack has no bill to set against an AWS one).
     """
     from drsim.scenario import load_scenario
-
     from drsim.scenario.loader import parse_override
 
     loaded = [(p, load_scenario(p, overrides)) for p in scenarios]
@@ -340,7 +339,7 @@ def _execute(planned: list[NotebookJob], out_dir: Path, notebooks_dir: Path, job
             i = futures[fut]
             try:
                 results[i] = fut.result()
-            except Exception as err:  # the worker itself died; keep the others' results
+            except Exception as err:  # noqa: BLE001 - the worker died; keep the others' results
                 results[i] = NotebookRun(planned[i], error=f"{planned[i].notebook}: worker "
                                          f"failed: {type(err).__name__}: {_one_line(str(err))}")
             if progress:

@@ -102,7 +102,6 @@ def scenario_report(scenario: str | Path, *, trials: int, seed: int, overrides=(
     """
     from drsim.compare import import_sim, scenario_path
     from drsim.scenario import load_scenario
-
     from drsim.scenario.loader import parse_override
 
     path = scenario_path(scenario)

@@ -157,7 +157,7 @@ def sources_table(scenario, breakdown=None) -> pd.DataFrame:
 def _value_text(value) -> str:
     from pydantic import BaseModel
 
-    from drsim.distributions import _Distribution  # noqa: PLC2701 - the distribution base
+    from drsim.distributions import _Distribution
 
     if isinstance(value, _Distribution):
         return repr(value)
