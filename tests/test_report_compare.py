@@ -58,6 +58,10 @@ def test_sweep_varies_one_setting_at_a_time_with_common_random_numbers():
     # a longer TTL never makes the RTO of the same trial shorter
     assert np.all(out[2].rto_s >= out[0].rto_s - 1e-9)
     assert out[0].monthly_usd > 0 and math.isfinite(out[0].risk_annual_usd)
+    t = compare.outcomes_table(out)
+    assert t["rpo_p95_s"].tolist() == [max(d["p95"] for d in o.summary["rpo_s"].values())
+                                       for o in out]
+    assert t["rto_p95_s"].tolist() == [o.summary["rto_s"]["p95"] for o in out]
 
 
 def test_sweep_results_do_not_depend_on_workers():

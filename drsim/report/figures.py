@@ -242,7 +242,7 @@ def risk_vs_spend(report) -> Figure:
     """Yearly DR spend against the expected yearly cost of disasters (downtime and lost
     writes): what the DR configuration costs beside what it is expected to save."""
     b, r = report.breakdown, report.risk
-    fig = Figure(figsize=(WIDTH_IN, 2.6), layout="constrained")
+    fig = Figure(figsize=(WIDTH_IN, 3.0), layout="constrained")
     ax = fig.add_subplot()
     ax.barh([0], [b.dr_yearly_usd], color=DR_COLOR, label="DR spend")
     if r is not None:
@@ -261,7 +261,8 @@ def risk_vs_spend(report) -> Figure:
     ax.set_yticks([0, 1], ["DR spend", "disasters (expected)"])
     ax.invert_yaxis()
     ax.set_xlabel("USD per year")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlim(0, ax.get_xlim()[1] * 1.12)  # room for the value labels
+    fig.legend(fontsize=8, loc="outside lower center", ncol=3)
     ax.grid(alpha=0.3, axis="x")
     ax.set_title(title, fontsize=10)
     return fig

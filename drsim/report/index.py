@@ -79,7 +79,8 @@ def write_index(out_dir: Path, runs, *, trials: int, seed: int, overrides=()) ->
 {chr(10).join(rows)}
 </tbody></table>
 <p class="note">RTO: time from the fault until the objective's share of clients is served
-again. RPO: the worst datastore's data loss (replication lag, or backup age, at the fault).
+again. p95 RPO: the largest of the datastores' p95 data loss (replication lag, or backup
+age, at the fault).
 P(met): share of trials within the objective. Bill: monthly AWS cost from the dated price
 tables (platform: local scenarios have none). Disasters: expected yearly cost of downtime and
 lost writes (annual disaster probability x simulated mean outcome).</p>
