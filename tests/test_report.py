@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -197,3 +198,70 @@ def test_the_index_renders_in_headless_chromium_with_every_link(report, tmp_path
                          check=False, capture_output=True, text=True, timeout=120)
     assert dom.stdout.count("02-scenario-report.html") == len(SCENARIOS)
     assert "drsim reports" in dom.stdout
+
+
+def _descendants(pid: int) -> set[int]:
+    """PIDs of every process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.add(c)
+            todo.append(c)
+    return out
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process tree from /proc")
+def test_ctrl_c_stops_every_worker_and_kernel(tmp_path):
+    import os
+    import signal
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "drsim", "report", "seed-warm-standby",
+                             "active-active", "--out", str(out), "--trials", "3000"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        below: set[int] = set()
+        while time.monotonic() < deadline:  # until two workers each run a kernel
+            below = _descendants(proc.pid)
+            kernels = [p for p in below if "ipykernel_launcher" in _cmdline(p)]
+            if len(kernels) >= 2:
+                break
+            time.sleep(0.2)
+        assert len(kernels) >= 2, "no two kernels started within 60 s"
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130 and "drsim report: interrupted" in err
+    deadline = time.monotonic() + 20
+    while any(_alive(p) for p in below) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [p for p in below if _alive(p)], "workers or kernels outlived the command"

@@ -16,10 +16,10 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import sys
 import time
 import uuid
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -202,11 +202,52 @@ def _write_products(run: NotebookRun, out_dir: Path, name: str, title: str) -> N
         "figures": [p.name for p in run.figures]}, indent=2), encoding="utf-8")
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _child_init(parent_pid: int) -> None:
+    """In a notebook's worker process: leave Ctrl-C to the parent, never outlive it.
+
+    A session of its own keeps the terminal's Ctrl-C away: the parent decides for all
+    workers. SIGTERM (from the parent, or on Linux from the kernel when the parent dies,
+    however it dies) ends the worker through SystemExit so cleanup code runs; while a
+    notebook executes, nbclient's own handler takes over and shuts its kernel down.
+    """
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        raise SystemExit(1)
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def _run_job(job: NotebookJob, report_dir: str, notebooks_dir: str) -> NotebookRun:
     run = run_notebook(Path(notebooks_dir) / f"{job.notebook}.ipynb", Path(report_dir) / job.slug,
                        job.parameters, name=job.notebook, title=job.title)
     run.job = job
     return run
+
+
+def _child(job: NotebookJob, report_dir: str, notebooks_dir: str, conn, parent_pid: int) -> None:
+    """Body of a worker process: run one notebook, send its :class:`NotebookRun` back."""
+    try:
+        _child_init(parent_pid)
+        run = _run_job(job, report_dir, notebooks_dir)
+    except BaseException as err:  # noqa: BLE001 - SIGTERM's SystemExit included: report it
+        run = NotebookRun(job, error=f"{job.notebook} was stopped: {type(err).__name__} {err}")
+    try:
+        conn.send(run)
+    finally:
+        conn.close()
 
 
 def plan_jobs(scenarios: list[Path], *, trials: int, seed: int, overrides=(),
@@ -329,21 +370,52 @@ def _execute(planned: list[NotebookJob], out_dir: Path, notebooks_dir: Path, job
             if progress:
                 progress(runs[-1])
         return runs
-    results: dict[int, NotebookRun] = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(planned))) as pool:
-        futures = {pool.submit(_run_job, job, str(out_dir), str(notebooks_dir)): i
-                   for i, job in enumerate(planned)}
-        from concurrent.futures import as_completed
+    import multiprocessing
+    from multiprocessing.connection import wait
 
-        for fut in as_completed(futures):
-            i = futures[fut]
-            try:
-                results[i] = fut.result()
-            except Exception as err:  # noqa: BLE001 - the worker died; keep the others' results
-                results[i] = NotebookRun(planned[i], error=f"{planned[i].notebook}: worker "
-                                         f"failed: {type(err).__name__}: {_one_line(str(err))}")
-            if progress:
-                progress(results[i])
+    import nbconvert  # noqa: F401 - imported once here, inherited by every forked worker
+    import papermill  # noqa: F401
+
+    # One forked process per notebook, at most ``jobs`` at once: it inherits the imports
+    # (no start-up cost), and when it is told to stop it has nothing queued to go on with.
+    ctx = multiprocessing.get_context("fork")
+    waiting = list(enumerate(planned))
+    running: dict = {}  # receiving end of the result pipe -> (index, process)
+    results: dict[int, NotebookRun] = {}
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                i, job = waiting.pop(0)
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_child, name=f"drsim-report-{job.slug}",
+                                   args=(job, str(out_dir), str(notebooks_dir), send, os.getpid()))
+                proc.start()
+                send.close()
+                running[recv] = (i, proc)
+            for recv in wait(list(running)):  # a result, or EOF when a worker died
+                i, proc = running.pop(recv)
+                try:
+                    run = recv.recv()
+                except EOFError:
+                    run = NotebookRun(planned[i], error=f"{planned[i].notebook}: its worker died")
+                recv.close()
+                proc.join()
+                results[i] = run
+                if progress:
+                    progress(run)
+    except BaseException:
+        # Interrupted (Ctrl-C) or failed: start nothing more and stop the running notebooks,
+        # each by its worker's PID; SIGTERM makes nbclient shut that worker's kernel down.
+        procs = [proc for _, proc in running.values()]
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in procs:
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        raise
     return [results[i] for i in range(len(planned))]
 
 
