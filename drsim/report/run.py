@@ -363,13 +363,8 @@ def _execute(planned: list[NotebookJob], out_dir: Path, notebooks_dir: Path, job
     cores busy through kernel start-up and plotting, which one simulation would not.
     The longest (the sweep, then the scenario reports) start first.
     """
-    if jobs <= 1 or len(planned) <= 1:
-        runs = []
-        for job in planned:
-            runs.append(_run_job(job, str(out_dir), str(notebooks_dir)))
-            if progress:
-                progress(runs[-1])
-        return runs
+    # Even one at a time, each notebook runs in a worker: in this process nbclient would
+    # take Ctrl-C for itself (stop the kernel, fail the notebook) and the run would go on.
     import multiprocessing
     from multiprocessing.connection import wait
 
