@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from drsim.gameday.gamedays import local_gamedays  # noqa: E402
-from drsim.scenario import load_scenario  # noqa: E402
-from drsim.scenario.model import FAILURE_MODES  # noqa: E402
+from drsim.gameday.gamedays import local_gamedays
+from drsim.scenario import load_scenario
+from drsim.scenario.model import FAILURE_MODES
 
 SCENARIO = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "local-lab.yaml"
 
@@ -46,7 +46,9 @@ def main() -> int:
         t0 = time.monotonic()
         rep = local_gamedays(scenario, fault=fault, runs=args.runs, seed=args.seed,
                              sim_trials=4000)
-        col = lambda k: [r.summary[k] for r in rep.runs]  # noqa: E731
+        def col(key, rep=rep):
+            return [r.summary[key] for r in rep.runs]
+
         pcts = " ".join(f"p{x:.0f}" if not math.isnan(x) else "-"
                         for x in rep.measured_rto_percentiles)
         print(f"{fault:<16}{fmt(col('wall_s'), 1):>22}{fmt(col('startup_s'), 1):>22}"

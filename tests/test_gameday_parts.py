@@ -141,9 +141,9 @@ def test_the_dns_record_fails_over_and_clients_move_only_when_their_ttl_expires(
 def make_check(checkers=10, **kw):
     verdicts = []
     rec = Recorder()
-    args = dict(interval_s=0.05, failure_threshold=3, checkers=checkers, healthy_fraction=0.18,
-                timeout_s=0.2, rng=np.random.default_rng(0), recorder=rec,
-                on_verdict=verdicts.append)
+    args = {"interval_s": 0.05, "failure_threshold": 3, "checkers": checkers,
+            "healthy_fraction": 0.18, "timeout_s": 0.2, "rng": np.random.default_rng(0),
+            "recorder": rec, "on_verdict": verdicts.append}
     args.update(kw)
     return HealthCheck(HOST, 1, "/health", **args), verdicts, rec
 
@@ -231,7 +231,7 @@ def test_the_orchestrator_runs_the_dag_in_parallel_with_real_retries():
     assert orch.done.wait(20)
     orch.stop()
     tl = to_frame(rec.events("t"))
-    at = lambda ev, comp: tl[(tl["event"] == ev) & (tl["component"] == comp)]["t_s"].tolist()  # noqa: E731
+    at = lambda ev, comp: tl[(tl["event"] == ev) & (tl["component"] == comp)]["t_s"].tolist()
     assert len(tl[tl["event"] == "failover_decided"]) == 1
     assert len(at("step_failed", "promote_database")) == 1
     assert len(at("step_started", "promote_database")) == 2

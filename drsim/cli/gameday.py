@@ -96,8 +96,8 @@ def format_report(report) -> str:
                      f"{_f(m['rpo_s']):>10}{_f(m['wall_s']):>9}"
                      f"{'-' if math.isnan(pct) else f'p{pct:.0f}':>10}")
     meas = report.measured
-    lines += ["", f"measured RTO   p50 {_f(meas['rto_s']['p50'])}  max {_f(meas['rto_s']['max'])}"
-                  f"  ({meas['recovered_runs']} of {meas['runs']} runs recovered)"]
+    lines += ["", (f"measured RTO   p50 {_f(meas['rto_s']['p50'])}  max {_f(meas['rto_s']['max'])}"
+                   f"  ({meas['recovered_runs']} of {meas['runs']} runs recovered)")]
     if report.simulated:
         sim = report.simulated["rto_s"]
         lines.append(f"simulated RTO  p50 {_f(sim['p50'])}  p99 {_f(sim['p99'])}  "

@@ -5,10 +5,7 @@ This is the function behind ``drsim gameday local``; notebooks call it too.
 
 from __future__ import annotations
 
-import json
-import math
 import signal
-import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -84,7 +81,7 @@ def _terminate_as_interrupt():
 
 def _summarise(scenario: Scenario, runs: list[RunResult]) -> dict:
     ds = scenario_db_name(scenario)
-    col = lambda key: [r.summary.get(key) for r in runs]  # noqa: E731
+    col = lambda key: [r.summary.get(key) for r in runs]
     return {
         "runs": len(runs),
         "recovered_runs": sum(bool(r.summary["recovered"]) for r in runs),

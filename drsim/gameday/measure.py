@@ -42,7 +42,7 @@ def percentiles(values, qs=(50, 90, 95, 99)) -> dict:
     """``{"mean", "p50", ..., "max", "n"}`` of the finite values (NaN when there are none)."""
     x = np.asarray([v for v in values if v is not None], dtype=float)
     x = x[np.isfinite(x)]
-    out = {"n": int(len(x)), "mean": float(x.mean()) if len(x) else math.nan}
+    out = {"n": len(x), "mean": float(x.mean()) if len(x) else math.nan}
     for q in qs:
         out[f"p{q}"] = float(np.percentile(x, q)) if len(x) else math.nan
     out["max"] = float(x.max()) if len(x) else math.nan

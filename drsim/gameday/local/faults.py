@@ -17,8 +17,8 @@ partition          the link proxy stops carrying replication and A's front door
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from drsim.scenario.model import FAILURE_MODES
 

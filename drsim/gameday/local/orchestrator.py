@@ -13,7 +13,6 @@ the manual fallback).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 import numpy as np

@@ -155,9 +155,9 @@ class _AckWatch:
                 self.first_b.setdefault(client, t)
 
 
-def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence, run_id: str,
-             options: Options | None = None, log=None) -> RunResult:
-    """Run one game day of ``scenario`` with ``fault``.
+def run_once(scenario: Scenario, *, seed_seq: np.random.SeedSequence, run_id: str,
+             fault: str | None = None, options: Options | None = None, log=None) -> RunResult:
+    """Run one game day of ``scenario`` with ``fault`` (default: its ``failure.mode``).
 
     seed_seq : this run's seeds (fault moment, checker phases, orchestrator draws).
     log : where to print progress lines (None: quiet).
@@ -320,12 +320,14 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         # A uniformly random moment within one check interval: the checkers' phases
         # relative to the fault are what makes detection time vary.
         time.sleep(float(rng_fault.uniform(0, hcfg.interval_s)))
-        kind = fault
+        kind = fault or scenario.failure.mode
         t_fault = time.monotonic()
         component, detail = inject(kind, Targets(region_a, primary, proxy_command))
         rec.fault_mono = t_fault
         rec.record("fault_injected", component, f"{kind}: {detail}", t_mono=t_fault)
         say(f"{kind} injected")
+        if not hc.endpoint_healthy:  # declared in the instant before the fault: act now
+            orch.trigger()
 
         # --- wait for recovery -----------------------------------------------------------
         needed = max(1, math.ceil(scenario.objectives.recovered_fraction * clients - 1e-9))
@@ -407,7 +409,7 @@ def run_once(scenario: Scenario, *, fault: str, seed_seq: np.random.SeedSequence
         "steps_s": steps,
         "task_launch_s": launch_s,
         "failed_steps": list(orch.failed) if orch else [],
-        "requests": int(len(journal)), "requests_after_fault": int(len(after)),
+        "requests": len(journal), "requests_after_fault": len(after),
         "failed_requests_after_fault": int((after["status"] != 200).sum()),
         "checks": hc.checks if hc else 0,
         # Failed checks in the last threshold intervals before the fault (a slow machine

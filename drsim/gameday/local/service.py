@@ -37,7 +37,7 @@ class _State:
     brownout = False
 
 
-def _db(server) -> "object":
+def _db(server) -> object:
     local = server.local
     conn = getattr(local, "conn", None)
     if conn is None or conn.closed:
