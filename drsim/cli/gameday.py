@@ -79,8 +79,8 @@ def run_local(args) -> int:
     return 0
 
 
-def _f(x, unit="s") -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f} {unit}"
+def _f(x, unit="s", digits=2) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f} {unit}"
 
 
 def format_report(report) -> str:
@@ -93,7 +93,7 @@ def format_report(report) -> str:
         m = r.summary
         lines.append(f"{i:<5}{_f(m['detect_s']):>10}{_f(m['first_success_s']):>10}"
                      f"{_f(m['rto_s']):>10}{m['lost_writes'] if m['writes'] else '-':>6}"
-                     f"{_f(m['rpo_s']):>10}{_f(m['wall_s']):>9}"
+                     f"{_f(m['rpo_s'], digits=3):>10}{_f(m['wall_s']):>9}"
                      f"{'-' if math.isnan(pct) else f'p{pct:.0f}':>10}")
     meas = report.measured
     lines += ["", (f"measured RTO   p50 {_f(meas['rto_s']['p50'])}  max {_f(meas['rto_s']['max'])}"
