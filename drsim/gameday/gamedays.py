@@ -5,6 +5,8 @@ This is the function behind ``drsim gameday local``; notebooks call it too.
 
 from __future__ import annotations
 
+import json
+import math
 import signal
 import threading
 from contextlib import contextmanager
@@ -150,14 +152,27 @@ def local_gamedays(scenario: Scenario, *, fault: str | None = None, runs: int = 
     return report
 
 
+def to_json(obj) -> str:
+    """JSON text with NaN and infinities written as null (JSON has neither)."""
+    def finite(x):
+        if isinstance(x, float) and not math.isfinite(x):
+            return None
+        if isinstance(x, dict):
+            return {k: finite(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [finite(v) for v in x]
+        return x
+
+    return json.dumps(finite(obj), indent=2,  # numpy scalars become plain numbers
+                      default=lambda o: o.item() if hasattr(o, "item") else str(o))
+
+
 def write_report(report: GamedayReport, out_dir: str | Path) -> Path:
     """Write every run's records and the report under ``out_dir``; returns it.
 
     Layout: ``report.json``, ``timeline.csv`` (all runs), ``phases.csv`` and for
     each run ``run-N/{timeline.csv, journal.csv, acked.csv, lost_writes.csv, summary.json}``.
     """
-    from drsim.cli.common import to_json
-
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
