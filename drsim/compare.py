@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from drsim.errors import DrsimError
+from drsim.sim import simulate
 
 BUNDLED_SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 """``data/scenarios`` of the drsim checkout (the package is installed editable)."""
@@ -41,21 +42,6 @@ SWEEP_SETTINGS = {
 }
 """The settings 01-explore-tradeoffs sweeps, with their axis labels. Any other
 dotted scenario path can be swept too; these are the ones the labels know."""
-
-
-def import_sim():
-    """``drsim.sim``, imported without tqdm's warning that a notebook lacks ipywidgets.
-
-    ``tqdm.auto`` warns ("IProgress not found") when imported in a kernel without
-    ipywidgets; the reports show no progress bars, so the warning would only end up,
-    in red, at the top of every report.
-    """
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="IProgress not found")
-        import drsim.sim
-    return drsim.sim
 
 
 def bundled_scenario_paths(platform: str | None = None) -> list[Path]:
@@ -170,7 +156,7 @@ def evaluate(scenario, trials: int, seed: int, *, label: str | None = None,
     """Simulate ``trials`` failures of ``scenario`` and price it (one configuration)."""
     from drsim.cost import price_scenario
 
-    result = import_sim().simulate(scenario, trials=trials, seed=seed, workers=1, keep_trials=True)
+    result = simulate(scenario, trials=trials, seed=seed, workers=1, keep_trials=True)
     t = result.trials
     rpo_cols = [c for c in t.columns if c.startswith("rpo_s.")]
     rpo = t[rpo_cols].max(axis=1).to_numpy() if rpo_cols else np.zeros(len(t))

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from drsim.errors import DrsimError
+from drsim.sim import record_timelines, simulate
 
 
 @dataclass
@@ -100,7 +101,7 @@ def scenario_report(scenario: str | Path, *, trials: int, seed: int, overrides=(
     DrsimError (ScenarioError)
         for a missing file, a bad override or objective.
     """
-    from drsim.compare import import_sim, scenario_path
+    from drsim.compare import scenario_path
     from drsim.scenario import load_scenario
     from drsim.scenario.loader import parse_override
 
@@ -114,10 +115,9 @@ def scenario_report(scenario: str | Path, *, trials: int, seed: int, overrides=(
             raise DrsimError(f"overrides: {err}") from None
     objectives = dict(objectives or {})
     sc = load_scenario(path, {**overrides, **{f"objectives.{k}": v for k, v in objectives.items()}})
-    sim = import_sim()
-    result = sim.simulate(sc, trials=trials, seed=seed, workers=workers, keep_trials=True)
+    result = simulate(sc, trials=trials, seed=seed, workers=workers, keep_trials=True)
     picked = pick_trials(result.trials, result.summary)
-    timeline = sim.record_timelines(sc, seed, list(dict.fromkeys(picked.values())))
+    timeline = record_timelines(sc, seed, list(dict.fromkeys(picked.values())))
     report = ScenarioReport(path, sc, result, picked, timeline, overrides={
         "set": dict(overrides), "objectives": objectives})
     if sc.platform != "aws":

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+# Plain tqdm: a text bar on stderr works in terminals and kernels alike, where
+# tqdm.auto would import notebook widgets (and warn without ipywidgets).
+from tqdm import tqdm
 
 from drsim.errors import DrsimError
 from drsim.sim.stats import Digest

@@ -63,13 +63,13 @@ class Digest:
         counts = np.diff(np.append(start, len(b)))
         lo = np.minimum.reduceat(v, start)
         hi = np.maximum.reduceat(v, start)
-        for k, c, l, h in zip(uniq.tolist(), counts.tolist(), lo.tolist(), hi.tolist()):
+        for k, c, low, high in zip(uniq.tolist(), counts.tolist(), lo.tolist(), hi.tolist()):
             if k in self._count:
                 self._count[k] += c
-                self._lo[k] = min(self._lo[k], l)
-                self._hi[k] = max(self._hi[k], h)
+                self._lo[k] = min(self._lo[k], low)
+                self._hi[k] = max(self._hi[k], high)
             else:
-                self._count[k], self._lo[k], self._hi[k] = c, l, h
+                self._count[k], self._lo[k], self._hi[k] = c, low, high
         return self
 
     def merge(self, other: "Digest") -> "Digest":

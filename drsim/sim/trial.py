@@ -66,7 +66,6 @@ class TrialPlan:
         self.columns = self._columns()
 
     def _columns(self) -> list[str]:
-        s = self.scenario
         cols = ["health_detect_s", "alarm_s", "detect_s", "decided_s", "runbook_done_s",
                 "db_writable_s", "capacity_ready_s", "dns_switched_s", "first_success_s",
                 "rto_s", "decide_s", "recover_s", "cutover_s"]
