@@ -64,6 +64,11 @@ class HealthCheck:
         self.checks = 0
 
     @property
+    def healthy_checkers(self) -> int:
+        """Checkers that say healthy now. [-]"""
+        return sum(self._says_healthy)
+
+    @property
     def endpoint_healthy(self) -> bool:
         return self._endpoint_healthy
 

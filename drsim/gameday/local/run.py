@@ -224,7 +224,8 @@ def run_once(scenario: Scenario, *, seed_seq: np.random.SeedSequence, run_id: st
 
         # --- DNS, health checks, orchestrator ------------------------------------------
         def on_switch(ip: str, why: str, t_mono: float) -> None:
-            rec.record("dns_switched", "dns", f"{'b' if ip == B_HOST else 'a'} ({why})",
+            region = scenario.regions.secondary if ip == B_HOST else scenario.regions.primary
+            rec.record("dns_switched", "dns", f"{region} ({why})",
                        t_mono=t_mono)
 
         resolver = FailoverResolver(SERVICE_NAME, A_HOST, B_HOST, int(scenario.dns.ttl_s),
@@ -233,30 +234,31 @@ def run_once(scenario: Scenario, *, seed_seq: np.random.SeedSequence, run_id: st
         dns_server.start()
         udp_ports = [dns_server.port]
 
+        b_name = scenario.regions.secondary
+
         def promote_database() -> None:
             # Stamped when pg_promote returns here: a client's write may land at B a few
             # milliseconds earlier, between the server's promotion and this answer.
             postgres.promote(standby)
-            rec.record("database_writable", scenario_db_name(scenario))
+            rec.record("database_writable", b_name, scenario_db_name(scenario))
 
         def scale_standby() -> None:
             # Like an ECS UpdateService call: the step asks for tasks and ends; the tasks
             # become healthy later (the simulator's task_start_s + target_healthy_s).
             need = scenario.compute.required_tasks - len(region_b.live_workers())
             if need <= 0:
-                rec.record("capacity_ready", "service-b", "standby already carries the load")
+                rec.record("capacity_ready", b_name, "standby already carries the load")
                 return
             launched = region_b.launch_workers(need)
 
             def wait_ready():
                 try:
                     region_b.wait_ready(launched, on_ready=lambda w: rec.record(
-                        "task_healthy", "service-b", w.name))
+                        "task_healthy", w.name, b_name))
                 except DrsimError as err:
                     rec.record("step_failed", "scale_standby", str(err)[:200])
                     return
-                rec.record("capacity_ready", "service-b",
-                           f"{len(region_b.live_workers())} workers")
+                rec.record("capacity_ready", b_name, f"{len(region_b.live_workers())} workers")
 
             threading.Thread(target=wait_ready, name="scale-b", daemon=True).start()
 
@@ -267,7 +269,8 @@ def run_once(scenario: Scenario, *, seed_seq: np.random.SeedSequence, run_id: st
 
         def on_verdict(healthy: bool) -> None:
             if not healthy:
-                rec.record("unhealthy_declared", "health_check")
+                rec.record("unhealthy_declared", "health_check",
+                           f"{hc.healthy_checkers} of {hcfg.checkers} checkers healthy")
             resolver.set_primary_healthy(healthy)  # the failover record follows the check
             if not healthy and rec.fault_mono is not None:
                 orch.trigger()
@@ -324,7 +327,9 @@ def run_once(scenario: Scenario, *, seed_seq: np.random.SeedSequence, run_id: st
         t_fault = time.monotonic()
         component, detail = inject(kind, Targets(region_a, primary, proxy_command))
         rec.fault_mono = t_fault
-        rec.record("fault_injected", component, f"{kind}: {detail}", t_mono=t_fault)
+        # Components name regions as the simulator's timelines do; the detail says what was hit.
+        rec.record("fault_injected", scenario.regions.primary, f"{kind}: {component} {detail}",
+                   t_mono=t_fault)
         say(f"{kind} injected")
         if not hc.endpoint_healthy:  # declared in the instant before the fault: act now
             orch.trigger()
@@ -382,7 +387,8 @@ def run_once(scenario: Scenario, *, seed_seq: np.random.SeedSequence, run_id: st
                             f"client {int(per_client.idxmin())}"))
     if not math.isnan(rto_s):
         events.append(Event(run_id, "local", rto_s, "recovered", "clients",
-                            f"{int(per_client.notna().sum())} of {clients} clients served by b"))
+                            f"{int(per_client.notna().sum())} of {clients} clients served by "
+                            f"{scenario.regions.secondary}"))
     if recon is not None:
         for w in recon.lost_writes.itertuples():
             events.append(Event(run_id, "local", float(w.t_s), "write_lost",
