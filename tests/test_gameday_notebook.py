@@ -17,13 +17,20 @@ pytestmark = pytest.mark.skipif(
 NOTEBOOK = ROOT / "notebooks" / "04-local-gameday.ipynb"
 
 
-def test_the_notebook_is_stored_clean_with_tagged_parameters():
+def test_the_notebook_is_stored_clean_with_tagged_and_documented_parameters():
+    import ast
+
     import nbformat
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    assigned = [n.target.id for n in ast.parse(code[0].source).body]
+    inferred = papermill.inspect_notebook(str(NOTEBOOK))
+    assert list(inferred) == assigned  # papermill read every line
+    assert all(p["inferred_type_name"] != "None" and len(p["help"]) > 10
+               for p in inferred.values())
 
 
 def test_the_notebook_runs_one_game_day(tmp_path):
