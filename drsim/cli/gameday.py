@@ -98,6 +98,9 @@ def format_report(report) -> str:
     meas = report.measured
     lines += ["", (f"measured RTO   p50 {_f(meas['rto_s']['p50'])}  max {_f(meas['rto_s']['max'])}"
                    f"  ({meas['recovered_runs']} of {meas['runs']} runs recovered)")]
+    if meas["recovered_runs"] < meas["runs"]:
+        lines.append("some runs did not recover before the timeout: see their timelines, or "
+                     "allow more time with --timeout-s")
     if report.simulated:
         sim = report.simulated["rto_s"]
         lines.append(f"simulated RTO  p50 {_f(sim['p50'])}  p99 {_f(sim['p99'])}  "
