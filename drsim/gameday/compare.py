@@ -3,6 +3,20 @@
 The simulator's trials are the model's distribution; each measured run is
 placed in it as a percentile, and the phases (derived from the timelines the
 same way for both, :func:`drsim.timeline.phases`) are compared one by one.
+
+Known differences between the local stack and the model (measured on local-lab,
+2026-11-28), which a comparison shows and nothing here hides:
+
+- Clients re-resolve DNS only when they send a request. When the fault makes
+  requests hang (app_hang, partition, region_outage), each client's last lookup
+  before the DNS flip is older than the model's "cached answer expires uniformly
+  within the TTL after the flip" assumes, so clients move sooner: measured RTO
+  sits at about the simulated p1 for those faults.
+- In a brownout the old primary keeps acknowledging writes from clients that
+  have not moved yet after B is promoted; those writes are lost (counted as
+  ``lost_after_fault``). The model loses nothing in a brownout.
+- ``pg_promote(wait => true)`` polls every 100 ms, so B can accept a write a few
+  milliseconds before the promote step (and ``database_writable``) ends.
 """
 
 from __future__ import annotations
