@@ -4,7 +4,7 @@ No assertion here depends on how fast this machine is (CI shares its cores);
 the bounds used follow from the stack's structure (a checker needs
 ``failure_threshold`` checks ``interval_s`` apart) and from causality. The
 comparison of measured and simulated RTO, which does depend on speed, runs
-only with ``DRSIM_TIMING_TESTS=1``.
+unless ``DRSIM_SKIP_TIMING_TESTS=1`` (for a loaded machine).
 """
 
 import json
@@ -146,11 +146,15 @@ def test_the_report_has_the_documented_json_shape(crash):
         assert (out / "run-0" / name).is_file()
 
 
-@pytest.mark.skipif(os.environ.get("DRSIM_TIMING_TESTS") != "1",
-                    reason="timing comparison; set DRSIM_TIMING_TESTS=1 on an idle machine")
+# The model against the measurement (issue 6 asks for it in CI, where the machine is
+# idle); on a loaded laptop the measured times stretch, so it can be turned off.
+@pytest.mark.skipif(os.environ.get("DRSIM_SKIP_TIMING_TESTS") == "1",
+                    reason="DRSIM_SKIP_TIMING_TESTS=1: no model-vs-measurement comparison here")
 def test_measured_rto_is_inside_the_simulated_p1_p99(crash):
     _, report, _ = crash
     sim = report.simulated_trials["rto_s"]
     rto = report.runs[0].summary["rto_s"]
-    assert sim.quantile(0.01) <= rto <= sim.quantile(0.99)
+    assert sim.quantile(0.01) <= rto <= sim.quantile(0.99), (
+        f"measured RTO {rto:.3f} s outside simulated [{sim.quantile(0.01):.3f}, "
+        f"{sim.quantile(0.99):.3f}] s")
     assert not math.isnan(report.measured_rto_percentiles[0])
