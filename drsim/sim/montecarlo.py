@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -151,10 +152,19 @@ def simulate(scenario, trials: int = 10_000, seed: int = 0, workers: int = 1, *,
                 absorb(_run_chunk(*args, start, stop, keep_trials, horizon_s))
         else:
             with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
-                futures = [pool.submit(_run_chunk, *args, a, b, keep_trials, horizon_s)
-                           for a, b in chunks]
-                for fut in futures:  # in submission order: merging is deterministic
-                    absorb(fut.result())
+                # A bounded window of chunks in flight, merged in submission order:
+                # merging stays deterministic and finished results never pile up.
+                pending: deque = deque()
+                todo = iter(chunks)
+                for a, b in todo:
+                    pending.append(pool.submit(_run_chunk, *args, a, b, keep_trials, horizon_s))
+                    if len(pending) >= 2 * workers:
+                        break
+                while pending:
+                    absorb(pending.popleft().result())
+                    nxt = next(todo, None)
+                    if nxt is not None:
+                        pending.append(pool.submit(_run_chunk, *args, *nxt, keep_trials, horizon_s))
     finally:
         bar.close()
 
