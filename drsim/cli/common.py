@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
+from drsim.jsontext import to_json  # noqa: F401  (the commands print JSON through it)
 from drsim.scenario import Scenario, load_scenario
 
 
@@ -25,21 +23,6 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
 def load(path: str, args: argparse.Namespace) -> Scenario:
     """The scenario at ``path`` with the command's ``--set`` overrides applied."""
     return load_scenario(path, getattr(args, "overrides", ()))
-
-
-def to_json(obj: Any) -> str:
-    """JSON with infinities and NaN written as null (JSON has no Infinity)."""
-    return json.dumps(_finite(obj), indent=2, sort_keys=False)
-
-
-def _finite(obj):
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    return obj
 
 
 def write_atomically(path: str | os.PathLike, write) -> None:

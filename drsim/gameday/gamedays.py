@@ -5,8 +5,6 @@ This is the function behind ``drsim gameday local``; notebooks call it too.
 
 from __future__ import annotations
 
-import json
-import math
 import signal
 import threading
 from contextlib import contextmanager
@@ -21,6 +19,7 @@ from drsim.gameday.compare import percentile_in, phase_table
 from drsim.gameday.local.run import Options, RunResult, check_scenario, run_once, scenario_db_name
 from drsim.gameday.measure import percentiles
 from drsim.scenario.model import FAILURE_MODES, Scenario
+from drsim.jsontext import to_json
 from drsim.timeline import write_timeline
 
 SIM_TRIALS = 4000
@@ -150,21 +149,6 @@ def local_gamedays(scenario: Scenario, *, fault: str | None = None, runs: int = 
     if out_dir is not None:
         write_report(report, out_dir)
     return report
-
-
-def to_json(obj) -> str:
-    """JSON text with NaN and infinities written as null (JSON has neither)."""
-    def finite(x):
-        if isinstance(x, float) and not math.isfinite(x):
-            return None
-        if isinstance(x, dict):
-            return {k: finite(v) for k, v in x.items()}
-        if isinstance(x, (list, tuple)):
-            return [finite(v) for v in x]
-        return x
-
-    return json.dumps(finite(obj), indent=2,  # numpy scalars become plain numbers
-                      default=lambda o: o.item() if hasattr(o, "item") else str(o))
 
 
 def write_report(report: GamedayReport, out_dir: str | Path) -> Path:

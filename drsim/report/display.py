@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import re
+
+from drsim.jsontext import plain
 
 RECORD_MIME = "application/vnd.drsim.record+json"
 FIGURE_DPI = 100
@@ -55,29 +56,8 @@ def show_table(df, name: str, record=None, index: bool = True) -> None:
               "text/plain": df.to_string(index=index)}
     if record is not None:
         # Round-trip through JSON so the kernel sends plain data; JSON has no inf or NaN.
-        bundle[RECORD_MIME] = json.loads(json.dumps(_finite(record), default=_json_default,
-                                                    allow_nan=False))
+        bundle[RECORD_MIME] = plain(record)
     display(bundle, raw=True, metadata={"drsim": {"table": _check_name(name)}})
-
-
-def _finite(obj):
-    import math
-
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {str(k): _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    return obj
-
-
-def _json_default(obj):
-    try:  # numpy scalars
-        value = float(obj)
-    except (TypeError, ValueError):
-        return str(obj)
-    return _finite(value)
 
 
 def show_note(text: str) -> None:
