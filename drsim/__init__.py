@@ -5,16 +5,21 @@ as Monte Carlo trials (RTO and RPO as distributions), price it, report on it,
 and hold game days against it.
 """
 
+from drsim.cost import cost_of_risk, price_scenario
 from drsim.errors import DrsimError, ScenarioError
 from drsim.scenario import Scenario, load_scenario, scenario_from_dict, scenario_from_yaml
+from drsim.sim import simulate
 
 __all__ = [
     "DrsimError",
     "Scenario",
     "ScenarioError",
+    "cost_of_risk",
     "load_scenario",
+    "price_scenario",
     "scenario_from_dict",
     "scenario_from_yaml",
+    "simulate",
 ]
 
 __version__ = "0.1.0"
