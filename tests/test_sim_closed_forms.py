@@ -147,3 +147,27 @@ def test_a_trial_is_reproducible_from_seed_and_index_alone():
     for i in (0, 1999, 2000, 4999):
         row = plan.run(trial_rng(42, i))
         assert row["rto_s"] == t.loc[i, "rto_s"] and row["detect_s"] == t.loc[i, "detect_s"]
+
+
+def test_a_brownout_primary_keeps_taking_writes_that_the_promotion_leaves_behind():
+    # Manual routing: clients move when switch_traffic ends, 30 s after the promotion.
+    # Until then the browned-out primary acknowledges (1 - 0.25) of every client's share
+    # of 40 writes/s, on a copy the failover has left: 30 s x 40/s x 0.75 = 900 writes.
+    runbook = [{"name": "promote_database", "duration_s": 100},
+               {"name": "switch_traffic", "after": ["promote_database"], "duration_s": 30}]
+    s = scenario(failure={"mode": "brownout", "brownout_failure_fraction": 0.25},
+                 health_check={"interval_s": 10, "failure_threshold": 1, "checkers": 1,
+                               "healthy_fraction": 0.0},
+                 decision={"mode": "automatic", "trigger": "alarm"},
+                 alarm={"period_s": 60, "evaluation_periods": 1, "datapoints_to_alarm": 1,
+                        "metric_delay_s": 30},
+                 runbook=runbook, dns={"ttl_s": 0, "ttl_violation_fraction": 0, "routing": "manual"},
+                 datastores=[{"name": "db", "kind": "aurora_global", "replication_lag_s": 1,
+                              "write_rate_per_s": 40},
+                             {"name": "kv", "kind": "dynamodb_global", "replication_lag_s": 1,
+                              "write_rate_per_s": 40}])
+    t = simulate(s, trials=50, seed=1).trials
+    np.testing.assert_allclose(t["rpo_s.db"], 30.0)
+    np.testing.assert_allclose(t["lost_writes.db"], 900.0)
+    assert (t["lost_writes.kv"] == 0).all()  # multi-writer tables replicate both ways
+    assert (t["first_success_s"] == 0).all()  # the primary still serves 75 %

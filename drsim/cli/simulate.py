@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from drsim.cli.common import add_set_option, load, to_json, write_atomically
 from drsim.errors import DrsimError
+from drsim.sim.text import format_summary
 from drsim.timeline import write_timeline
 
 OUT_SUFFIXES = (".csv", ".parquet")
@@ -63,46 +63,3 @@ def run(args) -> int:
 def _check_suffix(option: str, path: str | None, allowed) -> None:
     if path and Path(path).suffix not in allowed:
         raise DrsimError(f"{option} {path}: the file must end in {' or '.join(allowed)}")
-
-
-def format_summary(summary: dict) -> str:
-    """The summary as a readable table."""
-    obj = summary["objectives"]
-    lines = [
-        f"{summary['scenario']}: {summary['trials']:,} trials, seed {summary['seed']}",
-        "",
-        f"{'':26s}{'mean':>10s}{'p50':>10s}{'p90':>10s}{'p95':>10s}{'p99':>10s}{'max':>10s}",
-    ]
-
-    def row(label, dist, unit="s"):
-        cells = "".join(f"{_fmt(dist[k]):>10s}" for k in ("mean", "p50", "p90", "p95", "p99", "max"))
-        lines.append(f"{label + ' [' + unit + ']':26s}{cells}")
-
-    row("RTO", summary["rto_s"])
-    row("first success", summary["first_success_s"])
-    row("detect", summary["detect_s"])
-    lines.append("phases")
-    for name, dist in summary["phases"].items():
-        row("  " + name.removesuffix("_s"), dist)
-    if summary["rpo_s"]:
-        lines.append("RPO")
-        for name, dist in summary["rpo_s"].items():
-            row("  " + name, dist)
-        lines.append("lost writes")
-        for name, dist in summary["lost_writes"].items():
-            row("  " + name, dist, "writes")
-    lines += [
-        "",
-        f"P(RTO <= {_fmt(obj['rto_s'])} s) = {summary['p_rto_met']:.3f}   "
-        f"(RTO: until {obj['recovered_fraction']:g} of clients are served)",
-        f"P(RPO <= {_fmt(obj['rpo_s'])} s) = {summary['p_rpo_met']:.3f}   (every datastore)",
-    ]
-    return "\n".join(lines)
-
-
-def _fmt(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    if math.isinf(x):
-        return "never"
-    return f"{x:,.1f}" if abs(x) < 1e6 else f"{x:.3g}"

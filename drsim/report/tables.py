@@ -13,17 +13,9 @@ import math
 import pandas as pd
 
 from drsim.errors import DrsimError
+from drsim.sim.text import fmt_s  # noqa: F401  (figures and index format seconds with it)
 
 STAT_COLUMNS = ("mean", "p50", "p90", "p95", "p99", "max")
-
-
-def fmt_s(x) -> str:
-    """Seconds as ``drsim simulate`` prints them: ``1,433.0``, ``never``, ``-``. [s]"""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    if math.isinf(x):
-        return "never"
-    return f"{x:,.1f}" if abs(x) < 1e6 else f"{x:.3g}"
 
 
 def fmt_usd(x) -> str:
@@ -47,17 +39,17 @@ def summary_table(summary: dict) -> pd.DataFrame:
     and lost writes per datastore; columns mean, p50, p90, p95, p99, max."""
     rows: dict[str, dict] = {}
 
-    def add(label, dist, unit="s"):  # lost writes print like seconds in the CLI too
-        rows[f"{label} [{unit}]"] = {k: fmt_s(dist[k]) for k in STAT_COLUMNS}
+    def add(label, dist, unit="s", infinite="never"):  # lost writes print like seconds
+        rows[f"{label} [{unit}]"] = {k: fmt_s(dist[k], infinite) for k in STAT_COLUMNS}
 
     add("RTO", summary["rto_s"])
     add("first success", summary["first_success_s"])
     for name, dist in summary["phases"].items():
         add("phase: " + name.removesuffix("_s").replace("cutover", "cut over"), dist)
     for name, dist in summary["rpo_s"].items():
-        add(f"RPO {name}", dist)
+        add(f"RPO {name}", dist, infinite="unbounded")
     for name, dist in summary["lost_writes"].items():
-        add(f"lost writes {name}", dist, "writes")
+        add(f"lost writes {name}", dist, "writes", infinite="unbounded")
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(STAT_COLUMNS))
 
 

@@ -52,11 +52,9 @@ def check_behaviour(scenario) -> CheckBehaviour:
 def primary_served_share(scenario) -> float:
     """Share of requests the primary still serves after the fault. [-]
 
-    Only a brownout leaves the primary serving. The model assumes the old
-    primary stops taking writes once the secondary is promoted (it is fenced);
-    without fencing, writes it acknowledges after the promotion live on a
-    diverged copy and are lost, which the local game day measures and this
-    model does not count.
+    Only a brownout leaves the primary serving. Nothing fences it, so the
+    writes it acknowledges after the secondary's promotion land on a diverged
+    copy and are lost (see :func:`drsim.sim.replication.split_brain_s`).
     """
     if scenario.failure.mode == "brownout":
         return 1.0 - scenario.failure.brownout_failure_fraction

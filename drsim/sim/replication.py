@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from drsim.sim.faults import loses_primary_data
 
 
@@ -34,3 +36,17 @@ def data_loss(ds, mode: str, window_s: float) -> tuple[float, float]:
     if not loses_primary_data(mode, ds.kind):
         return 0.0, 0.0
     return window_s, window_s * ds.write_rate_per_s
+
+
+def split_brain_s(delay_s: np.ndarray, flip_s: float, db_writable_s: float) -> np.ndarray:
+    """For each client of a primary that still serves (a brownout): how long it
+    keeps writing to the old primary after the secondary became writable. [s]
+
+    Those writes land on a copy the failover has left behind, so they are lost.
+    A client writes there until its DNS answer moves (``flip_s + delay_s``);
+    a stuck client never stops (inf). Nothing is lost if the secondary never
+    takes writes. The old primary is not fenced: no runbook action stops it.
+    """
+    if not math.isfinite(db_writable_s):
+        return np.zeros(len(delay_s))
+    return np.maximum(flip_s + delay_s - db_writable_s, 0.0)

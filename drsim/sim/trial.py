@@ -15,12 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from drsim.scenario.model import RELATIONAL_KINDS
 from drsim.sim.alarm import alarm, alarm_delay_s
 from drsim.sim.capacity import draw_launch_s
 from drsim.sim.decision import decision
 from drsim.sim.faults import check_behaviour, primary_served_share
 from drsim.sim.health import Route53HealthCheck
-from drsim.sim.replication import data_loss, draw_window_s
+from drsim.sim.replication import data_loss, draw_window_s, split_brain_s
 from drsim.sim.runbook import Runbook, draw_step, topological
 from drsim.sim.traffic import draw_clients, recovery_s
 
@@ -158,8 +159,17 @@ class TrialPlan:
             row[f"step.{step.name}.start_s"] = runbook.started_s.get(step.name, INF)
             row[f"step.{step.name}.end_s"] = ends.get(step.name, INF)
             row[f"step.{step.name}.attempts"] = runbook.attempts.get(step.name, 0)
+        diverged_s = None
+        if self.primary_share > 0:  # the old primary still takes writes
+            diverged_s = split_brain_s(d.clients.delay_s, dns_s, db_writable_s)
         for ds, window_s in zip(self.recovery_datastores, d.windows_s):
             rpo, lost = data_loss(ds, s.failure.mode, window_s)
+            if diverged_s is not None and len(diverged_s) and ds.kind in RELATIONAL_KINDS:
+                # Each client carries 1/clients of the write rate, and the old primary
+                # acknowledges primary_share of its writes.
+                rpo = max(rpo, float(diverged_s.max()))
+                lost += (ds.write_rate_per_s * self.primary_share * float(diverged_s.sum())
+                         / d.clients.total)
             row[f"rpo_s.{ds.name}"] = rpo
             row[f"lost_writes.{ds.name}"] = lost
         if log:
@@ -184,10 +194,13 @@ class TrialPlan:
             log(row["rto_s"], "recovered", "clients",
                 f"{s.objectives.recovered_fraction:g} of clients served")
         for ds in self.recovery_datastores:
-            lost = row[f"lost_writes.{ds.name}"]
-            if row[f"rpo_s.{ds.name}"] > 0:
-                log(0.0, "write_lost", ds.name,
-                    f"{lost:.1f} writes in the last {row[f'rpo_s.{ds.name}']:.3f} s")
+            lost, window_s = row[f"lost_writes.{ds.name}"], row[f"rpo_s.{ds.name}"]
+            if window_s > 0:
+                # Unreplicated writes are lost at the fault; writes the old primary
+                # takes after the promotion (a brownout) from then on.
+                diverged = self.primary_share > 0 and ds.kind in RELATIONAL_KINDS
+                log(row["db_writable_s"] if diverged else 0.0, "write_lost", ds.name,
+                    f"{lost:.1f} writes lost over a {window_s:.3f} s window")
 
 
 def _time_of(event) -> float:
