@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +15,7 @@ from drsim.sim import TrialPlan, trial_rng
 from drsim.sim.traffic import Clients, _recovery_by_breakpoints, recovery_s
 from tests.conftest import minimal
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=int(os.environ.get("DRSIM_HYPOTHESIS_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 durations = st.one_of(
     st.floats(0, 600).map(lambda v: {"dist": "fixed", "value": v}),
@@ -99,3 +100,16 @@ def test_the_order_statistic_shortcut_matches_checking_every_moment(home, delays
                       recovered_fraction=fraction)
     slow = _recovery_by_breakpoints(clients, flip, db, compute, ready_s, fraction, 0.0)
     assert fast == slow
+
+
+def test_capacity_counts_as_a_share_of_the_load():
+    # 1 of 3 tasks carries a third of the load: enough for a 0.3 objective once every
+    # client has moved (hypothesis once missed this; both paths must agree on it).
+    compute = Compute(primary_tasks=1, standby_tasks=0, required_tasks=3, max_tasks=3)
+    clients = Clients(home=0, delay_s=np.zeros(7))
+    ready_s = np.array([10.0, 20.0, 30.0])
+    args = dict(clients=clients, flip_s=0.0, db_writable_s=0.0, compute=compute, ready_s=ready_s)
+    assert recovery_s(**args, recovered_fraction=0.3) == (10.0, 10.0)
+    assert recovery_s(**args, recovered_fraction=0.34) == (10.0, 20.0)
+    assert recovery_s(**args, recovered_fraction=1.0) == (10.0, 30.0)
+    assert _recovery_by_breakpoints(clients, 0.0, 0.0, compute, ready_s, 0.3, 0.0) == (10.0, 10.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -20,13 +22,31 @@ def draw_launch_s(compute, rng) -> np.ndarray:
         compute.target_healthy_s.sample(rng, n), dtype=float)
 
 
-def tasks_needed(compute, clients_needed: int, clients: int) -> int:
-    """Healthy tasks needed to serve ``clients_needed`` of ``clients`` at full load. [-]
+# Shares are compared with this tolerance everywhere (fast path and check alike).
+SHARE_EPS = 1e-9
 
-    ``required_tasks`` carry every client, so each task carries
-    ``clients / required_tasks`` of them.
+
+def smallest_count(share: float, total: int) -> int:
+    """The fewest of ``total`` (clients or tasks) whose share ``k / total`` reaches
+    ``share`` (within :data:`SHARE_EPS`). [-]
+
+    Computed with the very comparison the step-by-step check uses, so the two
+    agree to the last bit.
     """
-    return int(np.ceil(clients_needed * compute.required_tasks / clients - 1e-9))
+    k = max(int(math.ceil((share - SHARE_EPS) * total)), 0)
+    while k > 0 and (k - 1) / total >= share - SHARE_EPS:
+        k -= 1
+    while k / total < share - SHARE_EPS:
+        k += 1
+    return k
+
+
+def tasks_needed(compute, share: float) -> int:
+    """Healthy tasks that carry ``share`` of the full load. [-]
+
+    ``required_tasks`` carry all of it, so ``k`` tasks carry ``k / required_tasks``.
+    """
+    return smallest_count(share, compute.required_tasks)
 
 
 def time_to_tasks(standby_tasks: int, ready_s: np.ndarray, needed: int) -> float:

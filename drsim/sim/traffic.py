@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drsim.sim.capacity import tasks_needed, time_to_tasks
+from drsim.sim.capacity import SHARE_EPS, smallest_count, tasks_needed, time_to_tasks
 
 INF = float("inf")
 
@@ -61,9 +61,9 @@ def recovery_s(*, clients: Clients, flip_s: float, db_writable_s: float, compute
     """``(first_success_s, rto_s)``: fault to the first client served, and to
     ``recovered_fraction`` of clients served. [s]
 
-    The secondary serves a client once the client's DNS points there, the
-    database there is writable and enough healthy tasks run there
-    (``required_tasks`` carry all clients). During a brownout the primary
+    The secondary serves a client once the client's DNS points there and the
+    database there is writable, up to the share of the load its healthy tasks
+    carry (``required_tasks`` carry all of it). During a brownout the primary
     still serves ``primary_served_share`` of each unmoved client's requests.
 
     Parameters
@@ -75,13 +75,17 @@ def recovery_s(*, clients: Clients, flip_s: float, db_writable_s: float, compute
     if primary_served_share > 0:
         return _recovery_by_breakpoints(clients, flip_s, db_writable_s, compute, ready_s,
                                         recovered_fraction, primary_served_share)
+    # Served share = min(share of clients pointed at the secondary, share of the load
+    # its healthy tasks carry), once its database takes writes; both shares only grow,
+    # so recovery is the latest of the three moments each reaches its part.
     n = clients.total
     cut_s = flip_s + clients.delay_s
-    needed = int(np.ceil(recovered_fraction * n - 1e-9))
-    rto = max(db_writable_s, _kth_client_s(clients.home, cut_s, needed),
-              time_to_tasks(compute.standby_tasks, ready_s, tasks_needed(compute, needed, n)))
+    rto = max(db_writable_s,
+              _kth_client_s(clients.home, cut_s, smallest_count(recovered_fraction, n)),
+              time_to_tasks(compute.standby_tasks, ready_s,
+                            tasks_needed(compute, recovered_fraction)))
     first = max(db_writable_s, _kth_client_s(clients.home, cut_s, 1),
-                time_to_tasks(compute.standby_tasks, ready_s, tasks_needed(compute, 1, n)))
+                time_to_tasks(compute.standby_tasks, ready_s, 1))
     return first, rto
 
 
@@ -95,29 +99,33 @@ def _kth_client_s(home: int, cut_s: np.ndarray, k: int) -> float:
     return float(np.partition(cut_s, m - 1)[m - 1])
 
 
-def served_clients(t_s, *, clients: Clients, flip_s, db_writable_s, compute, ready_s,
-                   primary_served_share=0.0) -> np.ndarray:
-    """Clients served (possibly fractionally, in a brownout) at each time in ``t_s``. [-]"""
+def served_share(t_s, *, clients: Clients, flip_s, db_writable_s, compute, ready_s,
+                 primary_served_share=0.0) -> np.ndarray:
+    """Share of the load served at each time in ``t_s``. [-]
+
+    The secondary serves ``min(share of clients pointed there, share of the load
+    its healthy tasks carry)`` once its database takes writes; during a brownout
+    the primary also serves ``primary_served_share`` of each unmoved client.
+    """
     t_s = np.atleast_1d(np.asarray(t_s, dtype=float))
     n = clients.total
     moved = np.searchsorted(np.sort(flip_s + clients.delay_s), t_s, side="right")
     tasks = compute.standby_tasks + np.searchsorted(np.sort(ready_s), t_s, side="right")
-    on_secondary = np.minimum(clients.home + moved, tasks * n / compute.required_tasks)
-    served = np.where(t_s >= db_writable_s, on_secondary, 0.0)
-    return served + primary_served_share * (len(clients.delay_s) - moved)
+    secondary = np.minimum((clients.home + moved) / n, tasks / compute.required_tasks)
+    served = np.where(t_s >= db_writable_s, secondary, 0.0)
+    return served + primary_served_share * (len(clients.delay_s) - moved) / n
 
 
 def _recovery_by_breakpoints(clients, flip_s, db_writable_s, compute, ready_s, fraction, share):
-    # Served clients are not monotone here (a client that moves stops being
-    # half-served by the primary before the secondary can serve it), so check
-    # every moment the count can change.
+    # Served share is not monotone here (a client that moves stops being half-served
+    # by the primary before the secondary can serve it), so check every moment the
+    # share can change. Also the check of the shortcut in recovery_s.
     cut_s = flip_s + clients.delay_s
     points = np.concatenate(([0.0, db_writable_s], ready_s, cut_s))
     points = np.unique(points[np.isfinite(points)])
-    served = served_clients(points, clients=clients, flip_s=flip_s, db_writable_s=db_writable_s,
-                            compute=compute, ready_s=ready_s, primary_served_share=share)
-    n = clients.total
-    ok = served >= fraction * n - 1e-9
+    served = served_share(points, clients=clients, flip_s=flip_s, db_writable_s=db_writable_s,
+                          compute=compute, ready_s=ready_s, primary_served_share=share)
+    ok = served >= fraction - SHARE_EPS
     first_ok = served > 0
     rto = float(points[np.argmax(ok)]) if ok.any() else INF
     first = float(points[np.argmax(first_ok)]) if first_ok.any() else INF
