@@ -71,12 +71,13 @@ def scenario_path(name_or_path: str | Path) -> Path:
 
 
 def load(scenario: str | Path, overrides=()):
-    """The scenario at a path or of a bundled name, with ``"dotted.path=value"`` overrides."""
+    """The scenario at a path or of a bundled name, with overrides: ``"dotted.path=value"``
+    strings or a ``{dotted path: value}`` mapping (as notebook parameters give them)."""
     from drsim.scenario import load_scenario
 
     if isinstance(overrides, str):
         overrides = [overrides]
-    return load_scenario(scenario_path(scenario), list(overrides))
+    return load_scenario(scenario_path(scenario), overrides)
 
 
 def load_all(scenarios=(), overrides=(), platform: str | None = "aws") -> list:
@@ -174,20 +175,14 @@ def evaluate(scenario, trials: int, seed: int, *, label: str | None = None,
 def annual_risk_usd(scenario, summary: dict) -> float:
     """Expected yearly cost of disasters from a simulation summary. [USD/year]
 
-    inf when some trial never recovers (the mean downtime is then unbounded);
-    :func:`drsim.cost.cost_of_risk` refuses an infinite downtime, rightly.
+    inf when some trial never recovers or loses writes without bound.
     """
-    from drsim.cost.risk import cost_of_risk, outcome_from_summary
+    from drsim.cost.risk import UnboundedRisk, risk_from_summary
 
-    downtime_s, lost = outcome_from_summary(summary)
-    if not math.isfinite(downtime_s):
+    try:
+        return risk_from_summary(scenario, summary).expected_annual_usd
+    except UnboundedRisk:
         return math.inf
-    o = scenario.objectives
-    return cost_of_risk(annual_disaster_probability=o.annual_disaster_probability,
-                        expected_downtime_s=downtime_s,
-                        downtime_cost_usd_per_h=o.downtime_cost_usd_per_h,
-                        expected_lost_writes=lost,
-                        lost_write_cost_usd=o.lost_write_cost_usd).expected_annual_usd
 
 
 def _evaluate_job(job: dict) -> Outcome:

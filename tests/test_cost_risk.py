@@ -72,3 +72,21 @@ def test_scenario_risk_uses_the_simulated_mean_rto_and_lost_writes():
     assert r.expected_lost_writes == pytest.approx(lost)
     # the seed's objectives: 0.02 disasters a year, $20,000 per hour, $0.50 per lost write
     assert r.expected_annual_usd == pytest.approx(0.02 * (mean_rto / 3600 * 20000 + lost * 0.5))
+
+
+def test_unbounded_losses_are_an_unbounded_risk_everywhere():
+    # In a brownout nothing fences the old primary, and the seed's stuck clients keep
+    # writing to it: lost writes, and so the cost of risk, have no bound.
+    from drsim.compare import annual_risk_usd
+    from drsim.cost.risk import UnboundedRisk, risk_from_summary
+    from drsim.sim import simulate
+
+    scenario = load_scenario(SCENARIOS / "seed-warm-standby.yaml", ["failure.mode=brownout"])
+    summary = simulate(scenario, trials=50, seed=1).summary
+    assert summary["lost_writes"]["orders_db"]["mean"] == float("inf")
+    with pytest.raises(UnboundedRisk, match="lost writes is unbounded"):
+        risk_from_summary(scenario, summary)
+    assert annual_risk_usd(scenario, summary) == float("inf")
+    bounded = simulate(load_scenario(SCENARIOS / "seed-warm-standby.yaml"), trials=50, seed=1)
+    assert annual_risk_usd(scenario, bounded.summary) == risk_from_summary(
+        scenario, bounded.summary).expected_annual_usd

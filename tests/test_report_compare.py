@@ -130,3 +130,10 @@ def test_summary_table_has_the_rows_of_drsim_simulate():
     rto_row = next(line for line in format_summary(s).splitlines() if line.startswith("RTO [s]"))
     assert t.loc["RTO [s]"].tolist() == rto_row.split()[2:]
     assert "lost writes assets [writes]" in t.index and "phase: cut over [s]" in t.index
+
+
+def test_load_takes_overrides_as_strings_or_as_a_mapping():
+    as_text = compare.load("seed-warm-standby", ["failure.mode=brownout", "dns.ttl_s=30"])
+    as_map = compare.load("seed-warm-standby", {"failure.mode": "brownout", "dns.ttl_s": 30})
+    assert as_text == as_map
+    assert as_map.failure.mode == "brownout" and as_map.dns.ttl_s == 30

@@ -7,7 +7,7 @@ import os
 
 from drsim.cost.breakdown import JSON_DECIMALS
 from drsim.cost.lines import price_scenario
-from drsim.cost.risk import scenario_risk, simulator_available
+from drsim.cost.risk import scenario_risk
 
 
 def cost_report(scenario, *, risk: bool = True, trials: int = 2000, seed: int = 1,
@@ -33,9 +33,6 @@ def cost_report(scenario, *, risk: bool = True, trials: int = 2000, seed: int = 
     out = breakdown.as_dict()
     if not risk:
         out["risk"] = {"computed": False, "reason": "not asked for (--no-risk)"}
-    elif not simulator_available():
-        out["risk"] = {"computed": False,
-                       "reason": "the simulator (drsim.sim.simulate) is not available"}
     else:
         r = scenario_risk(scenario, trials=trials, seed=seed)
         out["risk"] = {"computed": True, "trials": trials, "seed": seed,

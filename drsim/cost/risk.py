@@ -6,19 +6,24 @@ expected annual loss = annual disaster probability
 
 The expected downtime and lost writes of one disaster come from the simulator
 (mean RTO; mean lost writes summed over datastores). :func:`cost_of_risk` takes
-them as plain numbers so it can be checked by hand; :func:`simulate_outcome` is
-the one place that runs the simulator for it.
+them as plain numbers so it can be checked by hand; :func:`risk_from_summary`
+reads them from a simulation summary, and :func:`scenario_risk` is the one place
+that runs the simulator for it.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import asdict, dataclass
 
 from drsim.errors import DrsimError
 
 SECONDS_PER_HOUR = 3600
+
+
+class UnboundedRisk(DrsimError):
+    """Some simulated trials never recover, or lose writes without bound, so the
+    expected cost of a disaster is infinite."""
 
 
 @dataclass(frozen=True)
@@ -103,40 +108,35 @@ def outcome_from_summary(summary: dict) -> tuple[float, float]:
         raise DrsimError(f"the simulation summary lacks rto_s.mean or lost_writes.*.mean "
                          f"({err!r})") from None
     if not math.isfinite(downtime_s):
-        raise DrsimError(f"the simulated mean RTO is {downtime_s}: some trials never recover, "
-                         "so the expected cost of downtime is unbounded; fix the scenario "
-                         "(e.g. dns.stuck_fraction against objectives.recovered_fraction) or "
-                         "use --no-risk")
+        raise UnboundedRisk(f"the simulated mean RTO is {downtime_s}: some trials never recover, "
+                            "so the expected cost of downtime is unbounded; fix the scenario "
+                            "(e.g. dns.stuck_fraction against objectives.recovered_fraction) or "
+                            "use --no-risk")
+    if not math.isfinite(lost):
+        raise UnboundedRisk("the simulated mean of lost writes is unbounded (e.g. clients that "
+                            "never move keep writing to an unfenced old primary), so the "
+                            "expected cost of lost writes is too; fix the scenario or use "
+                            "--no-risk")
     return downtime_s, lost
 
 
-def simulator_available() -> bool:
-    """Whether ``drsim.sim.simulate`` exists (the simulator is being built in parallel)."""
-    try:
-        module = importlib.import_module("drsim.sim")
-    except ModuleNotFoundError as err:
-        if err.name in ("drsim.sim",):
-            return False
-        raise
-    return callable(getattr(module, "simulate", None))
+def risk_from_summary(scenario, summary: dict) -> RiskCost:
+    """The cost of risk of ``scenario`` from its simulation ``summary``.
 
-
-def simulate_outcome(scenario, *, trials: int, seed: int) -> tuple[float, float]:
-    """Run the simulator and return ``(expected downtime [s], expected lost writes)``.
-
-    The one call site of ``drsim.sim.simulate`` in the cost model.
+    Raises :class:`UnboundedRisk` when some trial never recovers or loses writes
+    without bound.
     """
-    from drsim.sim import simulate
-
-    result = simulate(scenario, trials=trials, seed=seed, workers=1)
-    return outcome_from_summary(result.summary)
-
-
-def scenario_risk(scenario, *, trials: int = 2000, seed: int = 1) -> RiskCost:
-    """The cost of risk of ``scenario``, its downtime and lost writes simulated."""
-    downtime_s, lost = simulate_outcome(scenario, trials=trials, seed=seed)
+    downtime_s, lost = outcome_from_summary(summary)
     o = scenario.objectives
     return cost_of_risk(annual_disaster_probability=o.annual_disaster_probability,
                         expected_downtime_s=downtime_s,
                         downtime_cost_usd_per_h=o.downtime_cost_usd_per_h,
                         expected_lost_writes=lost, lost_write_cost_usd=o.lost_write_cost_usd)
+
+
+def scenario_risk(scenario, *, trials: int = 2000, seed: int = 1) -> RiskCost:
+    """The cost of risk of ``scenario``, its downtime and lost writes simulated."""
+    from drsim.sim import simulate
+
+    result = simulate(scenario, trials=trials, seed=seed, workers=1, keep_trials=False)
+    return risk_from_summary(scenario, result.summary)

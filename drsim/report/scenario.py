@@ -125,20 +125,13 @@ def scenario_report(scenario: str | Path, *, trials: int, seed: int, overrides=(
                                  "AWS bill; the cost model prices platform: aws scenarios")
         return report
     from drsim.cost import price_scenario
-    from drsim.cost.risk import cost_of_risk, outcome_from_summary
+    from drsim.cost.risk import UnboundedRisk, risk_from_summary
 
     report.breakdown = price_scenario(sc)
-    downtime_s, lost = outcome_from_summary(result.summary)
-    if math.isfinite(downtime_s):
-        o = sc.objectives
-        report.risk = cost_of_risk(annual_disaster_probability=o.annual_disaster_probability,
-                                   expected_downtime_s=downtime_s,
-                                   downtime_cost_usd_per_h=o.downtime_cost_usd_per_h,
-                                   expected_lost_writes=lost,
-                                   lost_write_cost_usd=o.lost_write_cost_usd)
-    else:
-        report.no_cost_reason = ("some trials never recover within the horizon, so the "
-                                 "expected downtime (and the cost of risk) is unbounded")
+    try:
+        report.risk = risk_from_summary(sc, result.summary)
+    except UnboundedRisk as err:
+        report.no_cost_reason = str(err)
     return report
 
 
