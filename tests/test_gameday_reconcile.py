@@ -96,7 +96,37 @@ def test_percentile_of_a_measured_value_in_the_simulated_distribution():
     assert math.isnan(percentile_in(sim, math.nan))
 
 
-def test_percentiles_ignore_runs_that_never_recovered():
+def test_percentiles_leave_out_unmeasured_values():
     p = percentiles([1.0, 2.0, 3.0, math.nan, None])
-    assert p["n"] == 3 and p["p50"] == 2.0 and p["max"] == 3.0
+    assert p["n"] == 3 and p["p50"] == 2.0 and p["max"] == 3.0 and p["mean"] == 2.0
     assert math.isnan(percentiles([math.nan])["p50"])
+
+
+def test_runs_that_never_recovered_count_as_never_not_as_absent():
+    # 5 runs, 2 ended before recovering: the median is the 3rd value, not the 2nd of 3.
+    p = percentiles([1.0, 2.0, 3.0, math.nan, None], not_reached_is_inf=True)
+    assert p["n"] == 5 and p["p50"] == 3.0
+    assert p["mean"] == math.inf and p["max"] == math.inf and p["p90"] == math.inf
+    assert percentiles([2.0, 4.0], not_reached_is_inf=True)["p50"] == 3.0
+
+
+def test_phase_table_counts_a_run_that_never_recovered():
+    import pandas as pd
+
+    from drsim.gameday.compare import phase_table
+    from drsim.timeline import Event, to_frame
+
+    def run(name, recovered_at):
+        events = [Event(name, "local", 0.0, "fault_injected"),
+                  Event(name, "local", 1.0, "unhealthy_declared"),
+                  Event(name, "local", 1.0, "failover_decided"),
+                  Event(name, "local", 2.0, "step_finished", "promote_database")]
+        if recovered_at is not None:
+            events.append(Event(name, "local", recovered_at, "recovered"))
+        return events
+
+    tl = to_frame(run("a", 3.0) + run("b", 4.0) + run("c", None))
+    sim = pd.DataFrame({"rto_s": [3.0, 3.5, 4.0], "detect_s": [1.0, 1.0, 1.0]})
+    t = phase_table(tl, sim).set_index("phase")
+    assert t.loc["rto_s", "measured_p50_s"] == 4.0  # the median of 3.0, 4.0 and never
+    assert t.loc["detect_s", "measured_p50_s"] == 1.0

@@ -138,3 +138,16 @@ def test_cli_table_is_readable():
     assert proc.returncode == 0, proc.stderr
     assert "RTO [s]" in proc.stdout and "P(RTO <= 900.0 s)" in proc.stdout
     assert "orders_db [writes]" in proc.stdout
+
+
+def test_exact_summary_agrees_with_numpy_and_the_digest():
+    from drsim.sim.stats import exact_summary
+
+    x = np.random.default_rng(2).lognormal(3, 1, 999)
+    s = exact_summary(x)
+    for name, q in (("p50", 50), ("p90", 90), ("p99", 99)):
+        assert s[name] == np.percentile(x, q)
+    assert s["mean"] == pytest.approx(x.mean()) and s["max"] == x.max()
+    with_inf = np.append(x, [math.inf] * 20)
+    assert exact_summary(with_inf)["p99"] == Digest().add(with_inf).quantile(0.99) == math.inf
+    assert exact_summary(with_inf)["p50"] == pytest.approx(Digest().add(with_inf).quantile(0.5), rel=1e-3)

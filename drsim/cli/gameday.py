@@ -80,7 +80,9 @@ def run_local(args) -> int:
 
 
 def _f(x, unit="s", digits=2) -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f} {unit}"
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return "never" if math.isinf(x) else f"{x:.{digits}f} {unit}"
 
 
 def format_report(report) -> str:

@@ -14,7 +14,8 @@ Known differences between the local stack and the model (measured on local-lab,
   sits at about the simulated p1 for those faults.
 - In a brownout the old primary keeps acknowledging writes from clients that
   have not moved yet after B is promoted; those writes are lost (counted as
-  ``lost_after_fault``). The model loses nothing in a brownout.
+  ``lost_after_fault``); the model counts them too (split brain, see
+  :func:`drsim.sim.replication.split_brain_s`).
 - ``pg_promote(wait => true)`` polls every 100 ms, so B can accept a write a few
   milliseconds before the promote step (and ``database_writable``) ends.
 """
@@ -55,8 +56,11 @@ def phase_table(measured_timeline: pd.DataFrame, simulated_trials: pd.DataFrame)
     rows = []
     for col in PHASE_COLUMNS:
         m = pd.to_numeric(measured[col], errors="coerce").to_numpy(dtype=float)
+        # A phase a run never finished (it ended first) counts as inf, as in the
+        # simulation, rather than dropping the run from the median.
+        m = np.where(np.isnan(m), math.inf, m)
         s = simulated_trials[col].to_numpy(dtype=float) if col in simulated_trials else np.array([])
-        m_p50 = float(np.nanmedian(m)) if np.isfinite(m).any() else math.nan
+        m_p50 = float(np.median(m)) if len(m) else math.nan
         s_p50 = float(np.median(s)) if len(s) else math.nan
         diff = m_p50 - s_p50
         rows.append({

@@ -5,6 +5,7 @@ This is the function behind ``drsim gameday local``; notebooks call it too.
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 from contextlib import contextmanager
@@ -80,15 +81,22 @@ def _terminate_as_interrupt():
             signal.signal(s, handler)
 
 
+def _reached_s(t_s) -> float:
+    """A measured moment, inf if the run ended before it came. [s]"""
+    return math.inf if t_s is None or math.isnan(t_s) else float(t_s)
+
+
 def _summarise(scenario: Scenario, runs: list[RunResult]) -> dict:
     ds = scenario_db_name(scenario)
     col = lambda key: [r.summary.get(key) for r in runs]
     return {
         "runs": len(runs),
         "recovered_runs": sum(bool(r.summary["recovered"]) for r in runs),
-        "rto_s": percentiles(col("rto_s")),
-        "detect_s": percentiles(col("detect_s")),
-        "first_success_s": percentiles(col("first_success_s")),
+        # A run that ended before recovering counts as never recovered (inf),
+        # not as a run that was not there.
+        "rto_s": percentiles(col("rto_s"), not_reached_is_inf=True),
+        "detect_s": percentiles(col("detect_s"), not_reached_is_inf=True),
+        "first_success_s": percentiles(col("first_success_s"), not_reached_is_inf=True),
         "rpo_s": {ds: percentiles(col("rpo_s"))},
         "lost_writes": {ds: percentiles(col("lost_writes"))},
         "acked_writes": int(sum((r.summary["writes"] or {}).get("acked", 0) for r in runs)),
@@ -143,7 +151,7 @@ def local_gamedays(scenario: Scenario, *, fault: str | None = None, runs: int = 
         report.simulated = sim.summary
         report.simulated_trials = sim.trials
         sim_rto = sim.trials["rto_s"].to_numpy(dtype=float)
-        report.measured_rto_percentiles = [percentile_in(sim_rto, r.summary["rto_s"])
+        report.measured_rto_percentiles = [percentile_in(sim_rto, _reached_s(r.summary["rto_s"]))
                                            for r in results]
         report.phases = phase_table(report.timeline, sim.trials)
     if out_dir is not None:

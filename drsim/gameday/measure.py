@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from drsim.sim.stats import exact_summary
+
 
 def client_recovery_s(journal: pd.DataFrame, fault_mono: float, clients: int,
                       secondary: str = "b") -> pd.Series:
@@ -38,12 +40,14 @@ def recovery_times(per_client: pd.Series, recovered_fraction: float) -> tuple[fl
     return first, rto
 
 
-def percentiles(values, qs=(50, 90, 95, 99)) -> dict:
-    """``{"mean", "p50", ..., "max", "n"}`` of the finite values (NaN when there are none)."""
-    x = np.asarray([v for v in values if v is not None], dtype=float)
-    x = x[np.isfinite(x)]
-    out = {"n": len(x), "mean": float(x.mean()) if len(x) else math.nan}
-    for q in qs:
-        out[f"p{q}"] = float(np.percentile(x, q)) if len(x) else math.nan
-    out["max"] = float(x.max()) if len(x) else math.nan
-    return out
+def percentiles(values, *, not_reached_is_inf: bool = False) -> dict:
+    """``{"n", "mean", "p50", "p90", "p95", "p99", "max"}`` of the runs' values.
+
+    A missing value (None or NaN) is a run where the value was not measured, and
+    is left out; with ``not_reached_is_inf`` it is a run where the moment never
+    came before the run ended (a run that never recovered), and counts as inf, so
+    it pulls the percentiles up instead of vanishing from them.
+    """
+    x = np.asarray([math.nan if v is None else v for v in values], dtype=float)
+    x = np.where(np.isnan(x), math.inf, x) if not_reached_is_inf else x[~np.isnan(x)]
+    return {"n": len(x), **exact_summary(x)}
