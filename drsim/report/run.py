@@ -250,9 +250,10 @@ def _child(job: NotebookJob, report_dir: str, notebooks_dir: str, conn, parent_p
         conn.close()
 
 
-def plan_jobs(scenarios: list[Path], *, trials: int, seed: int, overrides=(),
+def plan_jobs(loaded: list[tuple[Path, object]], *, trials: int, seed: int, overrides=(),
               explore: bool = True, compare: bool = True) -> list[NotebookJob]:
-    """The notebook runs of a report over ``scenarios`` (already validated).
+    """The notebook runs of a report over ``loaded`` ``(path, scenario)`` pairs (from
+    :func:`validate_inputs`).
 
     - 02-scenario-report for every scenario;
     - 01-explore-tradeoffs on the seed scenario if it is among them, else on the
@@ -260,10 +261,8 @@ def plan_jobs(scenarios: list[Path], *, trials: int, seed: int, overrides=(),
     - 03-compare-strategies over the ``platform: aws`` scenarios when there are two
       or more (a local lab stack has no bill to set against an AWS one).
     """
-    from drsim.scenario import load_scenario
     from drsim.scenario.loader import parse_override
 
-    loaded = [(p, load_scenario(p, overrides)) for p in scenarios]
     # Notebook parameters are JSON: the overrides go as {dotted path: value}, already
     # parsed the way --set parses them (validate_inputs has checked they parse).
     overrides = dict(parse_override(o) for o in overrides)
@@ -284,21 +283,24 @@ def plan_jobs(scenarios: list[Path], *, trials: int, seed: int, overrides=(),
     return jobs
 
 
-def validate_inputs(scenarios, overrides=()) -> list[Path]:
+def validate_inputs(scenarios, overrides=()) -> list[tuple[Path, object]]:
     """Resolve and validate every scenario with the overrides before anything runs, so
-    bad input gets the usual one clear message and nothing is written."""
+    bad input gets the usual one clear message and nothing is written; returns the
+    ``(path, scenario)`` pairs, each path once."""
     from drsim.compare import scenario_path
     from drsim.scenario import load_scenario
 
-    paths = [scenario_path(s).resolve() for s in scenarios]
+    loaded: dict[Path, object] = {}
     names: dict[str, Path] = {}
-    for p in paths:
-        s = load_scenario(p, overrides)
-        if s.name in names and names[s.name] != p:
+    for p in (scenario_path(s).resolve() for s in scenarios):
+        if p in loaded:
+            continue
+        s = loaded[p] = load_scenario(p, overrides)
+        if s.name in names:
             raise DrsimError(f"{p} and {names[s.name]} are both named {s.name!r}; the report "
                              "folder of each scenario is its name")
         names[s.name] = p
-    return list(dict.fromkeys(paths))
+    return list(loaded.items())
 
 
 def run_reports(scenarios=None, out_dir: str | Path = "reports", *, trials: int = DEFAULT_TRIALS,
@@ -337,8 +339,8 @@ def run_reports(scenarios=None, out_dir: str | Path = "reports", *, trials: int 
         if not (notebooks_dir / f"{nb}.ipynb").is_file():
             raise DrsimError(f"{notebooks_dir}: has no {nb}.ipynb")
     overrides = list(overrides)
-    paths = validate_inputs(scenarios or bundled_scenario_paths(), overrides)
-    planned = plan_jobs(paths, trials=trials, seed=seed, overrides=overrides,
+    loaded = validate_inputs(scenarios or bundled_scenario_paths(), overrides)
+    planned = plan_jobs(loaded, trials=trials, seed=seed, overrides=overrides,
                         explore=explore, compare=compare)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
