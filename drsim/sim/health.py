@@ -5,6 +5,12 @@ from __future__ import annotations
 import simpy
 
 
+def endpoint_healthy(healthy_checkers: int, checkers: int, healthy_fraction: float) -> bool:
+    """Route 53's rule: an endpoint is healthy while MORE than ``healthy_fraction`` of
+    its checkers say healthy (the simulator and the local game day both use this)."""
+    return healthy_checkers > healthy_fraction * checkers + 1e-12
+
+
 class Route53HealthCheck:
     """A health check of one endpoint, watched by ``checkers`` independent checkers.
 
@@ -96,8 +102,8 @@ class Route53HealthCheck:
         if self.log:
             self.log(self.env.now, "checker_healthy" if healthy else "checker_unhealthy",
                      f"checker-{j}", "")
-        if (not self.declared.triggered
-                and self.healthy_count <= self.healthy_fraction * self.checkers + 1e-12):
+        if not self.declared.triggered and not endpoint_healthy(
+                self.healthy_count, self.checkers, self.healthy_fraction):
             if self.log:
                 self.log(self.env.now, "unhealthy_declared", "health_check",
                          f"{self.healthy_count} of {self.checkers} checkers healthy")

@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from drsim.gameday.local.recorder import Recorder
+from drsim.sim.health import endpoint_healthy
 
 
 def check_once(host: str, port: int, path: str, timeout_s: float) -> str:
@@ -112,8 +113,7 @@ class HealthCheck:
             self._says_healthy[i] = healthy
             self.recorder.record("checker_healthy" if healthy else "checker_unhealthy",
                                  f"checker-{i}")
-            share = sum(self._says_healthy) / self.n
-            verdict = share > self.healthy_fraction
+            verdict = endpoint_healthy(sum(self._says_healthy), self.n, self.healthy_fraction)
             changed = verdict != self._endpoint_healthy
             self._endpoint_healthy = verdict
         if changed:
