@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from drsim.sim.capacity import smallest_count
 from drsim.sim.stats import exact_summary
 
 
@@ -33,7 +34,7 @@ def recovery_times(per_client: pd.Series, recovered_fraction: float) -> tuple[fl
     """``(first_success_s, rto_s)``: the first client served and the time by which
     ``recovered_fraction`` of all clients were; NaN when never reached. [s]"""
     times = np.sort(per_client.to_numpy(dtype=float))
-    needed = max(1, math.ceil(recovered_fraction * len(times) - 1e-9))
+    needed = max(1, smallest_count(recovered_fraction, len(times)))
     served = times[~np.isnan(times)]
     first = float(served[0]) if len(served) else math.nan
     rto = float(served[needed - 1]) if len(served) >= needed else math.nan

@@ -42,6 +42,7 @@ from drsim.gameday.local.service import Region
 from drsim.gameday.measure import client_recovery_s, recovery_times
 from drsim.gameday.reconcile import Reconciliation, reconcile
 from drsim.scenario.model import Scenario
+from drsim.sim.capacity import smallest_count
 from drsim.timeline import Event, phases, to_frame
 
 A_HOST = "127.0.0.2"  # region A's front door (loopback: all of 127/8 is)
@@ -335,7 +336,7 @@ def run_once(scenario: Scenario, *, seed_seq: np.random.SeedSequence, run_id: st
             orch.trigger()
 
         # --- wait for recovery -----------------------------------------------------------
-        needed = max(1, math.ceil(scenario.objectives.recovered_fraction * clients - 1e-9))
+        needed = max(1, smallest_count(scenario.objectives.recovered_fraction, clients))
         deadline = t_fault + opt.timeout_s
         while time.monotonic() < deadline:
             watch.poll()
