@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from drsim.errors import DrsimError
+from drsim.rules import PHASES, PHASES_WITH_RECOVERY, phase_durations
 
 COLUMNS = ("run_id", "source", "t_s", "event", "component", "detail")
 SOURCES = ("sim", "local", "aws", "incident")
@@ -41,7 +42,8 @@ EVENTS = (
     "recovered",
     "write_lost",
 )
-PHASES = ("detect_s", "decide_s", "recover_s", "cutover_s")
+__all__ = ["COLUMNS", "EVENTS", "PHASES", "SOURCES", "Event", "check_frame", "phases",
+           "read_timeline", "to_frame", "write_timeline"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +118,8 @@ def _first(group: pd.DataFrame, *events: str) -> float:
 
 
 def phases(df: pd.DataFrame) -> pd.DataFrame:
-    """Phase durations per run, derived from events the same way for every source.
+    """Phase durations per run, derived from events the same way for every source
+    (by :func:`drsim.rules.phase_durations`, as the simulator's trials are).
 
     detect_s : fault to the first of ``unhealthy_declared`` or ``alarm``. [s]
     decide_s : detection to ``failover_decided``. [s]
@@ -129,20 +132,15 @@ def phases(df: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     for run_id, g in df.groupby("run_id", sort=False):
-        detected = _first(g, "unhealthy_declared", "alarm")
         decided = _first(g, "failover_decided")
         finished = g.loc[g["event"] == "step_finished", "t_s"]
-        runbook_end = float(finished.max()) if len(finished) else decided
-        recovered = _first(g, "recovered")
         rows.append({
             "run_id": run_id,
             "source": g["source"].iloc[0],
-            "detect_s": detected,
-            "decide_s": decided - detected,
-            "recover_s": runbook_end - decided,
-            "cutover_s": max(recovered - max(runbook_end, decided), 0.0)
-            if not np.isnan(recovered) else np.nan,
-            "first_success_s": _first(g, "first_success"),
-            "rto_s": recovered,
+            **phase_durations(detected_s=_first(g, "unhealthy_declared", "alarm"),
+                              decided_s=decided,
+                              runbook_end_s=float(finished.max()) if len(finished) else decided,
+                              recovered_s=_first(g, "recovered"),
+                              first_success_s=_first(g, "first_success")),
         })
-    return pd.DataFrame(rows, columns=["run_id", "source", *PHASES, "first_success_s", "rto_s"])
+    return pd.DataFrame(rows, columns=["run_id", "source", *PHASES_WITH_RECOVERY])

@@ -141,7 +141,7 @@ def test_cli_table_is_readable():
 
 
 def test_exact_summary_agrees_with_numpy_and_the_digest():
-    from drsim.sim.stats import exact_summary
+    from drsim.rules import exact_summary
 
     x = np.random.default_rng(2).lognormal(3, 1, 999)
     s = exact_summary(x)

@@ -10,7 +10,8 @@ from drsim.scenario.model import Step
 from drsim.sim.alarm import alarm, alarm_delay_s
 from drsim.sim.decision import decision
 from drsim.sim.health import Route53HealthCheck
-from drsim.sim.runbook import Runbook, StepDraws, retry_wait_s
+from drsim.rules import retry_wait_s
+from drsim.sim.runbook import Runbook, StepDraws
 
 
 class ScriptedRng:

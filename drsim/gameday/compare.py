@@ -27,9 +27,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from drsim.rules import PHASES_WITH_RECOVERY
 from drsim.timeline import phases
-
-PHASE_COLUMNS = ("detect_s", "decide_s", "recover_s", "cutover_s", "first_success_s", "rto_s")
 
 
 def percentile_in(sample, value: float) -> float:
@@ -54,7 +53,7 @@ def phase_table(measured_timeline: pd.DataFrame, simulated_trials: pd.DataFrame)
     """
     measured = phases(measured_timeline)
     rows = []
-    for col in PHASE_COLUMNS:
+    for col in PHASES_WITH_RECOVERY:
         m = pd.to_numeric(measured[col], errors="coerce").to_numpy(dtype=float)
         # A phase a run never finished (it ended first) counts as inf, as in the
         # simulation, rather than dropping the run from the median.

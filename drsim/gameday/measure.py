@@ -14,8 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from drsim.sim.capacity import smallest_count
-from drsim.sim.stats import exact_summary
+from drsim.rules import exact_summary, smallest_count
 
 
 def client_recovery_s(journal: pd.DataFrame, fault_mono: float, clients: int,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+
+from drsim.rules import smallest_count
 
 
 def draw_launch_s(compute, rng) -> np.ndarray:
@@ -20,25 +20,6 @@ def draw_launch_s(compute, rng) -> np.ndarray:
         return np.empty(0)
     return np.asarray(compute.task_start_s.sample(rng, n), dtype=float) + np.asarray(
         compute.target_healthy_s.sample(rng, n), dtype=float)
-
-
-# Shares are compared with this tolerance everywhere (fast path and check alike).
-SHARE_EPS = 1e-9
-
-
-def smallest_count(share: float, total: int) -> int:
-    """The fewest of ``total`` (clients or tasks) whose share ``k / total`` reaches
-    ``share`` (within :data:`SHARE_EPS`). [-]
-
-    Computed with the very comparison the step-by-step check uses, so the two
-    agree to the last bit.
-    """
-    k = max(int(math.ceil((share - SHARE_EPS) * total)), 0)
-    while k > 0 and (k - 1) / total >= share - SHARE_EPS:
-        k -= 1
-    while k / total < share - SHARE_EPS:
-        k += 1
-    return k
 
 
 def tasks_needed(compute, share: float) -> int:

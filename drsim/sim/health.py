@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import simpy
 
-
-def endpoint_healthy(healthy_checkers: int, checkers: int, healthy_fraction: float) -> bool:
-    """Route 53's rule: an endpoint is healthy while MORE than ``healthy_fraction`` of
-    its checkers say healthy (the simulator and the local game day both use this)."""
-    return healthy_checkers > healthy_fraction * checkers + 1e-12
+from drsim.rules import endpoint_healthy
 
 
 class Route53HealthCheck:

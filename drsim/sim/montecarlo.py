@@ -22,13 +22,13 @@ import pandas as pd
 from tqdm import tqdm
 
 from drsim.errors import DrsimError
+from drsim.rules import PHASES
 from drsim.sim.stats import Digest
 from drsim.sim.trial import DEFAULT_HORIZON_S, TrialPlan
 from drsim.timeline import Event, to_frame
 
 CHUNK_TRIALS = 2000
 MAX_TRIALS = 100_000_000
-PHASE_COLUMNS = ("detect_s", "decide_s", "recover_s", "cutover_s")
 
 
 def trial_rng(seed: int, index: int) -> np.random.Generator:
@@ -64,7 +64,7 @@ class _Chunk:
 
 
 def _summary_columns(plan: TrialPlan) -> list[str]:
-    cols = ["rto_s", "first_success_s", *PHASE_COLUMNS]
+    cols = ["rto_s", "first_success_s", *PHASES]
     for ds in plan.recovery_datastores:
         cols += [f"rpo_s.{ds.name}", f"lost_writes.{ds.name}"]
     return cols
@@ -189,7 +189,7 @@ def _summary(scenario, seed: int, plan, total: _Chunk) -> dict:
         "rto_s": d["rto_s"].summary(),
         "detect_s": d["detect_s"].summary(),
         "first_success_s": d["first_success_s"].summary(),
-        "phases": {c: d[c].summary() for c in PHASE_COLUMNS},
+        "phases": {c: d[c].summary() for c in PHASES},
         "rpo_s": {ds.name: d[f"rpo_s.{ds.name}"].summary() for ds in plan.recovery_datastores},
         "lost_writes": {ds.name: d[f"lost_writes.{ds.name}"].summary()
                         for ds in plan.recovery_datastores},

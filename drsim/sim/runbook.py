@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import simpy
 
+from drsim.rules import retry_wait_s
+
 
 @dataclass(frozen=True, slots=True)
 class StepDraws:
@@ -28,11 +30,6 @@ def draw_step(step, rng) -> StepDraws:
     failed = rng.random(n) < step.failure_probability
     return StepDraws(tuple(float(x) for x in attempt_s), tuple(bool(x) for x in failed),
                      float(step.manual_fallback_s.sample(rng)))
-
-
-def retry_wait_s(step, failures: int) -> float:
-    """Wait after the ``failures``-th failed attempt (Step Functions Retry semantics). [s]"""
-    return step.retry_interval_s * step.backoff_rate ** (failures - 1)
 
 
 class Runbook:

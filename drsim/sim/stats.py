@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-QUANTILES = {"p50": 0.50, "p90": 0.90, "p95": 0.95, "p99": 0.99}
+from drsim.rules import QUANTILES
+
 _LOG_LO, _LOG_HI, _RATIO = math.log(1e-9), math.log(1e12), math.log(1.001)
 _NBINS = int(math.ceil((_LOG_HI - _LOG_LO) / _RATIO)) + 2  # + a bin for 0 and one for overflow
 
@@ -125,26 +126,3 @@ class Digest:
         out["max"] = self.vmax if self.n else math.nan
         return out
 
-
-_SENTINEL = 1e300  # stands for inf inside numpy's interpolation, mapped back after
-
-
-def exact_summary(values) -> dict[str, float]:
-    """``{"mean", "p50", "p90", "p95", "p99", "max"}`` of a small sample, exactly.
-
-    Infinite values (never reached) sort above every finite one: the mean is then
-    inf, and a percentile is inf once it reaches into them, as in :class:`Digest`.
-    NaN for an empty sample.
-    """
-    x = np.asarray(values, dtype=float)
-    if len(x) == 0:
-        return {"mean": math.nan, **{k: math.nan for k in QUANTILES}, "max": math.nan}
-    if np.isnan(x).any() or (x < 0).any():
-        raise ValueError("a summary takes non-negative values (inf allowed)")
-    capped = np.where(np.isinf(x), _SENTINEL, x)
-    out = {"mean": math.inf if np.isinf(x).any() else float(x.mean())}
-    for name, q in QUANTILES.items():
-        v = float(np.quantile(capped, q))
-        out[name] = math.inf if v >= _SENTINEL / 2 else v
-    out["max"] = float(x.max())
-    return out

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drsim.sim.capacity import SHARE_EPS, smallest_count, tasks_needed, time_to_tasks
+from drsim.rules import SHARE_EPS, smallest_count
+from drsim.sim.capacity import tasks_needed, time_to_tasks
 
 INF = float("inf")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from drsim.rules import phase_durations
 from drsim.scenario.model import RELATIONAL_KINDS
 from drsim.sim.alarm import alarm, alarm_delay_s
 from drsim.sim.capacity import draw_launch_s
@@ -145,15 +146,14 @@ class TrialPlan:
             clients=d.clients, flip_s=dns_s, db_writable_s=db_writable_s, compute=s.compute,
             ready_s=ready_s, recovered_fraction=s.objectives.recovered_fraction,
             primary_served_share=self.primary_share)
-        detect_s = min(health_s, alarm_s)
         row = {
-            "health_detect_s": health_s, "alarm_s": alarm_s, "detect_s": detect_s,
+            "health_detect_s": health_s, "alarm_s": alarm_s,
             "decided_s": decided_s, "runbook_done_s": runbook_done_s,
             "db_writable_s": db_writable_s, "capacity_ready_s": capacity_ready_s,
-            "dns_switched_s": dns_s, "first_success_s": first_s, "rto_s": rto_s,
-            "decide_s": decided_s - detect_s, "recover_s": runbook_done_s - decided_s,
-            "cutover_s": max(rto_s - max(runbook_done_s, decided_s), 0.0)
-            if math.isfinite(rto_s) else INF,
+            "dns_switched_s": dns_s,
+            **phase_durations(detected_s=min(health_s, alarm_s), decided_s=decided_s,
+                              runbook_end_s=runbook_done_s, recovered_s=rto_s,
+                              first_success_s=first_s),
         }
         for step in self.steps:
             row[f"step.{step.name}.start_s"] = runbook.started_s.get(step.name, INF)

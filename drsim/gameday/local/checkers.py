@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from drsim.gameday.local.recorder import Recorder
-from drsim.sim.health import endpoint_healthy
+from drsim.rules import endpoint_healthy
 
 
 def check_once(host: str, port: int, path: str, timeout_s: float) -> str:

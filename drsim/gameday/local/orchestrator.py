@@ -19,6 +19,7 @@ import numpy as np
 
 from drsim.errors import DrsimError
 from drsim.gameday.local.recorder import Recorder
+from drsim.rules import retry_wait_s
 from drsim.scenario.model import Scenario
 
 # Runbook actions a local stack can carry out; others have nothing local to act on.
@@ -108,7 +109,6 @@ class Orchestrator:
                 if not ok.get(dep) or self._stop.is_set():
                     ok[step.name] = False
                     return
-            wait_s = step.retry_interval_s
             for attempt in range(1, step.max_attempts + 1):
                 self.recorder.record("step_started", step.name, f"attempt {attempt}")
                 try:
@@ -116,9 +116,9 @@ class Orchestrator:
                 except Exception as err:  # a real action failed: retry as the runbook says
                     self.recorder.record("step_failed", step.name,
                                          f"attempt {attempt}: {type(err).__name__}: {err}"[:200])
-                    if attempt == step.max_attempts or not self._wait(wait_s):
+                    if attempt == step.max_attempts or not self._wait(
+                            retry_wait_s(step, attempt)):
                         break
-                    wait_s *= step.backoff_rate
                     continue
                 self.recorder.record("step_finished", step.name, f"attempt {attempt}")
                 ok[step.name] = True

@@ -1,0 +1,143 @@
+"""Rules the model and the real stacks must share, in one place below both.
+
+The simulator (:mod:`drsim.sim`) and the game days (:mod:`drsim.gameday`) are
+compared with each other, so wherever they decide the same thing they must
+decide it the same way: when an endpoint is unhealthy (Route 53's 18 % rule),
+how many clients make "recovered", how a step's retries back off, how phases
+follow from the moments of a failover, and how a small sample is summarised.
+Both import these rules from here; neither reaches into the other. This module
+imports nothing from drsim.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# --- health checks -------------------------------------------------------------------
+
+
+def endpoint_healthy(healthy_checkers: int, checkers: int, healthy_fraction: float) -> bool:
+    """Route 53's rule: an endpoint is healthy while MORE than ``healthy_fraction`` of
+    its checkers say healthy (default 0.18: with 15 checkers, 3 healthy still are).
+
+    Parameters
+    ----------
+    healthy_checkers : checkers that currently say healthy. [-]
+    checkers : all checkers of the endpoint. [-]
+    healthy_fraction : the share at or below which the endpoint is unhealthy. [-]
+    """
+    # The tolerance keeps a share exactly at the fraction (e.g. 2 of 10 at 0.2)
+    # unhealthy whatever the rounding of the product.
+    return healthy_checkers > healthy_fraction * checkers + 1e-12
+
+
+# --- recovery: how many make "recovered" -------------------------------------------
+
+SHARE_EPS = 1e-9
+"""Shares (``k / total``) are compared with this tolerance everywhere. [-]"""
+
+
+def smallest_count(share: float, total: int) -> int:
+    """The fewest of ``total`` (clients or tasks) whose share ``k / total`` reaches
+    ``share`` (within :data:`SHARE_EPS`). [-]
+
+    Computed with the very comparison a step-by-step check uses (``k / total >=
+    share - SHARE_EPS``), so the two agree to the last bit.
+    """
+    k = max(int(math.ceil((share - SHARE_EPS) * total)), 0)
+    while k > 0 and (k - 1) / total >= share - SHARE_EPS:
+        k -= 1
+    while k / total < share - SHARE_EPS:
+        k += 1
+    return k
+
+
+# --- the runbook: retries --------------------------------------------------------------
+
+
+def retry_wait_s(step, failures: int) -> float:
+    """Wait after the ``failures``-th failed attempt of ``step`` (Step Functions Retry
+    semantics: ``retry_interval_s`` first, then ``backoff_rate`` times the previous). [s]
+
+    ``step`` is anything with ``retry_interval_s`` [s] and ``backoff_rate`` [-]
+    (a :class:`drsim.scenario.model.RunbookStep`).
+    """
+    return step.retry_interval_s * step.backoff_rate ** (failures - 1)
+
+
+# --- phases ------------------------------------------------------------------------------
+
+PHASES = ("detect_s", "decide_s", "recover_s", "cutover_s")
+"""The phases of a failover, in order; together they run from the fault to recovery."""
+
+PHASES_WITH_RECOVERY = (*PHASES, "first_success_s", "rto_s")
+"""What :func:`phase_durations` returns: the phases, then the fault to the first
+client served and to recovery."""
+
+
+def phase_durations(*, detected_s: float, decided_s: float, runbook_end_s: float,
+                    recovered_s: float, first_success_s: float) -> dict[str, float]:
+    """Phase durations from the moments of one failover, the same for every source.
+
+    Every moment is seconds since the fault; a moment that never came is inf
+    (the simulator) or NaN (a timeline that lacks the event), and the phases
+    that end there come out inf or NaN too.
+
+    Parameters
+    ----------
+    detected_s : the endpoint declared unhealthy or the alarm, whichever first. [s]
+    decided_s : the failover decided (the runbook starts). [s]
+    runbook_end_s : the last runbook step finished (the decision if there are none). [s]
+    recovered_s : ``recovered_fraction`` of the clients served again (the RTO). [s]
+    first_success_s : the first client served again. [s]
+
+    Returns
+    -------
+    ``{"detect_s", "decide_s", "recover_s", "cutover_s", "first_success_s", "rto_s"}``
+    (:data:`PHASES_WITH_RECOVERY`), where ``cutover_s`` runs from the end of the
+    runbook (or the decision, if later) to recovery and is never negative: DNS may
+    move clients before the runbook ends. [s]
+    """
+    # The operations and their order are part of the rule: the simulator's output is
+    # compared byte for byte, so keep ``recovered - max(end, decided)`` as it is.
+    cutover_s = (max(recovered_s - max(runbook_end_s, decided_s), 0.0)
+                 if math.isfinite(recovered_s) else recovered_s)
+    return {
+        "detect_s": detected_s,
+        "decide_s": decided_s - detected_s,
+        "recover_s": runbook_end_s - decided_s,
+        "cutover_s": cutover_s,
+        "first_success_s": first_success_s,
+        "rto_s": recovered_s,
+    }
+
+
+# --- summaries of small samples -------------------------------------------------------
+
+QUANTILES = {"p50": 0.50, "p90": 0.90, "p95": 0.95, "p99": 0.99}
+"""The percentiles every summary reports, by name."""
+
+_SENTINEL = 1e300  # stands for inf inside numpy's interpolation, mapped back after
+
+
+def exact_summary(values) -> dict[str, float]:
+    """``{"mean", "p50", "p90", "p95", "p99", "max"}`` of a small sample, exactly.
+
+    Infinite values (never reached) sort above every finite one: the mean is then
+    inf, and a percentile is inf once it reaches into them, as in the simulator's
+    streaming :class:`drsim.sim.stats.Digest`. NaN for an empty sample. [unit of values]
+    """
+    x = np.asarray(values, dtype=float)
+    if len(x) == 0:
+        return {"mean": math.nan, **{k: math.nan for k in QUANTILES}, "max": math.nan}
+    if np.isnan(x).any() or (x < 0).any():
+        raise ValueError("a summary takes non-negative values (inf allowed)")
+    capped = np.where(np.isinf(x), _SENTINEL, x)
+    out = {"mean": math.inf if np.isinf(x).any() else float(x.mean())}
+    for name, q in QUANTILES.items():
+        v = float(np.quantile(capped, q))
+        out[name] = math.inf if v >= _SENTINEL / 2 else v
+    out["max"] = float(x.max())
+    return out
