@@ -21,7 +21,8 @@ from drsim.gameday.gamedays import local_gamedays
 from drsim.scenario import load_scenario
 from drsim.scenario.model import FAILURE_MODES
 
-SCENARIO = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "local-lab.yaml"
+SCENARIO = "local-lab"
+"""The bundled platform: local scenario, by name."""
 
 
 def fmt(values, digits=2) -> str:

@@ -15,10 +15,9 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "data" / "scenarios" / "seed-warm-standby.yaml"
+SEED = "seed-warm-standby"
+"""The bundled seed scenario, by name."""
 
 MEMORY_RUN = """
 import json, resource, sys, time

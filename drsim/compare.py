@@ -25,10 +25,9 @@ import numpy as np
 import pandas as pd
 
 from drsim.errors import DrsimError
+from drsim.scenario.locate import bundled_scenario_paths
+from drsim.scenario.locate import scenario_file as scenario_path
 from drsim.sim import simulate
-
-BUNDLED_SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "data" / "scenarios"
-"""``data/scenarios`` of the drsim checkout (the package is installed editable)."""
 
 STRATEGY_ORDER = ("backup_restore", "pilot_light", "warm_standby", "hot_standby", "active_active")
 """From the cheapest and slowest to the dearest and fastest."""
@@ -42,32 +41,6 @@ SWEEP_SETTINGS = {
 }
 """The settings 01-explore-tradeoffs sweeps, with their axis labels. Any other
 dotted scenario path can be swept too; these are the ones the labels know."""
-
-
-def bundled_scenario_paths(platform: str | None = None) -> list[Path]:
-    """The bundled scenario files, sorted by name; only ``platform`` ones if given."""
-    from drsim.scenario import load_scenario
-
-    paths = sorted(BUNDLED_SCENARIOS_DIR.glob("*.yaml"))
-    if platform is None:
-        return paths
-    return [p for p in paths if load_scenario(p).platform == platform]
-
-
-def scenario_path(name_or_path: str | Path) -> Path:
-    """A scenario file from a path, or from a bundled scenario's name (``seed-warm-standby``).
-
-    Raises DrsimError naming the bundled scenarios when neither exists.
-    """
-    p = Path(name_or_path)
-    if p.is_file():
-        return p
-    bundled = BUNDLED_SCENARIOS_DIR / f"{p.name.removesuffix('.yaml')}.yaml"
-    if p.parent == Path(".") and bundled.is_file():
-        return bundled
-    names = ", ".join(q.stem for q in sorted(BUNDLED_SCENARIOS_DIR.glob("*.yaml")))
-    raise DrsimError(f"scenario {str(name_or_path)!r}: no such file, and no bundled scenario of "
-                     f"that name (bundled: {names})")
 
 
 def load(scenario: str | Path, overrides=()):

@@ -1,12 +1,13 @@
 """CDK app: drsim's reference two-region DR architecture, built from a scenario file.
 
-    cd infra && npx cdk synth -c scenario=data/scenarios/seed-warm-standby.yaml
+    cd infra && npx cdk synth -c scenario=seed-warm-standby
     python infra/app.py                 # the same synthesis without the CDK CLI
 
 Context values (``-c key=value``):
 
-    scenario      scenario file, relative to the working directory or the repo root
-                  (default data/scenarios/seed-warm-standby.yaml)
+    scenario      a bundled scenario's name (seed-warm-standby, hot-standby, ...) or a
+                  scenario file, relative to the working directory or the repo root
+                  (default seed-warm-standby)
     domain_name   hosted zone of the service record (default drsim.example.com)
     account       AWS account id (default: $CDK_DEFAULT_ACCOUNT, which the CDK CLI
                   sets from your credentials; offline synthesis works without one)
@@ -29,10 +30,12 @@ from drsim_infra.stacks import FailoverStack, PrimaryLinksStack, PrimaryStack, S
 from drsim_infra.topology import DEFAULT_DOMAIN_NAME
 
 from drsim import DrsimError, Scenario, load_scenario
+from drsim.scenario.locate import scenario_file
 
 INFRA_DIR = Path(__file__).resolve().parent
 REPO_ROOT = INFRA_DIR.parent
-DEFAULT_SCENARIO = "data/scenarios/seed-warm-standby.yaml"
+DEFAULT_SCENARIO = "seed-warm-standby"
+"""The bundled reference scenario (drsim/data/scenarios/seed-warm-standby.yaml)."""
 
 
 @dataclass(frozen=True)
@@ -49,11 +52,13 @@ class DrsimStacks:
 
 
 def scenario_path(value: str | None) -> Path:
-    """The scenario file named by ``-c scenario=...``: as given, else under the repo root."""
-    path = Path(value or DEFAULT_SCENARIO)
-    if not path.is_absolute() and not path.exists() and (REPO_ROOT / path).exists():
+    """The scenario file named by ``-c scenario=...``: a path as given, else under the repo
+    root (``cdk`` runs in infra/), else a bundled scenario's name (drsim's one locator)."""
+    name = value or DEFAULT_SCENARIO
+    path = Path(name)
+    if not path.is_absolute() and not path.exists() and (REPO_ROOT / path).is_file():
         return REPO_ROOT / path
-    return path
+    return scenario_file(name)
 
 
 def compose(app: cdk.App, scenario: Scenario, *, account: str | None = None,

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from drsim.scenario.locate import bundled_dir
+
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "data" / "scenarios"
+SCENARIOS = bundled_dir()
 BUNDLED = sorted(SCENARIOS.glob("*.yaml"))
 
 

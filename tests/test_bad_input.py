@@ -155,5 +155,5 @@ def test_as_a_process_no_traceback_and_nothing_written(tmp_path):
 def test_usage_errors_exit_2_without_traceback():
     proc = run_cli("simulate")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    proc = run_cli("simulate", "data/scenarios/seed-warm-standby.yaml", "--trials", "many")
+    proc = run_cli("simulate", "seed-warm-standby", "--trials", "many")
     assert proc.returncode == 2 and "invalid int value" in proc.stderr

@@ -1,12 +1,11 @@
-"""notebooks/04-local-gameday runs headless with small parameters (one game day)."""
+"""drsim/notebooks/04-local-gameday runs headless with small parameters (one game day)."""
 
 import os
 
 import pytest
 
+from drsim.bundled import notebooks_dir
 from drsim.gameday.local import postgres
-
-from .conftest import ROOT
 
 papermill = pytest.importorskip("papermill")
 pytestmark = pytest.mark.skipif(
@@ -14,7 +13,7 @@ pytestmark = pytest.mark.skipif(
     reason=f"PostgreSQL 15 server binaries not in {postgres.PG_BIN}; run "
            "scripts/install-system-deps.sh (apt-get install -y postgresql)")
 
-NOTEBOOK = ROOT / "notebooks" / "04-local-gameday.ipynb"
+NOTEBOOK = notebooks_dir() / "04-local-gameday.ipynb"
 
 
 def test_the_notebook_is_stored_clean_with_tagged_and_documented_parameters():
@@ -35,7 +34,7 @@ def test_the_notebook_is_stored_clean_with_tagged_and_documented_parameters():
 
 def test_the_notebook_runs_one_game_day(tmp_path):
     out = tmp_path / "out.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK), str(out), cwd=str(ROOT / "notebooks"),
+    papermill.execute_notebook(str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parent),
                                parameters={"runs": 1, "sim_trials": 500, "seed": 2},
                                progress_bar=False, kernel_name="python3")
     import nbformat

@@ -21,9 +21,10 @@ from tests.conftest import ROOT
 papermill = pytest.importorskip("papermill", reason="the lab extra is not installed "
                                 "(.venv/bin/pip install -e '.[lab]')")
 
+from drsim.bundled import notebooks_dir
 from drsim.report.run import run_notebook
 
-NOTEBOOKS = ROOT / "notebooks"
+NOTEBOOKS = notebooks_dir()
 MINE = ("01-explore-tradeoffs", "02-scenario-report", "03-compare-strategies")
 
 
@@ -99,7 +100,7 @@ def test_scenario_report_runs_and_records_the_simulators_numbers(tmp_path):
                        {"scenario": "seed-warm-standby", "trials": 300, "seed": 3,
                         "objectives": {"rto_s": 1200}})
     assert run.ok, run.error
-    expected = simulate(load_scenario(ROOT / "data/scenarios/seed-warm-standby.yaml",
+    expected = simulate(load_scenario("seed-warm-standby",
                                       {"objectives.rto_s": 1200}), trials=300, seed=3).summary
     assert run.records["summary"] == json.loads(json.dumps(_finite(expected)))
     assert run.records["headline"]["rto_objective_s"] == 1200
@@ -214,7 +215,7 @@ def test_jupyterlab_serves_the_notebooks_over_its_rest_api(tmp_path):
         while time.monotonic() < deadline:
             assert proc.poll() is None, (tmp_path / "lab.log").read_text()[-2000:]
             try:
-                status, body = _get(f"http://127.0.0.1:{port}/api/contents/notebooks")
+                status, body = _get(f"http://127.0.0.1:{port}/api/contents/drsim/notebooks")
             except OSError:
                 time.sleep(0.5)
                 continue
@@ -225,7 +226,7 @@ def test_jupyterlab_serves_the_notebooks_over_its_rest_api(tmp_path):
         names = {c["name"]: c["type"] for c in listing["content"]}
         for name in MINE:
             assert names.get(f"{name}.ipynb") == "notebook"
-        status, body = _get(f"http://127.0.0.1:{port}/api/contents/notebooks/"
+        status, body = _get(f"http://127.0.0.1:{port}/api/contents/drsim/notebooks/"
                             "02-scenario-report.ipynb")
         model = json.loads(body)
         assert model["content"]["cells"][1]["metadata"]["tags"] == ["parameters"]

@@ -9,11 +9,11 @@ import shutil
 
 import pytest
 
+from drsim.bundled import prices_dir
 from drsim.cost.prices import COLUMNS, available_regions, load_prices, load_table
 from drsim.errors import DrsimError
-from tests.conftest import ROOT
 
-PRICES = ROOT / "data" / "prices"
+PRICES = prices_dir()
 REFERENCE_DATE = "2026-11-28"
 
 # Tables are never edited in place: a changed price is a new dated file. These digests

@@ -20,6 +20,7 @@ boto3 = pytest.importorskip("boto3")
 from botocore.stub import Stubber
 
 from drsim import load_scenario
+from drsim.bundled import prices_dir
 from drsim.cli import main
 from drsim.cost import price_scenario
 from drsim.cost.prices import load_table
@@ -27,7 +28,7 @@ from drsim.cost.refresh import _region_prefix_stripped, refresh_prices
 from drsim.errors import DrsimError
 from tests.conftest import ROOT, SCENARIOS, run_cli
 
-PRICES = ROOT / "data" / "prices"
+PRICES = prices_dir()
 TODAY = dt.date(2027, 1, 15)
 REGION = "us-east-2"
 

@@ -14,6 +14,7 @@ import nbformat
 import numpy as np
 import pytest
 
+from drsim.bundled import notebooks_dir
 from tests.conftest import ROOT, run_cli
 
 pytest.importorskip("papermill", reason="the lab extra is not installed "
@@ -68,7 +69,7 @@ def test_html_hides_the_code_and_embeds_the_png_figures(report):
 
 def _cli_rto_cells(scenario: str) -> list[str]:
     """The RTO row of ``drsim simulate``'s table: mean, p50, p90, p95, p99, max."""
-    proc = run_cli("simulate", ROOT / "data/scenarios" / f"{scenario}.yaml", "--trials", TRIALS,
+    proc = run_cli("simulate", scenario, "--trials", TRIALS,
                    "--seed", SEED)
     assert proc.returncode == 0, proc.stderr
     row = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RTO [s]"))
@@ -77,7 +78,7 @@ def _cli_rto_cells(scenario: str) -> list[str]:
 
 @pytest.mark.parametrize("scenario", ["seed-warm-standby", "local-lab"])
 def test_report_shows_the_numbers_drsim_simulate_gives(report, scenario):
-    proc = run_cli("simulate", ROOT / "data/scenarios" / f"{scenario}.yaml", "--trials", TRIALS,
+    proc = run_cli("simulate", scenario, "--trials", TRIALS,
                    "--seed", SEED, "--json")
     summary = json.loads(proc.stdout)
     record = json.loads((report / scenario / "02-scenario-report.json").read_text())
@@ -119,7 +120,7 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path):
 
 def test_a_failing_notebook_keeps_partial_output_and_the_command_names_the_cell(tmp_path):
     notebooks = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", notebooks)
+    shutil.copytree(notebooks_dir(), notebooks)
     path = notebooks / "02-scenario-report.ipynb"
     nb = nbformat.read(path, as_version=4)
     at = next(i for i, c in enumerate(nb.cells) if "rpo_cdf" in c.source)

@@ -10,6 +10,9 @@ from pathlib import Path
 from drsim.jsontext import to_json  # noqa: F401  (the commands print JSON through it)
 from drsim.scenario import Scenario, load_scenario
 
+SCENARIO_HELP = ("a scenario YAML file, or the name of a bundled scenario "
+                 "(e.g. seed-warm-standby; see drsim/data/scenarios)")
+
 
 def add_set_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -20,9 +23,9 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load(path: str, args: argparse.Namespace) -> Scenario:
-    """The scenario at ``path`` with the command's ``--set`` overrides applied."""
-    return load_scenario(path, getattr(args, "overrides", ()))
+def load(scenario: str, args: argparse.Namespace) -> Scenario:
+    """The scenario at a path or of a bundled name, with the command's ``--set`` overrides."""
+    return load_scenario(scenario, getattr(args, "overrides", ()))
 
 
 def write_atomically(path: str | os.PathLike, write) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from drsim.cli.common import add_set_option, load, to_json
+from drsim.cli.common import SCENARIO_HELP, add_set_option, load, to_json
 from drsim.errors import DrsimError
 
 
@@ -12,10 +12,10 @@ def register(sub) -> None:
     p = sub.add_parser(
         "cost", help="price a scenario per month and set it against the cost of risk",
         description="Price a scenario per month by region, service and line item from the "
-                    "dated price tables in data/prices, and report the expected yearly cost "
-                    "of regional disasters (simulated downtime and lost writes) next to the "
+                    "dated price tables bundled in drsim/data/prices, and report the expected "
+                    "yearly cost of regional disasters (simulated downtime and lost writes) next to the "
                     "yearly DR spend.")
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     add_set_option(p)
     p.add_argument("--json", action="store_true",
                    help="print one JSON object instead of a table")
@@ -26,7 +26,7 @@ def register(sub) -> None:
     p.add_argument("--no-risk", dest="risk", action="store_false",
                    help="price only; do not simulate the cost of risk")
     p.add_argument("--prices-dir", metavar="DIR", default=None,
-                   help="folder of dated price tables (default: data/prices)")
+                   help="folder of dated price tables (default: the bundled drsim/data/prices)")
     p.add_argument("--prices-as-of", metavar="YYYY-MM-DD", type=_date, default=None,
                    help="use the newest price tables dated on or before this day")
     p.set_defaults(func=run)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 import sys
-from pathlib import Path
 
 from drsim.cli.common import add_set_option, load, to_json
 from drsim.errors import DrsimError
 from drsim.scenario.model import FAILURE_MODES
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "data" / "scenarios" / "local-lab.yaml"
+DEFAULT_SCENARIO = "local-lab"
+"""The bundled platform: local scenario a game day runs without --scenario."""
 
 
 def register(sub) -> None:
@@ -26,9 +26,9 @@ def register(sub) -> None:
                     "orchestrator, a load generator), inject the fault at a random moment, "
                     "measure detection, RTO and lost writes, tear everything down; repeat "
                     "--runs times and set the runs beside the simulation of the same scenario.")
-    loc.add_argument("--scenario", metavar="FILE", default=None,
-                     help=f"a platform: local scenario (default {DEFAULT_SCENARIO.name} of the "
-                          "bundled scenarios)")
+    loc.add_argument("--scenario", metavar="SCENARIO", default=DEFAULT_SCENARIO,
+                     help="a platform: local scenario: a YAML file or a bundled name "
+                          f"(default: the bundled {DEFAULT_SCENARIO})")
     loc.add_argument("--fault", choices=FAILURE_MODES, metavar="KIND",
                      help=f"fault to inject: {', '.join(FAILURE_MODES)} (default: the "
                           "scenario's failure.mode)")
@@ -64,10 +64,7 @@ def run_local(args) -> int:
         raise DrsimError(f"--link-bandwidth-mbit-s: {args.link_bandwidth_mbit_s:g} must be >= 0")
     if not args.timeout_s > 0:
         raise DrsimError(f"--timeout-s: {args.timeout_s:g} must be > 0")
-    path = args.scenario or str(DEFAULT_SCENARIO)
-    if args.scenario is None and not DEFAULT_SCENARIO.is_file():
-        raise DrsimError(f"the bundled scenario {DEFAULT_SCENARIO} is missing; pass --scenario FILE")
-    scenario = load(path, args)
+    scenario = load(args.scenario, args)
     report = local_gamedays(
         scenario, fault=args.fault, runs=args.runs, seed=args.seed,
         options=Options(link_latency_s=args.link_latency_ms / 1000.0,

@@ -14,7 +14,7 @@ def register(sub) -> None:
                             description="List each region's tables (newest last) and how many "
                                         "rows of the newest one are unconfirmed.")
     ls.add_argument("--prices-dir", metavar="DIR", default=None,
-                    help="folder of dated price tables (default: data/prices)")
+                    help="folder of dated price tables (default: the bundled drsim/data/prices)")
     ls.add_argument("--unconfirmed", action="store_true",
                     help="also list each unconfirmed row of the newest tables with its source")
     ls.set_defaults(func=run_list)
@@ -26,7 +26,7 @@ def register(sub) -> None:
                     "never needed for drsim cost.")
     rf.add_argument("--region", required=True, metavar="R", help="AWS region, e.g. us-east-2")
     rf.add_argument("--prices-dir", metavar="DIR", default=None,
-                    help="folder of dated price tables (default: data/prices)")
+                    help="folder of dated price tables (default: the bundled drsim/data/prices)")
     rf.set_defaults(func=run_refresh)
 
 

@@ -19,7 +19,8 @@ def register(sub) -> None:
                     "the figures as PNG and index.html. A failing notebook keeps its partial "
                     "output; the command then exits 2 naming the notebook and cell.")
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
-                   help="scenario files or bundled names (default: every bundled scenario)")
+                   help="scenario YAML files or names of bundled scenarios, e.g. "
+                        "seed-warm-standby (default: every bundled scenario)")
     p.add_argument("--out", default="reports", metavar="DIR",
                    help="report folder (default: reports)")
     p.add_argument("--trials", type=int, default=DEFAULT_TRIALS, metavar="N",
@@ -31,7 +32,7 @@ def register(sub) -> None:
                    help="notebooks run at once (default: the number of cores)")
     p.add_argument("--notebooks", default=None, metavar="DIR",
                    help="folder holding 01-explore-tradeoffs, 02-scenario-report and "
-                        "03-compare-strategies (default: the checkout's notebooks/)")
+                        "03-compare-strategies (default: the notebooks bundled in drsim/notebooks)")
     add_set_option(p)
     p.set_defaults(func=run)
 

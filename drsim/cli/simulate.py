@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drsim.cli.common import add_set_option, load, to_json, write_atomically
+from drsim.cli.common import SCENARIO_HELP, add_set_option, load, to_json, write_atomically
 from drsim.errors import DrsimError
 from drsim.sim.text import format_summary
 from drsim.timeline import write_timeline
@@ -19,7 +19,7 @@ def register(sub) -> None:
         description="Simulate a regional failure and the failover after it as independent "
                     "Monte Carlo trials; print RTO, detection, first success, RPO and lost "
                     "writes as distributions.")
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     p.add_argument("--trials", type=int, default=10_000, help="number of trials (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     p.add_argument("--workers", type=int, default=1,

@@ -1,17 +1,18 @@
-"""``drsim validate FILE...``: check scenario files without running anything."""
+"""``drsim validate SCENARIO...``: check scenarios without running anything."""
 
 from __future__ import annotations
 
 import sys
 
-from drsim.cli.common import add_set_option, load
+from drsim.cli.common import SCENARIO_HELP, add_set_option, load
 from drsim.errors import ScenarioError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("validate", help="check scenario files",
-                       description="Check scenario files (and --set overrides); exit 2 if any is invalid.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    p = sub.add_parser("validate", help="check scenarios",
+                       description="Check scenario files or bundled scenarios (and --set "
+                                   "overrides); exit 2 if any is invalid.")
+    p.add_argument("files", nargs="+", metavar="SCENARIO", help=SCENARIO_HELP)
     add_set_option(p)
     p.set_defaults(func=run)
 

@@ -68,7 +68,7 @@ def price_scenario(scenario: Scenario, prices: PriceBook | None = None, *,
         A validated scenario (``platform: aws``).
     prices : PriceBook, optional
         Prices to use; by default the newest tables in ``prices_dir``.
-    prices_dir : folder of dated price tables (default ``data/prices``).
+    prices_dir : folder of dated price tables (default: the bundled ``drsim/data/prices``).
     as_of : price with the newest tables dated on or before this day.
 
     Raises

@@ -1,7 +1,7 @@
 """Dated, sourced price tables: the one loader.
 
-A table is a CSV file ``aws_<region>_<YYYY-MM-DD>.csv`` in ``data/prices/`` (see its
-README). Tables are never edited in place; a newer price is a newer file, so
+A table is a CSV file ``aws_<region>_<YYYY-MM-DD>.csv`` in ``drsim/data/prices/`` (see
+its README), read from the installed package. Tables are never edited in place; a newer price is a newer file, so
 :func:`load_prices` takes the newest table of each region at or before ``as_of``.
 """
 
@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from drsim import bundled
 from drsim.errors import DrsimError
 
 GLOBAL_REGION = "global"
@@ -27,8 +28,8 @@ _NAME = re.compile(r"^aws_(?P<region>[a-z0-9-]+)_(?P<date>\d{4}-\d{2}-\d{2})\.cs
 
 
 def default_prices_dir() -> Path:
-    """``data/prices`` of the drsim checkout (the package is installed editable)."""
-    return Path(__file__).resolve().parents[2] / "data" / "prices"
+    """``drsim/data/prices``: the tables bundled in the installed package."""
+    return bundled.prices_dir()
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,7 @@ def load_prices(regions: dict[str, str] | list[str], prices_dir: str | os.PathLi
     ----------
     regions : region names, or ``{field path: region}`` so a missing table is
         reported against the scenario field that names it (``regions.primary``).
-    prices_dir : folder of tables (default ``data/prices``).
+    prices_dir : folder of tables (default: the bundled ``drsim/data/prices``).
     as_of : use the newest tables dated on or before this day.
     """
     named = regions if isinstance(regions, dict) else {r: r for r in regions}

@@ -188,7 +188,7 @@ def refresh_prices(region: str, *, client=None, prices_dir: str | os.PathLike | 
     region : AWS region to price, e.g. ``us-east-2``.
     client : a boto3 ``pricing`` client (default: one for us-east-1 with the
         environment's credentials).
-    prices_dir : folder of tables (default ``data/prices``).
+    prices_dir : folder of tables (default: the bundled ``drsim/data/prices``).
     today : date of the new table (default: today, UTC).
     """
     if region == GLOBAL_REGION:

@@ -1,6 +1,6 @@
 """Reports: the figures, tables and data of the notebooks, and the papermill runner.
 
-The notebooks in ``notebooks/`` only call this package:
+The notebooks in ``drsim/notebooks/`` only call this package:
 
 - :func:`scenario_report` computes what 02-scenario-report shows;
 - :mod:`drsim.report.figures` and :mod:`drsim.report.tables` draw and tabulate it;

@@ -26,8 +26,6 @@ from pathlib import Path
 from drsim.errors import DrsimError
 from drsim.report.display import RECORD_MIME
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
-"""``notebooks/`` of the drsim checkout (the package is installed editable)."""
 EXPLORE = "01-explore-tradeoffs"
 SCENARIO_REPORT = "02-scenario-report"
 COMPARE = "03-compare-strategies"
@@ -287,12 +285,12 @@ def validate_inputs(scenarios, overrides=()) -> list[tuple[Path, object]]:
     """Resolve and validate every scenario with the overrides before anything runs, so
     bad input gets the usual one clear message and nothing is written; returns the
     ``(path, scenario)`` pairs, each path once."""
-    from drsim.compare import scenario_path
     from drsim.scenario import load_scenario
+    from drsim.scenario.locate import scenario_file
 
     loaded: dict[Path, object] = {}
     names: dict[str, Path] = {}
-    for p in (scenario_path(s).resolve() for s in scenarios):
+    for p in (scenario_file(s).resolve() for s in scenarios):
         if p in loaded:
             continue
         s = loaded[p] = load_scenario(p, overrides)
@@ -317,7 +315,7 @@ def run_reports(scenarios=None, out_dir: str | Path = "reports", *, trials: int 
     seed : root seed of every simulation.
     overrides : ``"dotted.path=value"`` strings applied to every scenario.
     jobs : notebooks run at once (default: the cores this process may use).
-    notebooks_dir : where the notebooks are (default: the checkout's ``notebooks/``).
+    notebooks_dir : where the notebooks are (default: those bundled in ``drsim/notebooks``).
     progress : called with each finished :class:`NotebookRun` (e.g. to print a line).
 
     Raises
@@ -326,15 +324,16 @@ def run_reports(scenarios=None, out_dir: str | Path = "reports", *, trials: int 
         before anything runs, for bad input; after the index is written, naming each
         notebook that failed and its cell (their partial outputs are kept).
     """
-    from drsim.compare import bundled_scenario_paths
+    from drsim.bundled import notebooks_dir as bundled_notebooks
     from drsim.report.index import write_index
+    from drsim.scenario.locate import bundled_scenario_paths
     from drsim.sim.montecarlo import default_workers
 
     if not isinstance(trials, int) or trials < 1:
         raise DrsimError(f"trials: {trials!r} is not a whole number >= 1")
     if not isinstance(seed, int) or seed < 0:
         raise DrsimError(f"seed: {seed!r} is not a non-negative whole number")
-    notebooks_dir = Path(notebooks_dir or NOTEBOOKS_DIR)
+    notebooks_dir = Path(notebooks_dir or bundled_notebooks())
     for nb in (EXPLORE, SCENARIO_REPORT, COMPARE):
         if not (notebooks_dir / f"{nb}.ipynb").is_file():
             raise DrsimError(f"{notebooks_dir}: has no {nb}.ipynb")

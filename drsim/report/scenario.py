@@ -101,11 +101,11 @@ def scenario_report(scenario: str | Path, *, trials: int, seed: int, overrides=(
     DrsimError (ScenarioError)
         for a missing file, a bad override or objective.
     """
-    from drsim.compare import scenario_path
     from drsim.scenario import load_scenario
     from drsim.scenario.loader import parse_override
+    from drsim.scenario.locate import scenario_file
 
-    path = scenario_path(scenario)
+    path = scenario_file(scenario)
     if isinstance(overrides, str):
         overrides = [overrides]
     if not isinstance(overrides, dict):

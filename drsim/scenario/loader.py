@@ -17,16 +17,20 @@ import yaml
 from pydantic import ValidationError
 
 from drsim.errors import ScenarioError
+from drsim.scenario.locate import bundled_file, no_bundled, scenario_file
 from drsim.scenario.model import Scenario
 from drsim.scenario.paths import PathError, fields_at, resolve, set_in
 
 
-def load_scenario(path: str | os.PathLike, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
-    """Read, override and validate the scenario file at ``path``.
+def load_scenario(scenario: str | os.PathLike | Scenario,
+                  overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
+    """Read, override and validate a scenario.
 
     Parameters
     ----------
-    path : path to a YAML scenario.
+    scenario : a path to a YAML scenario, the name of a bundled scenario
+        (``seed-warm-standby``, see :mod:`drsim.scenario.locate`), or a
+        :class:`Scenario` (returned as it is when there are no overrides).
     overrides : ``"dotted.path=value"`` strings (values parsed as YAML) or a
         mapping of dotted path to value, applied before validation.
 
@@ -35,12 +39,11 @@ def load_scenario(path: str | os.PathLike, overrides: Iterable[str] | Mapping[st
     ScenarioError
         naming the file, line, field path and what is allowed.
     """
-    source = str(path)
-    p = Path(path)
-    if not p.exists():
-        raise ScenarioError(source, [f"{source}: no such file"])
-    if p.is_dir():
-        raise ScenarioError(source, [f"{source}: is a directory, not a scenario file"])
+    if isinstance(scenario, Scenario):
+        return apply_overrides_to_scenario(scenario, overrides) if overrides else scenario
+    p = scenario_file(scenario)
+    # Messages name the file as the user wrote it; a bundled name by the file it found.
+    source = os.fspath(scenario) if p == Path(scenario) else str(p)
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -54,9 +57,11 @@ def scenario_from_yaml(text: str, source: str = "<string>", overrides=(),
                        base_dir: str | os.PathLike | None = None) -> Scenario:
     """Validate a scenario given as YAML text (see :func:`load_scenario`).
 
-    ``extends: OTHER.yaml`` (relative to ``base_dir``, the file's folder) starts
-    from another scenario: sections merge field by field, lists (runbook,
-    datastores) and plain values replace the base's, ``sources`` add up.
+    ``extends: OTHER.yaml`` (relative to ``base_dir``, the file's folder; when no
+    such file is there, the bundled scenario of that name, so ``extends:
+    seed-warm-standby`` works from anywhere) starts from another scenario:
+    sections merge field by field, lists (runbook, datastores) and plain values
+    replace the base's, ``sources`` add up.
     """
     data, lines = _parse(text, source)
     if isinstance(data, dict) and "extends" in data:
@@ -70,12 +75,17 @@ def _extend(data: dict, lines: dict, source: str, base_dir: Path, chain: tuple) 
     if not isinstance(ref, str) or not ref:
         raise ScenarioError(source, [f"{where}: extends: expected the path of another scenario file"])
     base_path = base_dir / ref
+    if not base_path.is_file():
+        # A file beside the extending one wins; otherwise a bundled name works from anywhere.
+        bundled = bundled_file(ref)
+        if bundled is None:
+            problem = f"{where}: extends: no such file {str(base_path)!r}, and {no_bundled(ref)}"
+            raise ScenarioError(source, [problem])
+        base_path = bundled
     base_source = str(base_path)
     if base_source in chain:
         raise ScenarioError(source, [f"{where}: extends: {ref!r} extends itself through "
                                      + " -> ".join(chain)])
-    if not base_path.is_file():
-        raise ScenarioError(source, [f"{where}: extends: no such file {base_source!r}"])
     base, base_lines = _parse(base_path.read_text(encoding="utf-8"), base_source)
     if not isinstance(base, dict):
         raise ScenarioError(source, [f"{where}: extends: {base_source} is not a scenario mapping"])

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from drsim.errors import DrsimError
 from drsim.rules import PHASES
+from drsim.scenario import Scenario, load_scenario
 from drsim.sim.stats import Digest
 from drsim.sim.trial import DEFAULT_HORIZON_S, TrialPlan
 from drsim.timeline import Event, to_frame
@@ -71,6 +72,8 @@ def _summary_columns(plan: TrialPlan) -> list[str]:
 
 
 def _run_chunk(scenario, seed: int, start: int, stop: int, keep: bool, horizon_s: float) -> _Chunk:
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
     plan = TrialPlan(scenario, horizon_s=horizon_s)
     rows = [plan.run(trial_rng(seed, i)) for i in range(start, stop)]
     cols = {c: np.array([r[c] for r in rows], dtype=float) for c in plan.columns}
@@ -98,7 +101,7 @@ def simulate(scenario, trials: int = 10_000, seed: int = 0, workers: int = 1, *,
 
     Parameters
     ----------
-    scenario : drsim.Scenario
+    scenario : a drsim.Scenario, a path to a scenario file or a bundled scenario's name.
     trials : number of trials. [-]
     seed : root seed; trial ``i`` uses ``SeedSequence(seed, spawn_key=(i,))``.
     workers : processes to run trials in; results are identical for any number.
@@ -125,6 +128,8 @@ def simulate(scenario, trials: int = 10_000, seed: int = 0, workers: int = 1, *,
     for i in timeline_trials:
         if not 0 <= i < trials:
             raise DrsimError(f"timeline trial {i} is outside 0..{trials - 1}")
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
     plan = TrialPlan(scenario, horizon_s=horizon_s)
     chunks = _chunks(int(trials))
     show = progress if progress is not None else (trials >= 50_000 and sys.stderr.isatty())
@@ -203,6 +208,8 @@ def _summary(scenario, seed: int, plan, total: _Chunk) -> dict:
 
 def record_timelines(scenario, seed: int, indexes, horizon_s: float = DEFAULT_HORIZON_S) -> pd.DataFrame:
     """The event timeline of each trial in ``indexes`` (the shared timeline format)."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
     plan = TrialPlan(scenario, horizon_s=horizon_s)
     events: list[Event] = []
     for i in indexes:

@@ -23,7 +23,8 @@ os.environ.setdefault("JSII_DEPRECATED", "fail")
 
 INFRA_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = INFRA_DIR.parent
-SEED_SCENARIO = REPO_ROOT / "data" / "scenarios" / "seed-warm-standby.yaml"
+SEED_SCENARIO = "seed-warm-standby"
+"""The bundled reference scenario, by name (drsim's locator finds it)."""
 TEST_ACCOUNT = "123456789012"
 INFRA_EXTRA = ("aws_cdk", "constructs", "cdk_nag", "cfnlint", "ruff")
 # drsim_infra (the constructs) is imported from infra/, which is not an installed package.

@@ -102,7 +102,7 @@ def _run_app(tmp_path, context: dict) -> subprocess.CompletedProcess:
 def test_app_synthesizes_another_scenario_offline_without_deprecated_apis(tmp_path):
     """`-c scenario=...` picks the file; JSII_DEPRECATED=fail makes any deprecated call fatal."""
     require_infra_extra()
-    result = _run_app(tmp_path, {"scenario": "data/scenarios/hot-standby.yaml"})
+    result = _run_app(tmp_path, {"scenario": "hot-standby"})
     assert result.returncode == 0, result.stderr[-4000:]
     assert "deprecated" not in result.stderr.lower()
     failover = json.loads((tmp_path / "DrsimFailover.template.json").read_text())
@@ -117,7 +117,8 @@ def test_app_synthesizes_another_scenario_offline_without_deprecated_apis(tmp_pa
 
 def test_app_reports_a_bad_scenario_without_a_traceback(tmp_path):
     require_infra_extra()
-    result = _run_app(tmp_path, {"scenario": "data/scenarios/no-such-file.yaml"})
+    result = _run_app(tmp_path, {"scenario": "no-such-scenario"})
     assert result.returncode == 2
     assert "no such file" in result.stderr and "Traceback" not in result.stderr
+    assert "bundled: active-active, backup-restore" in result.stderr
     assert not list(tmp_path.glob("*.template.json"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import REPO_ROOT, require_infra_extra
+from conftest import require_infra_extra
 from infra_helpers import flatten_join, resources, state_machine_definition
 
 # The tests need the infra extra; without it this module is skipped, with the reason.
@@ -41,7 +41,7 @@ def test_records_carry_dns_ttl_where_a_ttl_can_be_set():
 
     from drsim import load_scenario
 
-    scenario = load_scenario(REPO_ROOT / "data/scenarios/seed-warm-standby.yaml", ["dns.ttl_s=15"])
+    scenario = load_scenario("seed-warm-standby", ["dns.ttl_s=15"])
     stack = cdk.Stack(cdk.App(), "Dns", env=cdk.Environment(region="us-east-1"))
     albs = [elbv2.ApplicationLoadBalancer.from_application_load_balancer_attributes(
         stack, f"Alb{i}", load_balancer_arn=f"arn:aws:elasticloadbalancing:us-east-1:1:lb/{i}",
@@ -206,7 +206,7 @@ def test_parallel_branches_follow_the_runbooks_after():
 
     from drsim import load_scenario
 
-    scenario = load_scenario(REPO_ROOT / "data/scenarios/warm-standby.yaml")
+    scenario = load_scenario("warm-standby")
     levels = runbook_levels(scenario.runbook)
     assert [[s.name for s in level] for level in levels] == [
         ["promote_database", "scale_standby"], ["switch_traffic"]]
@@ -240,7 +240,7 @@ def _compose(name: str):
 
     from drsim import load_scenario
 
-    return load_app_module().compose(cdk.App(), load_scenario(REPO_ROOT / "data/scenarios" / name))
+    return load_app_module().compose(cdk.App(), load_scenario(name))
 
 
 def test_pilot_light_is_manual_and_keeps_one_secondary_instance():

@@ -90,7 +90,7 @@ def check_scenario(scenario: Scenario) -> None:
     """Raise a :class:`DrsimError` unless the local stack can run ``scenario``."""
     if scenario.platform != "local":
         raise DrsimError(f"scenario {scenario.name!r} is platform: {scenario.platform}; the local "
-                         "game day runs platform: local scenarios (e.g. data/scenarios/local-lab.yaml)")
+                         "game day runs platform: local scenarios (e.g. the bundled local-lab)")
     if scenario.dns.ttl_s != int(scenario.dns.ttl_s):
         raise DrsimError(f"dns.ttl_s: {scenario.dns.ttl_s:g} is not a whole number of seconds; "
                          "DNS TTLs are integers")
