@@ -157,3 +157,38 @@ def test_usage_errors_exit_2_without_traceback():
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     proc = run_cli("simulate", "seed-warm-standby", "--trials", "many")
     assert proc.returncode == 2 and "invalid int value" in proc.stderr
+
+
+NO_PARQUET = """
+import sys
+sys.modules["pyarrow"] = None      # as if neither Parquet engine were installed
+sys.modules["fastparquet"] = None
+from drsim.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_parquet_without_pyarrow_says_so_before_simulating_and_writes_nothing(tmp_path):
+    """100 million trials would run for hours: an answer within the timeout means the
+    check came before the simulation."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", NO_PARQUET, "simulate", "seed-warm-standby",
+                           "--trials", "100000000", "--out", "trials.parquet",
+                           "--timeline", "timeline.csv"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr == ("drsim simulate: --out trials.parquet: writing Parquet needs pyarrow, "
+                           "which is not installed; install it with pip install "
+                           "'drsim[parquet]' (or pip install pyarrow), or write .csv instead\n")
+    assert proc.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_parquet_with_pyarrow_writes_the_trials(tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "trials.parquet"
+    assert main(["simulate", "seed-warm-standby", "--trials", "30", "--out", str(out)]) == 0
+    assert len(pd.read_parquet(out)) == 30

@@ -121,6 +121,38 @@ def test_extends_errors_name_the_file(tmp_path):
         drsim.load_scenario(tmp_path / "d.yaml")
 
 
+@pytest.mark.parametrize("ref", ["seed-warm-standby", "seed-warm-standby.yaml"])
+def test_extends_a_bundled_name_from_a_file_anywhere(ref, tmp_path, monkeypatch):
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    monkeypatch.chdir(other)  # neither the file's folder nor the checkout
+    (tmp_path / "mine.yaml").write_text(f"extends: {ref}\nname: mine\ndns: {{ttl_s: 10}}\n")
+    mine = drsim.load_scenario(tmp_path / "mine.yaml")
+    seed = drsim.load_scenario("seed-warm-standby")
+    assert mine.name == "mine" and mine.dns.ttl_s == 10
+    assert mine.model_dump(exclude={"name", "dns"}) == seed.model_dump(exclude={"name", "dns"})
+    assert mine.dns.model_dump(exclude={"ttl_s"}) == seed.dns.model_dump(exclude={"ttl_s"})
+
+
+def test_extends_prefers_a_file_beside_the_extending_one_over_a_bundled_name(tmp_path):
+    (tmp_path / "pilot-light.yaml").write_text(
+        "extends: seed-warm-standby\nname: local-base\nalarm: {period_s: 10}\n")
+    (tmp_path / "top.yaml").write_text("extends: pilot-light.yaml\nname: top\n")
+    top = drsim.load_scenario(tmp_path / "top.yaml")
+    assert top.alarm.period_s == 10  # from tmp_path/pilot-light.yaml, not the bundled one
+    assert top.strategy == "warm_standby"
+
+
+def test_extends_of_an_unknown_name_lists_the_bundled_ones(tmp_path):
+    (tmp_path / "x.yaml").write_text("name: x\nextends: pilot-lite\n")
+    with pytest.raises(drsim.ScenarioError) as err:
+        drsim.load_scenario(tmp_path / "x.yaml")
+    assert str(err.value) == (
+        f"{tmp_path / 'x.yaml'}:2: extends: no such file {str(tmp_path / 'pilot-lite')!r}, and "
+        "no bundled scenario of that name (bundled: active-active, backup-restore, hot-standby, "
+        "local-lab, pilot-light, seed-warm-standby, warm-standby); did you mean 'pilot-light'?")
+
+
 def test_local_platform_allows_sub_second_timings_aws_does_not():
     local = drsim.load_scenario(SCENARIOS / "local-lab.yaml")
     assert local.health_check.interval_s < 1

@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from drsim.errors import DrsimError
 from drsim.jsontext import to_json  # noqa: F401  (the commands print JSON through it)
 from drsim.scenario import Scenario, load_scenario
 
@@ -26,6 +27,30 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
 def load(scenario: str, args: argparse.Namespace) -> Scenario:
     """The scenario at a path or of a bundled name, with the command's ``--set`` overrides."""
     return load_scenario(scenario, getattr(args, "overrides", ()))
+
+
+PARQUET_ENGINES = ("pyarrow", "fastparquet")
+"""The libraries pandas can write Parquet with (``engine="auto"`` tries them in this order)."""
+
+
+def require_parquet(option: str, path: str) -> None:
+    """Raise DrsimError unless pandas can write Parquet here, before any work is done.
+
+    pyarrow is a large wheel for a format few use, so it is the optional ``parquet``
+    extra rather than a dependency; without it a run would simulate everything and
+    then fail at the very end.
+    """
+    import importlib
+
+    for engine in PARQUET_ENGINES:
+        try:
+            importlib.import_module(engine)
+            return
+        except ImportError:
+            continue
+    raise DrsimError(f"{option} {path}: writing Parquet needs pyarrow, which is not installed; "
+                     "install it with pip install 'drsim[parquet]' (or pip install pyarrow), "
+                     "or write .csv instead")
 
 
 def write_atomically(path: str | os.PathLike, write) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drsim.cli.common import SCENARIO_HELP, add_set_option, load, to_json, write_atomically
+from drsim.cli.common import (
+    SCENARIO_HELP,
+    add_set_option,
+    load,
+    require_parquet,
+    to_json,
+    write_atomically,
+)
 from drsim.errors import DrsimError
 from drsim.sim.text import format_summary
 from drsim.timeline import write_timeline
@@ -25,7 +32,8 @@ def register(sub) -> None:
     p.add_argument("--workers", type=int, default=1,
                    help="worker processes; results are identical for any number (default 1)")
     add_set_option(p)
-    p.add_argument("--out", metavar="FILE", help="write the trials table (.csv or .parquet)")
+    p.add_argument("--out", metavar="FILE", help="write the trials table (.csv, or .parquet with pyarrow: the "
+                        "parquet extra)")
     p.add_argument("--timeline", metavar="FILE",
                    help="write the event timeline of the first trials (.csv or .jsonl)")
     p.add_argument("--timeline-trials", type=int, default=1, metavar="K",
@@ -39,6 +47,8 @@ def run(args) -> int:
 
     _check_suffix("--out", args.out, OUT_SUFFIXES)
     _check_suffix("--timeline", args.timeline, TIMELINE_SUFFIXES)
+    if args.out and args.out.endswith(".parquet"):
+        require_parquet("--out", args.out)
     if args.timeline and not 1 <= args.timeline_trials <= args.trials:
         raise DrsimError(f"--timeline-trials: {args.timeline_trials} is outside 1..{args.trials}")
     scenario = load(args.scenario, args)
