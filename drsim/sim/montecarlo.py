@@ -9,6 +9,7 @@ of :data:`CHUNK_TRIALS`, merged in order.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from collections import deque
@@ -56,12 +57,29 @@ class SimulationResult:
 
 @dataclass
 class _Chunk:
+    """What a run of consecutive trials adds to the summary (and its rows, if kept)."""
+
     n: int
     digests: dict
     rto_met: int
     rpo_met: int
     rpo_met_by_store: dict
     rows: dict | None
+
+    @classmethod
+    def empty(cls, plan: TrialPlan) -> _Chunk:
+        return cls(0, {c: Digest() for c in _summary_columns(plan)}, 0, 0,
+                   {ds.name: 0 for ds in plan.recovery_datastores}, None)
+
+    def merge(self, other: _Chunk) -> None:
+        """Add ``other``'s counts and digests (not its rows)."""
+        self.n += other.n
+        self.rto_met += other.rto_met
+        self.rpo_met += other.rpo_met
+        for name, c in other.rpo_met_by_store.items():
+            self.rpo_met_by_store[name] += c
+        for name, dig in other.digests.items():
+            self.digests[name].merge(dig)
 
 
 def _summary_columns(plan: TrialPlan) -> list[str]:
@@ -119,6 +137,27 @@ def simulate(scenario, trials: int = 10_000, seed: int = 0, workers: int = 1, *,
     each distribution is ``{"mean", "p50", "p90", "p95", "p99", "max"}``
     (inf where a trial never recovers).
     """
+    _check_arguments(trials, seed, workers, timeline_trials)
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    plan = TrialPlan(scenario, horizon_s=horizon_s)
+    show = progress if progress is not None else (trials >= 50_000 and sys.stderr.isatty())
+    total = _Chunk.empty(plan)
+    kept: list[dict] = []
+    with tqdm(total=trials, unit="trial", disable=not show, desc=scenario.name) as bar:
+        for chunk in _run_chunks(scenario, int(seed), int(trials), workers, keep_trials,
+                                 horizon_s):
+            total.merge(chunk)
+            if chunk.rows is not None:
+                kept.append(chunk.rows)
+            bar.update(chunk.n)
+    table = _trials_table(kept) if keep_trials else None
+    timeline = record_timelines(scenario, seed, timeline_trials, horizon_s) if timeline_trials else None
+    return SimulationResult(scenario, int(trials), int(seed),
+                            _summary(scenario, int(seed), plan, total), table, timeline)
+
+
+def _check_arguments(trials, seed, workers, timeline_trials) -> None:
     if not isinstance(trials, (int, np.integer)) or not 1 <= trials <= MAX_TRIALS:
         raise DrsimError(f"trials: {trials!r} is not a whole number from 1 to {MAX_TRIALS:,}")
     if not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -128,60 +167,34 @@ def simulate(scenario, trials: int = 10_000, seed: int = 0, workers: int = 1, *,
     for i in timeline_trials:
         if not 0 <= i < trials:
             raise DrsimError(f"timeline trial {i} is outside 0..{trials - 1}")
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
-    plan = TrialPlan(scenario, horizon_s=horizon_s)
-    chunks = _chunks(int(trials))
-    show = progress if progress is not None else (trials >= 50_000 and sys.stderr.isatty())
-    bar = tqdm(total=trials, unit="trial", disable=not show, desc=scenario.name)
-    args = (scenario, int(seed))
-    total = _Chunk(0, {c: Digest() for c in _summary_columns(plan)}, 0, 0,
-                   {ds.name: 0 for ds in plan.recovery_datastores}, None)
-    kept: list[dict] = []
 
-    def absorb(chunk: _Chunk):
-        total.n += chunk.n
-        total.rto_met += chunk.rto_met
-        total.rpo_met += chunk.rpo_met
-        for name, c in chunk.rpo_met_by_store.items():
-            total.rpo_met_by_store[name] += c
-        for name, dig in chunk.digests.items():
-            total.digests[name].merge(dig)
-        if chunk.rows is not None:
-            kept.append(chunk.rows)
-        bar.update(chunk.n)
 
-    try:
-        if workers == 1 or len(chunks) == 1:
-            for start, stop in chunks:
-                absorb(_run_chunk(*args, start, stop, keep_trials, horizon_s))
-        else:
-            with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
-                # A bounded window of chunks in flight, merged in submission order:
-                # merging stays deterministic and finished results never pile up.
-                pending: deque = deque()
-                todo = iter(chunks)
-                for a, b in todo:
-                    pending.append(pool.submit(_run_chunk, *args, a, b, keep_trials, horizon_s))
-                    if len(pending) >= 2 * workers:
-                        break
-                while pending:
-                    absorb(pending.popleft().result())
-                    nxt = next(todo, None)
-                    if nxt is not None:
-                        pending.append(pool.submit(_run_chunk, *args, *nxt, keep_trials, horizon_s))
-    finally:
-        bar.close()
+def _run_chunks(scenario, seed: int, trials: int, workers: int, keep: bool, horizon_s: float):
+    """The chunks of ``trials``, run serially or in ``workers`` processes, yielded in order."""
+    chunks = _chunks(trials)
+    if workers == 1 or len(chunks) == 1:
+        for start, stop in chunks:
+            yield _run_chunk(scenario, seed, start, stop, keep, horizon_s)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
+        # A bounded window of chunks in flight, merged in submission order:
+        # merging stays deterministic and finished results never pile up.
+        todo = iter(chunks)
+        pending: deque = deque(pool.submit(_run_chunk, scenario, seed, a, b, keep, horizon_s)
+                               for a, b in itertools.islice(todo, 2 * workers))
+        while pending:
+            yield pending.popleft().result()
+            for a, b in itertools.islice(todo, 1):
+                pending.append(pool.submit(_run_chunk, scenario, seed, a, b, keep, horizon_s))
 
-    table = None
-    if keep_trials:
-        table = pd.DataFrame({c: np.concatenate([k[c] for k in kept]) for c in kept[0]})
-        table["trial"] = table["trial"].astype(np.int64)
-        for col in [c for c in table.columns if c.endswith(".attempts")]:
-            table[col] = table[col].astype(np.int64)
-    timeline = record_timelines(scenario, seed, timeline_trials, horizon_s) if timeline_trials else None
-    return SimulationResult(scenario, int(trials), int(seed),
-                            _summary(scenario, int(seed), plan, total), table, timeline)
+
+def _trials_table(kept: list[dict]) -> pd.DataFrame:
+    """The kept rows of every chunk as one table, counts as integers."""
+    table = pd.DataFrame({c: np.concatenate([k[c] for k in kept]) for c in kept[0]})
+    table["trial"] = table["trial"].astype(np.int64)
+    for col in [c for c in table.columns if c.endswith(".attempts")]:
+        table[col] = table[col].astype(np.int64)
+    return table
 
 
 def _summary(scenario, seed: int, plan, total: _Chunk) -> dict:
