@@ -299,55 +299,70 @@ def _dotted(loc: tuple, raw: Any) -> str:
     return ".".join(parts)
 
 
+_MESSAGES = {
+    "missing": "is required but missing",
+    "int_type": "{value!r} is not a whole number",
+    "int_parsing": "{value!r} is not a whole number",
+    "int_from_float": "{value!r} is not a whole number",
+    "float_type": "{value!r} is not a number",
+    "float_parsing": "{value!r} is not a number",
+    "finite_number": "{value!r} is not a finite number",
+    "bool_type": "{value!r} is not true or false",
+    "bool_parsing": "{value!r} is not true or false",
+    "string_type": "{value!r} is not text",
+    "model_type": "expected a section (a mapping of fields), got {value!r}",
+    "model_attributes_type": "expected a section (a mapping of fields), got {value!r}",
+    "dict_type": "expected a section (a mapping of fields), got {value!r}",
+    "tuple_type": "expected a list, got {value!r}",
+    "list_type": "expected a list, got {value!r}",
+    "string_too_short": "must not be empty",
+    "too_short": "must not be empty",
+}
+"""Pydantic error types whose message needs only the input value."""
+
+_BOUNDS = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=",
+           "less_than": "<"}
+
+
 def _message(e: dict, loc: tuple, raw: Any) -> str:
+    """One pydantic error as the short, actionable text drsim prints after the field path."""
     kind, ctx, value = e["type"], e.get("ctx") or {}, e.get("input")
+    if kind in _MESSAGES:
+        return _MESSAGES[kind].format(value=value)
     if kind == "extra_forbidden":
-        allowed = fields_at(Scenario, raw, loc[:-1]) or []
-        name = str(loc[-1]) if loc else "?"
-        close = difflib.get_close_matches(name, allowed, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"allowed fields: {', '.join(allowed)}"
-        return f"unknown field; {hint}" if loc else f"unknown field {name!r}; {hint}"
-    if kind == "missing":
-        return "is required but missing"
+        return _unknown_field(loc, raw)
     if kind == "literal_error":
         return f"{value!r} is not one of {_plain(ctx.get('expected', ''))}"
-    if kind == "union_tag_invalid":
-        return (f"{ctx.get('discriminator', 'tag').strip(chr(39))} {ctx.get('tag')!r} is not one of "
-                f"{_plain(ctx.get('expected_tags', ''))}")
-    if kind == "union_tag_not_found":
-        tag = ctx.get("discriminator", "").strip("'")
-        if tag == "dist":
-            return ("needs a distribution such as {dist: fixed, value: 30} or "
-                    "{dist: lognormal, p50: 45, p95: 120} (dist is one of fixed, uniform, "
-                    "triangular, lognormal, empirical)")
-        return f"needs a {tag!r} field"
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        op = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=",
-              "less_than": "<"}[kind]
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return _union_tag(kind, ctx)
+    if kind in _BOUNDS:
         bound = next(iter(ctx.values()))
-        return f"{value!r} is out of range; must be {op} {bound}"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"{value!r} is not a whole number"
-    if kind in ("float_type", "float_parsing"):
-        return f"{value!r} is not a number"
-    if kind == "finite_number":
-        return f"{value!r} is not a finite number"
-    if kind in ("bool_type", "bool_parsing"):
-        return f"{value!r} is not true or false"
-    if kind in ("string_type",):
-        return f"{value!r} is not text"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"expected a section (a mapping of fields), got {value!r}"
-    if kind in ("tuple_type", "list_type"):
-        return f"expected a list, got {value!r}"
-    if kind in ("string_too_short",):
-        return "must not be empty"
-    if kind == "too_short":
-        return "must not be empty"
+        return f"{value!r} is out of range; must be {_BOUNDS[kind]} {bound}"
     msg = e["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         msg = msg.removeprefix(prefix)
     return msg
+
+
+def _unknown_field(loc: tuple, raw: Any) -> str:
+    allowed = fields_at(Scenario, raw, loc[:-1]) or []
+    name = str(loc[-1]) if loc else "?"
+    close = difflib.get_close_matches(name, allowed, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"allowed fields: {', '.join(allowed)}"
+    return f"unknown field; {hint}" if loc else f"unknown field {name!r}; {hint}"
+
+
+def _union_tag(kind: str, ctx: dict) -> str:
+    """A tagged section (a distribution's ``dist``) with a wrong or missing tag."""
+    if kind == "union_tag_invalid":
+        return (f"{ctx.get('discriminator', 'tag').strip(chr(39))} {ctx.get('tag')!r} is not one of "
+                f"{_plain(ctx.get('expected_tags', ''))}")
+    tag = ctx.get("discriminator", "").strip("'")
+    if tag == "dist":
+        return ("needs a distribution such as {dist: fixed, value: 30} or "
+                "{dist: lognormal, p50: 45, p95: 120} (dist is one of fixed, uniform, "
+                "triangular, lognormal, empirical)")
+    return f"needs a {tag!r} field"
 
 
 def _plain(expected: str) -> str:
