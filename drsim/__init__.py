@@ -9,11 +9,13 @@ from drsim.cost import cost_of_risk, price_scenario
 from drsim.errors import DrsimError, ScenarioError
 from drsim.scenario import Scenario, load_scenario, scenario_from_dict, scenario_from_yaml
 from drsim.sim import simulate
+from drsim.summary import Summary
 
 __all__ = [
     "DrsimError",
     "Scenario",
     "ScenarioError",
+    "Summary",
     "cost_of_risk",
     "load_scenario",
     "price_scenario",

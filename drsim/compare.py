@@ -28,6 +28,7 @@ from drsim.errors import DrsimError
 from drsim.scenario.locate import bundled_scenario_paths
 from drsim.scenario.locate import scenario_file as scenario_path
 from drsim.sim import simulate
+from drsim.summary import Summary
 
 STRATEGY_ORDER = ("backup_restore", "pilot_light", "warm_standby", "hot_standby", "active_active")
 """From the cheapest and slowest to the dearest and fastest."""
@@ -102,7 +103,7 @@ class Outcome:
     label : what distinguishes it (``dns.ttl_s=10``, or the scenario's name).
     setting, value : the swept setting and its value (None for a whole scenario).
     is_base : the value is the base scenario's own.
-    summary : the simulation summary (as ``drsim simulate --json`` prints it).
+    summary : the simulation summary (what ``drsim simulate`` prints).
     rto_s : RTO of every trial. [s]
     rpo_s : worst RPO over the datastores, every trial (zeros without datastores). [s]
     monthly_usd, dr_monthly_usd : the bill and its DR part (NaN off AWS). [USD/month]
@@ -116,7 +117,7 @@ class Outcome:
     value: Any
     is_base: bool
     scenario: Any
-    summary: dict
+    summary: Summary
     rto_s: np.ndarray
     rpo_s: np.ndarray
     monthly_usd: float
@@ -145,7 +146,7 @@ def evaluate(scenario, trials: int, seed: int, *, label: str | None = None,
                    t["rto_s"].to_numpy(), rpo, monthly, dr_monthly, risk, unconfirmed)
 
 
-def annual_risk_usd(scenario, summary: dict) -> float:
+def annual_risk_usd(scenario, summary: Summary) -> float:
     """Expected yearly cost of disasters from a simulation summary. [USD/year]
 
     inf when some trial never recovers or loses writes without bound.
@@ -254,11 +255,11 @@ def outcomes_table(outcomes: list[Outcome]) -> pd.DataFrame:
             "base": o.is_base,
             "scenario": o.scenario.name,
             "strategy": o.scenario.strategy,
-            "rto_p50_s": s["rto_s"]["p50"],
-            "rto_p95_s": s["rto_s"]["p95"],
-            "rpo_p95_s": max((d["p95"] for d in s["rpo_s"].values()), default=math.nan),
-            "p_rto_met": s["p_rto_met"],
-            "p_rpo_met": s["p_rpo_met"],
+            "rto_p50_s": s.rto_s.p50,
+            "rto_p95_s": s.rto_s.p95,
+            "rpo_p95_s": max((d.p95 for d in s.rpo_s.values()), default=math.nan),
+            "p_rto_met": s.p_rto_met,
+            "p_rpo_met": s.p_rpo_met,
             "monthly_usd": o.monthly_usd,
             "dr_monthly_usd": o.dr_monthly_usd,
             "risk_annual_usd": o.risk_annual_usd,

@@ -12,7 +12,12 @@ from typing import Any
 
 def plain(obj: Any) -> Any:
     """``obj`` as plain JSON data: inf and NaN become None, numpy scalars plain
-    numbers, mapping keys strings."""
+    numbers, mapping keys strings, a typed result (one with ``as_dict()``, e.g. a
+    :class:`drsim.summary.Summary`) its dict."""
+    if callable(getattr(obj, "as_dict", None)) and not isinstance(obj, type):
+        # Its own JSON shape, rather than the text of its repr that to_json's
+        # default=str would write.
+        return plain(obj.as_dict())
     if hasattr(obj, "item") and not isinstance(obj, (list, tuple, dict, str)):
         try:
             obj = obj.item()  # numpy scalar

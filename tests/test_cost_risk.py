@@ -8,6 +8,7 @@ from drsim import load_scenario
 from drsim.cost.risk import cost_of_risk, outcome_from_summary, scenario_risk
 from drsim.errors import DrsimError
 from tests.conftest import SCENARIOS
+from tests.test_summary import hand_summary
 
 
 def test_cost_of_risk_by_hand():
@@ -50,14 +51,14 @@ def test_bad_arguments(field, value, message):
 
 
 def test_outcome_from_a_summary_sums_lost_writes_over_datastores():
-    summary = {"rto_s": {"mean": 900.0, "p95": 2000.0},
-               "lost_writes": {"orders_db": {"mean": 10.0}, "sessions": {"mean": 5.5}}}
+    summary = hand_summary(rto_mean_s=900.0, lost_means={"orders_db": 10.0, "sessions": 5.5})
     assert outcome_from_summary(summary) == (900.0, 15.5)
-    assert outcome_from_summary({"rto_s": {"mean": 60}}) == (60.0, 0.0)
-    with pytest.raises(DrsimError, match="lacks rto_s.mean"):
-        outcome_from_summary({"lost_writes": {}})
+    assert outcome_from_summary(hand_summary(rto_mean_s=60, lost_means={})) == (60.0, 0.0)
+    # the old dict shape is refused with a message, not read by keys
+    with pytest.raises(DrsimError, match="expected a simulation summary"):
+        outcome_from_summary({"rto_s": {"mean": 60.0}, "lost_writes": {}})
     with pytest.raises(DrsimError, match="mean RTO is inf: some trials never recover"):
-        outcome_from_summary({"rto_s": {"mean": float("inf")}})
+        outcome_from_summary(hand_summary(rto_mean_s=float("inf"), lost_means={}))
 
 
 def test_scenario_risk_uses_the_simulated_mean_rto_and_lost_writes():
@@ -65,8 +66,8 @@ def test_scenario_risk_uses_the_simulated_mean_rto_and_lost_writes():
 
     scenario = load_scenario(SCENARIOS / "seed-warm-standby.yaml")
     summary = simulate(scenario, trials=300, seed=5, workers=1).summary
-    mean_rto = summary["rto_s"]["mean"]
-    lost = sum(v["mean"] for v in summary["lost_writes"].values())
+    mean_rto = summary.rto_s.mean
+    lost = sum(v.mean for v in summary.lost_writes.values())
     r = scenario_risk(scenario, trials=300, seed=5)
     assert r.expected_downtime_s == pytest.approx(mean_rto)
     assert r.expected_lost_writes == pytest.approx(lost)
@@ -83,7 +84,7 @@ def test_unbounded_losses_are_an_unbounded_risk_everywhere():
 
     scenario = load_scenario(SCENARIOS / "seed-warm-standby.yaml", ["failure.mode=brownout"])
     summary = simulate(scenario, trials=50, seed=1).summary
-    assert summary["lost_writes"]["orders_db"]["mean"] == float("inf")
+    assert summary.lost_writes["orders_db"].mean == float("inf")
     with pytest.raises(UnboundedRisk, match="lost writes is unbounded"):
         risk_from_summary(scenario, summary)
     assert annual_risk_usd(scenario, summary) == float("inf")

@@ -102,7 +102,7 @@ def test_scenario_report_runs_and_records_the_simulators_numbers(tmp_path):
     assert run.ok, run.error
     expected = simulate(load_scenario("seed-warm-standby",
                                       {"objectives.rto_s": 1200}), trials=300, seed=3).summary
-    assert run.records["summary"] == json.loads(json.dumps(_finite(expected)))
+    assert run.records["summary"] == json.loads(json.dumps(_finite(expected.as_dict())))
     assert run.records["headline"]["rto_objective_s"] == 1200
     assert {p.name for p in run.figures} == {"rto-cdf.png", "rpo-cdf.png", "phases.png",
                                              "timeline.png", "cost.png", "risk-vs-spend.png"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from drsim import compare
 from drsim.errors import DrsimError
 from drsim.report import pick_trials, tables
+from drsim.summary import Stats
 from tests.conftest import SCENARIOS
 
 
@@ -61,9 +63,9 @@ def test_sweep_varies_one_setting_at_a_time_with_common_random_numbers():
     assert np.all(out[2].rto_s >= out[0].rto_s - 1e-9)
     assert out[0].monthly_usd > 0 and math.isfinite(out[0].risk_annual_usd)
     t = compare.outcomes_table(out)
-    assert t["rpo_p95_s"].tolist() == [max(d["p95"] for d in o.summary["rpo_s"].values())
+    assert t["rpo_p95_s"].tolist() == [max(d.p95 for d in o.summary.rpo_s.values())
                                        for o in out]
-    assert t["rto_p95_s"].tolist() == [o.summary["rto_s"]["p95"] for o in out]
+    assert t["rto_p95_s"].tolist() == [o.summary.rto_s.p95 for o in out]
 
 
 def test_sweep_results_do_not_depend_on_workers():
@@ -98,8 +100,9 @@ def test_scenario_path_accepts_bundled_names_and_explains_unknown_ones():
 
 def test_pick_trials_finds_the_trials_nearest_p50_and_p95():
     trials = pd.DataFrame({"trial": [0, 1, 2, 3], "rto_s": [10.0, 50.0, 30.0, math.inf]})
-    assert pick_trials(trials, {"rto_s": {"p50": 29.0, "p95": 49.0}}) == {"median": 2, "p95": 1}
-    assert pick_trials(trials, {"rto_s": {"p50": 29.0, "p95": math.inf}})["p95"] == 3
+    rto = Stats(mean=math.inf, p50=29.0, p90=45.0, p95=49.0, p99=math.inf, max=math.inf)
+    assert pick_trials(trials, rto) == {"median": 2, "p95": 1}
+    assert pick_trials(trials, dataclasses.replace(rto, p95=math.inf))["p95"] == 3
 
 
 def test_sources_table_flags_assumptions_and_unconfirmed_prices():
@@ -125,9 +128,7 @@ def test_summary_table_has_the_rows_of_drsim_simulate():
 
     s = simulate(compare.load("seed-warm-standby"), trials=50, seed=2).summary
     t = tables.summary_table(s)
-    from drsim.sim.text import format_summary
-
-    rto_row = next(line for line in format_summary(s).splitlines() if line.startswith("RTO [s]"))
+    rto_row = next(line for line in s.to_text().splitlines() if line.startswith("RTO [s]"))
     assert t.loc["RTO [s]"].tolist() == rto_row.split()[2:]
     assert "lost writes assets [writes]" in t.index and "phase: cut over [s]" in t.index
 

@@ -26,7 +26,7 @@ def test_same_seed_same_result_and_any_number_of_workers(seed_scenario):
     one = simulate(seed_scenario, trials=5000, seed=7, workers=1)
     two = simulate(seed_scenario, trials=5000, seed=7, workers=2)
     pd.testing.assert_frame_equal(one.trials, two.trials)
-    assert json.dumps(one.summary) == json.dumps(two.summary)
+    assert json.dumps(one.summary.as_dict()) == json.dumps(two.summary.as_dict())
     other = simulate(seed_scenario, trials=5000, seed=8)
     assert not one.trials["rto_s"].equals(other.trials["rto_s"])
 
@@ -35,7 +35,7 @@ def test_summary_only_gives_the_same_summary(seed_scenario):
     full = simulate(seed_scenario, trials=3000, seed=1)
     lean = simulate(seed_scenario, trials=3000, seed=1, keep_trials=False)
     assert lean.trials is None
-    assert json.dumps(full.summary) == json.dumps(lean.summary)
+    assert json.dumps(full.summary.as_dict()) == json.dumps(lean.summary.as_dict())
 
 
 def test_summary_matches_the_trials_table(seed_scenario):
@@ -43,16 +43,16 @@ def test_summary_matches_the_trials_table(seed_scenario):
     t, s = r.trials, r.summary
     rto = t["rto_s"].to_numpy()
     for name, q in (("p50", 50), ("p90", 90), ("p95", 95), ("p99", 99)):
-        assert s["rto_s"][name] == pytest.approx(np.percentile(rto, q), rel=1e-3)
-    assert s["rto_s"]["mean"] == pytest.approx(rto.mean(), rel=1e-12)
-    assert s["rto_s"]["max"] == rto.max()
-    assert s["p_rto_met"] == np.mean(rto <= seed_scenario.objectives.rto_s)
+        assert getattr(s.rto_s, name) == pytest.approx(np.percentile(rto, q), rel=1e-3)
+    assert s.rto_s.mean == pytest.approx(rto.mean(), rel=1e-12)
+    assert s.rto_s.max == rto.max()
+    assert s.p_rto_met == np.mean(rto <= seed_scenario.objectives.rto_s)
     rpo_ok = np.ones(len(t), bool)
     for ds in ("orders_db", "sessions", "assets"):
         rpo_ok &= t[f"rpo_s.{ds}"].to_numpy() <= seed_scenario.objectives.rpo_s
-        assert s["rpo_s"][ds]["p95"] == pytest.approx(np.percentile(t[f"rpo_s.{ds}"], 95), rel=1e-3)
-    assert s["p_rpo_met"] == rpo_ok.mean()
-    assert "snapshots" not in s["rpo_s"]  # the failover does not restore from backups
+        assert s.rpo_s[ds].p95 == pytest.approx(np.percentile(t[f"rpo_s.{ds}"], 95), rel=1e-3)
+    assert s.p_rpo_met == rpo_ok.mean()
+    assert "snapshots" not in s.rpo_s  # the failover does not restore from backups
 
 
 def test_digest_is_exact_for_repeated_values_and_close_otherwise():
@@ -108,11 +108,11 @@ def test_bundled_strategies_rank_and_land_in_the_whitepaper_bands():
     for name, (lo, hi) in BANDS_S.items():
         s = drsim.load_scenario(SCENARIOS / f"{name}.yaml")
         summary = simulate(s, trials=2000, seed=1).summary
-        p50[name] = summary["rto_s"]["p50"]
+        p50[name] = summary.rto_s.p50
         assert lo <= p50[name] <= hi, (name, p50[name])
     assert p50["backup-restore"] > p50["pilot-light"] > p50["warm-standby"] > p50["active-active"]
     aa = simulate(drsim.load_scenario(SCENARIOS / "active-active.yaml"), trials=500, seed=1).summary
-    assert aa["first_success_s"]["max"] == 0  # half the clients never lose service
+    assert aa.first_success_s.max == 0  # half the clients never lose service
 
 
 def test_cli_json_summary_and_outputs(tmp_path):
@@ -126,7 +126,7 @@ def test_cli_json_summary_and_outputs(tmp_path):
     assert set(summary["rto_s"]) == {"mean", "p50", "p90", "p95", "p99", "max"}
     assert set(summary["rpo_s"]) == {"orders_db", "sessions", "assets"}
     direct = simulate(drsim.load_scenario(SCENARIOS / "seed-warm-standby.yaml"), trials=3000, seed=1)
-    assert summary["rto_s"]["p95"] == pytest.approx(direct.summary["rto_s"]["p95"], rel=1e-12)
+    assert summary["rto_s"]["p95"] == pytest.approx(direct.summary.rto_s.p95, rel=1e-12)
     table = pd.read_csv(out)
     assert len(table) == 3000 and table["rto_s"].to_numpy() == pytest.approx(direct.trials["rto_s"])
     assert read_timeline(tl)["run_id"].nunique() == 2

@@ -100,10 +100,10 @@ def format_report(report) -> str:
     if meas["recovered_runs"] < meas["runs"]:
         lines.append("some runs did not recover before the timeout: see their timelines, or "
                      "allow more time with --timeout-s")
-    if report.simulated:
-        sim = report.simulated["rto_s"]
-        lines.append(f"simulated RTO  p50 {_f(sim['p50'])}  p99 {_f(sim['p99'])}  "
-                     f"({report.simulated['trials']} trials)")
+    if report.simulated is not None:
+        sim = report.simulated.rto_s
+        lines.append(f"simulated RTO  p50 {_f(sim.p50)}  p99 {_f(sim.p99)}  "
+                     f"({report.simulated.trials} trials)")
         lines += ["", f"{'phase':<17}{'measured p50':>14}{'simulated p50':>15}{'diff':>10}"]
         for row in report.phases.itertuples():
             lines.append(f"{row.phase:<17}{_f(row.measured_p50_s):>14}"

@@ -13,7 +13,6 @@ from drsim.cli.common import (
     write_atomically,
 )
 from drsim.errors import DrsimError
-from drsim.sim.text import format_summary
 from drsim.timeline import write_timeline
 
 OUT_SUFFIXES = (".csv", ".parquet")
@@ -66,7 +65,7 @@ def run(args) -> int:
         suffix = Path(args.timeline).suffix
         write_atomically(args.timeline,
                          lambda tmp: write_timeline(result.timeline, tmp, fmt=suffix))
-    print(to_json(result.summary) if args.json else format_summary(result.summary))
+    print(to_json(result.summary.as_dict()) if args.json else result.summary.to_text())
     return 0
 
 

@@ -142,6 +142,14 @@ class CostBreakdown:
                  "unconfirmed": ln.unconfirmed, "key": ln.price.key, "table": ln.price.table}
                 for ln in self.lines]
 
+    def __repr__(self) -> str:
+        # Short on purpose: the lines are many; records() and as_dict() hold them all.
+        n_unconf = len(self.unconfirmed_lines)
+        unconf = f", {n_unconf} unconfirmed" if n_unconf else ""
+        return (f"CostBreakdown({self.scenario!r}, {self.strategy}: "
+                f"{self.monthly_usd:,.2f} USD/month, DR part {self.dr_monthly_usd:,.2f} "
+                f"USD/month; {len(self.lines)} lines{unconf})")
+
     def as_dict(self) -> dict:
         """The JSON of ``drsim cost --json`` (without the cost of risk)."""
         r = JSON_DECIMALS

@@ -17,6 +17,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from drsim.errors import DrsimError
+from drsim.summary import Summary
 
 SECONDS_PER_HOUR = 3600
 
@@ -95,18 +96,17 @@ def cost_of_risk(*, annual_disaster_probability: float, expected_downtime_s: flo
     )
 
 
-def outcome_from_summary(summary: dict) -> tuple[float, float]:
+def outcome_from_summary(summary: Summary) -> tuple[float, float]:
     """``(expected downtime [s], expected lost writes)`` from a simulation summary.
 
     The downtime is the mean RTO (time until ``recovered_fraction`` of clients are
     served again); the lost writes are the mean lost writes summed over datastores.
     """
-    try:
-        downtime_s = float(summary["rto_s"]["mean"])
-        lost = sum(float(v["mean"]) for v in (summary.get("lost_writes") or {}).values())
-    except (KeyError, TypeError, ValueError) as err:
-        raise DrsimError(f"the simulation summary lacks rto_s.mean or lost_writes.*.mean "
-                         f"({err!r})") from None
+    if not isinstance(summary, Summary):
+        raise DrsimError(f"expected a simulation summary (drsim.summary.Summary, as "
+                         f"simulate(...).summary gives), not {type(summary).__name__}")
+    downtime_s = float(summary.rto_s.mean)
+    lost = sum(float(v.mean) for v in summary.lost_writes.values())
     if not math.isfinite(downtime_s):
         raise UnboundedRisk(f"the simulated mean RTO is {downtime_s}: some trials never recover, "
                             "so the expected cost of downtime is unbounded; fix the scenario "
@@ -120,7 +120,7 @@ def outcome_from_summary(summary: dict) -> tuple[float, float]:
     return downtime_s, lost
 
 
-def risk_from_summary(scenario, summary: dict) -> RiskCost:
+def risk_from_summary(scenario, summary: Summary) -> RiskCost:
     """The cost of risk of ``scenario`` from its simulation ``summary``.
 
     Raises :class:`UnboundedRisk` when some trial never recovers or loses writes

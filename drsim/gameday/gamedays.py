@@ -20,6 +20,7 @@ from drsim.gameday.compare import percentile_in, phase_table
 from drsim.gameday.local.run import Options, RunResult, check_scenario, run_once, scenario_db_name
 from drsim.gameday.measure import percentiles
 from drsim.scenario.model import FAILURE_MODES, Scenario
+from drsim.summary import Summary
 from drsim.jsontext import to_json
 from drsim.timeline import write_timeline
 
@@ -41,7 +42,7 @@ class GamedayReport:
     scenario: Scenario
     runs: list[RunResult]
     measured: dict
-    simulated: dict | None = None
+    simulated: Summary | None = None
     measured_rto_percentiles: list[float] = field(default_factory=list)
     phases: pd.DataFrame | None = None
     simulated_trials: pd.DataFrame | None = field(default=None, repr=False)
@@ -57,7 +58,7 @@ class GamedayReport:
             "fault": self.scenario.failure.mode,
             "runs": [r.summary for r in self.runs],
             "measured": self.measured,
-            "simulated": self.simulated,
+            "simulated": self.simulated.as_dict() if self.simulated is not None else None,
             "measured_rto_percentiles": self.measured_rto_percentiles,
             "phases": self.phases.to_dict(orient="records") if self.phases is not None else None,
         }

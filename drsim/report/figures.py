@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from drsim.report.tables import fmt_p, fmt_s
+from drsim.summary import Summary
 
 PHASE_LABELS = {"detect_s": "detect", "decide_s": "decide", "recover_s": "recover",
                 "cutover_s": "cut over"}
@@ -48,10 +49,10 @@ def _finite_max(*arrays) -> float:
     return max(m) if m else 1.0
 
 
-def rto_cdf(trials: pd.DataFrame, summary: dict) -> Figure:
+def rto_cdf(trials: pd.DataFrame, summary: Summary) -> Figure:
     """CDF of RTO and of time to first success, with the RTO objective line."""
     rto, first = trials["rto_s"].to_numpy(float), trials["first_success_s"].to_numpy(float)
-    obj = summary["objectives"]["rto_s"]
+    obj = summary.objectives.rto_s
     unit, k = time_unit(max(_finite_max(rto), obj))
     fig = Figure(figsize=(WIDTH_IN, 4.2), layout="constrained")
     ax = fig.add_subplot()
@@ -59,9 +60,9 @@ def rto_cdf(trials: pd.DataFrame, summary: dict) -> Figure:
         x, y = _ecdf(values)
         ax.step(x / k, y, where="post", linestyle=style, label=label)
     ax.axvline(obj / k, color="k", linestyle=":",
-               label=f"RTO objective {fmt_s(obj)} s: P(met) = {fmt_p(summary['p_rto_met'])}")
+               label=f"RTO objective {fmt_s(obj)} s: P(met) = {fmt_p(summary.p_rto_met)}")
     for q in ("p50", "p95"):
-        v = summary["rto_s"][q]
+        v = getattr(summary.rto_s, q)
         if math.isfinite(v):
             ax.plot([v / k], [0.5 if q == "p50" else 0.95], "o", color="C1")
             ax.annotate(f"{q} {fmt_s(v)} s", (v / k, 0.5 if q == "p50" else 0.95),
@@ -72,22 +73,22 @@ def rto_cdf(trials: pd.DataFrame, summary: dict) -> Figure:
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
-    ax.set_title(f"{summary['scenario']}: RTO (until {summary['objectives']['recovered_fraction']:g}"
-                 f" of clients are served), {summary['trials']:,} trials")
+    ax.set_title(f"{summary.scenario}: RTO (until {summary.objectives.recovered_fraction:g}"
+                 f" of clients are served), {summary.trials:,} trials")
     return fig
 
 
-def rpo_cdf(trials: pd.DataFrame, summary: dict) -> Figure:
+def rpo_cdf(trials: pd.DataFrame, summary: Summary) -> Figure:
     """CDF of RPO per datastore (log time axis: lags span milliseconds to hours), with the
     RPO objective line."""
-    obj = summary["objectives"]["rpo_s"]
+    obj = summary.objectives.rpo_s
     fig = Figure(figsize=(WIDTH_IN, 4.2), layout="constrained")
     ax = fig.add_subplot()
-    names = list(summary["rpo_s"])
+    names = list(summary.rpo_s)
     floor_s = 1e-3  # a zero lag is drawn at 1 ms: a log axis has no zero
     for name in names:
         x, y = _ecdf(np.maximum(trials[f"rpo_s.{name}"].to_numpy(float), floor_s))
-        p = summary["p_rpo_met_by_datastore"][name]
+        p = summary.p_rpo_met_by_datastore[name]
         ax.step(x, y, where="post", label=f"{name}: P(RPO <= objective) = {fmt_p(p)}")
     if obj > 0:
         ax.axvline(obj, color="k", linestyle=":", label=f"RPO objective {fmt_s(obj)} s")
@@ -99,12 +100,12 @@ def rpo_cdf(trials: pd.DataFrame, summary: dict) -> Figure:
     if not names:
         ax.text(0.5, 0.5, "no datastores to recover", transform=ax.transAxes, ha="center")
     ax.legend(loc="lower right", fontsize=8)
-    ax.set_title(f"{summary['scenario']}: RPO per datastore; every datastore within the "
-                 f"objective: P = {fmt_p(summary['p_rpo_met'])}")
+    ax.set_title(f"{summary.scenario}: RPO per datastore; every datastore within the "
+                 f"objective: P = {fmt_p(summary.p_rpo_met)}")
     return fig
 
 
-def phase_breakdown(trials: pd.DataFrame, summary: dict) -> Figure:
+def phase_breakdown(trials: pd.DataFrame, summary: Summary) -> Figure:
     """Where the time goes: each phase's spread (box 25-75 %, whiskers 5-95 %) and the
     mean phases stacked into the mean RTO."""
     cols = [c for c in PHASE_LABELS if c in trials.columns]
@@ -127,9 +128,9 @@ def phase_breakdown(trials: pd.DataFrame, summary: dict) -> Figure:
     ax2.set_yticks([0], ["mean"])
     ax2.set_ylim(-0.6, 1.3)  # room above the bar for the legend
     ax2.set_xlabel(f"[{unit}]")
-    ax2.set_title(f"mean phases; mean RTO {fmt_s(summary['rto_s']['mean'])} s", fontsize=10)
+    ax2.set_title(f"mean phases; mean RTO {fmt_s(summary.rto_s.mean)} s", fontsize=10)
     ax2.legend(fontsize=8, loc="upper center", ncol=2)
-    fig.suptitle(f"{summary['scenario']}: detect, decide, recover, cut over")
+    fig.suptitle(f"{summary.scenario}: detect, decide, recover, cut over")
     return fig
 
 

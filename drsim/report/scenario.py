@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from drsim.errors import DrsimError
-from drsim.sim import record_timelines, simulate
+from drsim.scenario.model import Scenario
+from drsim.sim import SimulationResult, record_timelines, simulate
+from drsim.summary import Stats, Summary
 
 
 @dataclass
@@ -39,8 +41,8 @@ class ScenarioReport:
     """
 
     path: Path
-    scenario: Any
-    result: Any
+    scenario: Scenario
+    result: SimulationResult
     picked: dict[str, int]
     timeline: pd.DataFrame
     breakdown: Any = None
@@ -49,8 +51,8 @@ class ScenarioReport:
     overrides: dict = field(default_factory=dict)
 
     @property
-    def summary(self) -> dict:
-        """The summary ``drsim simulate --json`` prints for the same scenario and seed."""
+    def summary(self) -> Summary:
+        """The summary ``drsim simulate`` prints for the same scenario and seed."""
         return self.result.summary
 
     @property
@@ -60,21 +62,21 @@ class ScenarioReport:
     def headline(self) -> dict:
         """The figures the report index shows, as plain JSON-able data."""
         s = self.summary
-        rpo_p95 = [d["p95"] for d in s["rpo_s"].values()]
+        rpo_p95 = [d.p95 for d in s.rpo_s.values()]
         b, r = self.breakdown, self.risk
         return {
             "scenario": self.scenario.name,
             "strategy": self.scenario.strategy,
             "platform": self.scenario.platform,
-            "trials": s["trials"],
-            "seed": s["seed"],
-            "rto_p50_s": s["rto_s"]["p50"],
-            "rto_p95_s": s["rto_s"]["p95"],
+            "trials": s.trials,
+            "seed": s.seed,
+            "rto_p50_s": s.rto_s.p50,
+            "rto_p95_s": s.rto_s.p95,
             "rpo_p95_s": max(rpo_p95) if rpo_p95 else None,
-            "p_rto_met": s["p_rto_met"],
-            "p_rpo_met": s["p_rpo_met"],
-            "rto_objective_s": s["objectives"]["rto_s"],
-            "rpo_objective_s": s["objectives"]["rpo_s"],
+            "p_rto_met": s.p_rto_met,
+            "p_rpo_met": s.p_rpo_met,
+            "rto_objective_s": s.objectives.rto_s,
+            "rpo_objective_s": s.objectives.rpo_s,
             "monthly_usd": b.monthly_usd if b else None,
             "dr_yearly_usd": b.dr_yearly_usd if b else None,
             "risk_annual_usd": r.expected_annual_usd if r else None,
@@ -116,7 +118,7 @@ def scenario_report(scenario: str | Path, *, trials: int, seed: int, overrides=(
     objectives = dict(objectives or {})
     sc = load_scenario(path, {**overrides, **{f"objectives.{k}": v for k, v in objectives.items()}})
     result = simulate(sc, trials=trials, seed=seed, workers=workers, keep_trials=True)
-    picked = pick_trials(result.trials, result.summary)
+    picked = pick_trials(result.trials, result.summary.rto_s)
     timeline = record_timelines(sc, seed, list(dict.fromkeys(picked.values())))
     report = ScenarioReport(path, sc, result, picked, timeline, overrides={
         "set": dict(overrides), "objectives": objectives})
@@ -135,8 +137,9 @@ def scenario_report(scenario: str | Path, *, trials: int, seed: int, overrides=(
     return report
 
 
-def pick_trials(trials: pd.DataFrame, summary: dict) -> dict[str, int]:
-    """The trial whose RTO is nearest the p50 RTO, and the one nearest the p95 RTO.
+def pick_trials(trials: pd.DataFrame, rto_s: Stats) -> dict[str, int]:
+    """The trial whose RTO is nearest the p50 RTO, and the one nearest the p95 RTO
+    (``rto_s``: the summary's RTO, ``summary.rto_s``).
 
     Where the percentile is infinite (those trials never recover), the first
     trial that never recovers stands for it.
@@ -147,7 +150,7 @@ def pick_trials(trials: pd.DataFrame, summary: dict) -> dict[str, int]:
         raise DrsimError("no trials to pick from")
     out = {}
     for name, key in (("median", "p50"), ("p95", "p95")):
-        target = summary["rto_s"][key]
+        target = getattr(rto_s, key)
         if math.isinf(target):
             never = np.flatnonzero(np.isinf(rto))
             out[name] = int(idx[never[0]])

@@ -13,9 +13,7 @@ import math
 import pandas as pd
 
 from drsim.errors import DrsimError
-from drsim.sim.text import fmt_s  # noqa: F401  (figures and index format seconds with it)
-
-STAT_COLUMNS = ("mean", "p50", "p90", "p95", "p99", "max")
+from drsim.summary import Summary, fmt_s  # fmt_s: the figures and the index import it from here
 
 
 def fmt_usd(x) -> str:
@@ -34,35 +32,16 @@ def fmt_p(x) -> str:
     return f"{x:.3f}"
 
 
-def summary_table(summary: dict) -> pd.DataFrame:
-    """The rows of ``drsim simulate``'s table: RTO, first success, detection, phases, RPO
-    and lost writes per datastore; columns mean, p50, p90, p95, p99, max."""
-    rows: dict[str, dict] = {}
-
-    def add(label, dist, unit="s", infinite="never"):  # lost writes print like seconds
-        rows[f"{label} [{unit}]"] = {k: fmt_s(dist[k], infinite) for k in STAT_COLUMNS}
-
-    add("RTO", summary["rto_s"])
-    add("first success", summary["first_success_s"])
-    for name, dist in summary["phases"].items():
-        add("phase: " + name.removesuffix("_s").replace("cutover", "cut over"), dist)
-    for name, dist in summary["rpo_s"].items():
-        add(f"RPO {name}", dist, infinite="unbounded")
-    for name, dist in summary["lost_writes"].items():
-        add(f"lost writes {name}", dist, "writes", infinite="unbounded")
-    return pd.DataFrame.from_dict(rows, orient="index", columns=list(STAT_COLUMNS))
+def summary_table(summary: Summary) -> pd.DataFrame:
+    """The rows of ``drsim simulate``'s table: RTO, first success, phases, RPO and lost
+    writes per datastore; columns mean, p50, p90, p95, p99, max; figures formatted as
+    the CLI prints them. (Detection is the detect phase, so it is shown once.)"""
+    return summary.to_frame(formatted=True).drop(index="detect [s]").rename_axis(None)
 
 
-def objectives_table(summary: dict) -> pd.DataFrame:
+def objectives_table(summary: Summary) -> pd.DataFrame:
     """P(meeting the objectives): RTO, RPO over every datastore, and RPO per datastore."""
-    o = summary["objectives"]
-    rows = [
-        (f"RTO <= {fmt_s(o['rto_s'])} s (until {o['recovered_fraction']:g} of clients are served)",
-         summary["p_rto_met"]),
-        (f"RPO <= {fmt_s(o['rpo_s'])} s, every datastore", summary["p_rpo_met"]),
-    ]
-    rows += [(f"RPO <= {fmt_s(o['rpo_s'])} s, {name}", p)
-             for name, p in summary["p_rpo_met_by_datastore"].items()]
+    rows = summary.objective_lines()
     return pd.DataFrame({"objective": [r[0] for r in rows],
                          "probability": [fmt_p(r[1]) for r in rows]})
 
@@ -203,7 +182,7 @@ def scenario_table(report) -> pd.DataFrame:
     rows = [("scenario", sc.name), ("description", " ".join(sc.description.split()) or "-"),
             ("file", str(report.path)), ("strategy", sc.strategy), ("platform", sc.platform),
             ("regions", f"{sc.regions.primary} -> {sc.regions.secondary}"),
-            ("failure", sc.failure.mode), ("trials", f"{s['trials']:,}"), ("seed", str(s["seed"])),
+            ("failure", sc.failure.mode), ("trials", f"{s.trials:,}"), ("seed", str(s.seed)),
             ("overrides", ", ".join(f"{k}={v}" for k, v in
                                     report.overrides.get("set", {}).items()) or "-"),
             ("objective overrides", ", ".join(f"{k}={v}" for k, v in

@@ -27,6 +27,7 @@ from drsim.rules import PHASES
 from drsim.scenario import Scenario, load_scenario
 from drsim.sim.stats import Digest
 from drsim.sim.trial import DEFAULT_HORIZON_S, TrialPlan
+from drsim.summary import Stats, Summary, SummaryObjectives
 from drsim.timeline import Event, to_frame
 
 CHUNK_TRIALS = 2000
@@ -38,21 +39,36 @@ def trial_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(index,))))
 
 
-@dataclass
+@dataclass(repr=False)
 class SimulationResult:
     """What :func:`simulate` returns.
 
-    summary : the figures ``drsim simulate --json`` prints (see :func:`simulate`).
+    scenario : the scenario simulated.
+    trials_count : trials simulated. [-]
+    seed : the root seed.
+    summary : the figures ``drsim simulate`` prints (``summary.as_dict()`` is its JSON).
     trials : one row per trial (None for a summary-only run).
     timeline : the event timeline of the requested trials (shared format).
     """
 
-    scenario: object
+    scenario: Scenario
     trials_count: int
     seed: int
-    summary: dict
+    summary: Summary
     trials: pd.DataFrame | None = None
     timeline: pd.DataFrame | None = field(default=None)
+
+    def __repr__(self) -> str:
+        parts = [f"{self.scenario.name!r}: {self.trials_count:,} trials, seed {self.seed}"]
+        if self.trials is not None:
+            parts.append(f"trials table {self.trials.shape[0]:,} x {self.trials.shape[1]}")
+        if self.timeline is not None:
+            parts.append(f"timeline {len(self.timeline):,} events")
+        return f"SimulationResult({'; '.join(parts)})"
+
+    def _repr_html_(self) -> str:
+        # In a notebook the figures are what one wants to see; the tables are attributes.
+        return self.summary._repr_html_()
 
 
 @dataclass
@@ -131,11 +147,10 @@ def simulate(scenario, trials: int = 10_000, seed: int = 0, workers: int = 1, *,
 
     Returns
     -------
-    SimulationResult whose ``summary`` is ``{"scenario", "trials", "seed",
-    "rto_s", "detect_s", "first_success_s", "phases", "rpo_s", "lost_writes",
-    "p_rto_met", "p_rpo_met", "p_rpo_met_by_datastore", "objectives"}``;
-    each distribution is ``{"mean", "p50", "p90", "p95", "p99", "max"}``
-    (inf where a trial never recovers).
+    SimulationResult whose ``summary`` is a :class:`drsim.summary.Summary`: RTO,
+    detection, first success, phases, RPO and lost writes per datastore, each
+    as mean, p50, p90, p95, p99, max (inf where a trial never recovers), and
+    the probabilities of meeting the objectives.
     """
     _check_arguments(trials, seed, workers, timeline_trials)
     if not isinstance(scenario, Scenario):
@@ -197,26 +212,29 @@ def _trials_table(kept: list[dict]) -> pd.DataFrame:
     return table
 
 
-def _summary(scenario, seed: int, plan, total: _Chunk) -> dict:
+def _summary(scenario, seed: int, plan, total: _Chunk) -> Summary:
     d = total.digests
     n = total.n
-    return {
-        "scenario": scenario.name,
-        "trials": n,
-        "seed": seed,
-        "rto_s": d["rto_s"].summary(),
-        "detect_s": d["detect_s"].summary(),
-        "first_success_s": d["first_success_s"].summary(),
-        "phases": {c: d[c].summary() for c in PHASES},
-        "rpo_s": {ds.name: d[f"rpo_s.{ds.name}"].summary() for ds in plan.recovery_datastores},
-        "lost_writes": {ds.name: d[f"lost_writes.{ds.name}"].summary()
-                        for ds in plan.recovery_datastores},
-        "p_rto_met": total.rto_met / n,
-        "p_rpo_met": total.rpo_met / n,
-        "p_rpo_met_by_datastore": {k: v / n for k, v in total.rpo_met_by_store.items()},
-        "objectives": {"rto_s": scenario.objectives.rto_s, "rpo_s": scenario.objectives.rpo_s,
-                       "recovered_fraction": scenario.objectives.recovered_fraction},
-    }
+
+    def stats(column: str) -> Stats:
+        return Stats.from_dict(d[column].summary())
+
+    obj = scenario.objectives
+    return Summary(
+        scenario=scenario.name,
+        trials=n,
+        seed=seed,
+        rto_s=stats("rto_s"),
+        detect_s=stats("detect_s"),
+        first_success_s=stats("first_success_s"),
+        phases={c: stats(c) for c in PHASES},
+        rpo_s={ds.name: stats(f"rpo_s.{ds.name}") for ds in plan.recovery_datastores},
+        lost_writes={ds.name: stats(f"lost_writes.{ds.name}") for ds in plan.recovery_datastores},
+        p_rto_met=total.rto_met / n,
+        p_rpo_met=total.rpo_met / n,
+        p_rpo_met_by_datastore={k: v / n for k, v in total.rpo_met_by_store.items()},
+        objectives=SummaryObjectives(obj.rto_s, obj.rpo_s, obj.recovered_fraction),
+    )
 
 
 def record_timelines(scenario, seed: int, indexes, horizon_s: float = DEFAULT_HORIZON_S) -> pd.DataFrame:

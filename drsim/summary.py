@@ -1,0 +1,269 @@
+"""Typed simulation summaries: what ``drsim simulate`` reports, as objects to read and show.
+
+A :class:`Summary` holds the figures of one Monte Carlo run: RTO, detection, first
+success and the phases as :class:`Stats` (mean, percentiles, max), RPO and lost
+writes per datastore, and the probabilities of meeting the objectives. It shows
+itself as the text table ``drsim simulate`` prints (:meth:`Summary.to_text`), as a
+DataFrame (:meth:`Summary.to_frame`), as HTML in a notebook, and as the JSON
+``drsim simulate --json`` prints (:meth:`Summary.as_dict`, same keys, order and
+values as ever).
+
+This module sits below the engine, the comparisons and the reports, and imports
+none of them: the engine builds a summary, everyone else reads it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+STAT_NAMES = ("mean", "p50", "p90", "p95", "p99", "max")
+"""The figures of every metric, in the order the JSON and the tables hold them."""
+
+
+def fmt_s(x: float | None, infinite: str = "never") -> str:
+    """A figure as the summary prints it: ``1,433.0``; ``-`` for none; an infinite
+    time ``never`` (a trial that never recovers), an infinite loss ``unbounded``."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if math.isinf(x):
+        return infinite
+    return f"{x:,.1f}" if abs(x) < 1e6 else f"{x:.3g}"
+
+
+@dataclass(frozen=True)
+class Stats:
+    """One metric over many trials (or runs): its mean, percentiles and maximum.
+
+    The unit is the metric's (``rto_s`` in seconds, ``lost_writes`` in writes);
+    inf where some trial never got there (the mean, and a percentile once it
+    reaches those trials), NaN for no trials at all.
+
+    n : how many values, where the count belongs to the metric (measured game
+        days, whose runs may lack a value); None for a simulated metric, whose
+        count is the summary's ``trials``. [-]
+    """
+
+    mean: float
+    p50: float
+    p90: float
+    p95: float
+    p99: float
+    max: float
+    n: int | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Stats:
+        """From ``{"mean", "p50", "p90", "p95", "p99", "max"}`` (and ``"n"`` if given)."""
+        return cls(*(d[k] for k in STAT_NAMES), n=d.get("n"))
+
+    def as_dict(self) -> dict:
+        """``{"mean", "p50", "p90", "p95", "p99", "max"}``, led by ``"n"`` where it is known."""
+        out = {} if self.n is None else {"n": self.n}
+        out.update((k, getattr(self, k)) for k in STAT_NAMES)
+        return out
+
+    def __repr__(self) -> str:
+        n = "" if self.n is None else f"n={self.n}, "
+        return "Stats(" + n + ", ".join(f"{k}={getattr(self, k):.6g}" for k in STAT_NAMES) + ")"
+
+
+@dataclass(frozen=True)
+class SummaryObjectives:
+    """The objectives a summary's probabilities were counted against.
+
+    rto_s : RTO objective. [s]
+    rpo_s : RPO objective, for every datastore. [s]
+    recovered_fraction : share of the affected clients served again that ends the RTO. [-]
+    """
+
+    rto_s: float
+    rpo_s: float
+    recovered_fraction: float
+
+    def as_dict(self) -> dict:
+        return {"rto_s": self.rto_s, "rpo_s": self.rpo_s,
+                "recovered_fraction": self.recovered_fraction}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The summary of one simulation (what ``drsim simulate`` prints).
+
+    scenario : the scenario's name.
+    trials : trials simulated. [-]
+    seed : the root seed.
+    rto_s : time until ``objectives.recovered_fraction`` of the affected clients are
+        served again. [s]
+    detect_s : time until the failure is detected. [s]
+    first_success_s : time until the first affected client is served again. [s]
+    phases : ``{"detect_s", "decide_s", "recover_s", "cutover_s"}``, each phase's
+        duration. [s]
+    rpo_s : ``{datastore: data lost}``: replication lag or backup age at the fault. [s]
+    lost_writes : ``{datastore: writes lost}``. [writes]
+    p_rto_met : share of trials with ``rto_s <= objectives.rto_s``. [-]
+    p_rpo_met : share of trials with every datastore within ``objectives.rpo_s``. [-]
+    p_rpo_met_by_datastore : ``{datastore: share of trials within objectives.rpo_s}``. [-]
+    objectives : the objectives counted against.
+
+    The mappings keep the order the JSON prints (phases in time order, datastores
+    in the scenario's order); treat them as read-only.
+    """
+
+    scenario: str
+    trials: int
+    seed: int
+    rto_s: Stats
+    detect_s: Stats
+    first_success_s: Stats
+    phases: dict[str, Stats]
+    rpo_s: dict[str, Stats]
+    lost_writes: dict[str, Stats]
+    p_rto_met: float
+    p_rpo_met: float
+    p_rpo_met_by_datastore: dict[str, float]
+    objectives: SummaryObjectives
+
+    def __post_init__(self):
+        # Own copies, so a caller's later change to its dicts cannot change a frozen summary.
+        for name in ("phases", "rpo_s", "lost_writes", "p_rpo_met_by_datastore"):
+            object.__setattr__(self, name, dict(getattr(self, name)))
+
+    # --- the JSON shape -----------------------------------------------------------------
+
+    def as_dict(self) -> dict:
+        """The JSON of ``drsim simulate --json``: same keys, order and values as ever
+        (inf stays inf here; :func:`drsim.jsontext.to_json` writes it as null)."""
+        return {
+            "scenario": self.scenario,
+            "trials": self.trials,
+            "seed": self.seed,
+            "rto_s": self.rto_s.as_dict(),
+            "detect_s": self.detect_s.as_dict(),
+            "first_success_s": self.first_success_s.as_dict(),
+            "phases": {k: v.as_dict() for k, v in self.phases.items()},
+            "rpo_s": {k: v.as_dict() for k, v in self.rpo_s.items()},
+            "lost_writes": {k: v.as_dict() for k, v in self.lost_writes.items()},
+            "p_rto_met": self.p_rto_met,
+            "p_rpo_met": self.p_rpo_met,
+            "p_rpo_met_by_datastore": dict(self.p_rpo_met_by_datastore),
+            "objectives": self.objectives.as_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Summary:
+        """The summary :meth:`as_dict` gave (inf as inf, not as JSON's null)."""
+        def stats(m: dict) -> dict[str, Stats]:
+            return {k: Stats.from_dict(v) for k, v in m.items()}
+
+        return cls(d["scenario"], d["trials"], d["seed"], Stats.from_dict(d["rto_s"]),
+                   Stats.from_dict(d["detect_s"]), Stats.from_dict(d["first_success_s"]),
+                   stats(d["phases"]), stats(d["rpo_s"]), stats(d["lost_writes"]),
+                   d["p_rto_met"], d["p_rpo_met"], dict(d["p_rpo_met_by_datastore"]),
+                   SummaryObjectives(**d["objectives"]))
+
+    # --- tables ---------------------------------------------------------------------------
+
+    def metrics(self) -> list[tuple[str, Stats, str]]:
+        """``(label with its unit, stats, word for an infinite figure)`` per metric, in the
+        order the tables show them: RTO, first success, detection, phases, RPO and lost
+        writes per datastore. An infinite time never came (``never``); an infinite
+        RPO or loss has no bound (``unbounded``)."""
+        rows = [("RTO [s]", self.rto_s, "never"),
+                ("first success [s]", self.first_success_s, "never"),
+                ("detect [s]", self.detect_s, "never")]
+        rows += [(f"phase: {_phase_label(k)} [s]", v, "never") for k, v in self.phases.items()]
+        rows += [(f"RPO {k} [s]", v, "unbounded") for k, v in self.rpo_s.items()]
+        rows += [(f"lost writes {k} [writes]", v, "unbounded")
+                 for k, v in self.lost_writes.items()]
+        return rows
+
+    def to_frame(self, formatted: bool = False) -> pd.DataFrame:
+        """One row per metric (labelled with its unit: ``RTO [s]``, ``RPO orders_db [s]``,
+        ``lost writes orders_db [writes]``), columns mean, p50, p90, p95, p99, max.
+
+        formatted : the figures as text the way ``drsim simulate`` prints them
+            (``1,433.0``, ``never``, ``unbounded``) instead of floats.
+        """
+        rows = self.metrics()
+        if formatted:
+            data = [[fmt_s(getattr(st, k), inf) for k in STAT_NAMES] for _, st, inf in rows]
+        else:
+            data = [[float(getattr(st, k)) for k in STAT_NAMES] for _, st, _inf in rows]
+        index = pd.Index([label for label, _, _ in rows], name="metric")
+        return pd.DataFrame(data, index=index, columns=list(STAT_NAMES))
+
+    def objective_lines(self) -> list[tuple[str, float]]:
+        """``(objective, probability of meeting it)``: RTO, RPO over every datastore, and
+        RPO per datastore."""
+        o = self.objectives
+        rows = [((f"RTO <= {fmt_s(o.rto_s)} s (until {o.recovered_fraction:g} of clients "
+                  "are served)"), self.p_rto_met),
+                (f"RPO <= {fmt_s(o.rpo_s)} s, every datastore", self.p_rpo_met)]
+        rows += [(f"RPO <= {fmt_s(o.rpo_s)} s, {name}", p)
+                 for name, p in self.p_rpo_met_by_datastore.items()]
+        return rows
+
+    # --- showing it -----------------------------------------------------------------------
+
+    def to_text(self) -> str:
+        """The table ``drsim simulate`` prints."""
+        obj = self.objectives
+        lines = [
+            f"{self.scenario}: {self.trials:,} trials, seed {self.seed}",
+            "",
+            f"{'':26s}" + "".join(f"{k:>10s}" for k in STAT_NAMES),
+        ]
+
+        def row(label, stats, unit="s", infinite="never"):
+            cells = "".join(f"{fmt_s(getattr(stats, k), infinite):>10s}" for k in STAT_NAMES)
+            lines.append(f"{label + ' [' + unit + ']':26s}{cells}")
+
+        row("RTO", self.rto_s)
+        row("first success", self.first_success_s)
+        row("detect", self.detect_s)
+        lines.append("phases")
+        for name, stats in self.phases.items():
+            row("  " + name.removesuffix("_s"), stats)
+        if self.rpo_s:
+            lines.append("RPO")
+            for name, stats in self.rpo_s.items():
+                row("  " + name, stats, infinite="unbounded")
+            lines.append("lost writes")
+            for name, stats in self.lost_writes.items():
+                row("  " + name, stats, "writes", infinite="unbounded")
+        lines += [
+            "",
+            (f"P(RTO <= {fmt_s(obj.rto_s)} s) = {self.p_rto_met:.3f}   "
+             f"(RTO: until {obj.recovered_fraction:g} of clients are served)"),
+            f"P(RPO <= {fmt_s(obj.rpo_s)} s) = {self.p_rpo_met:.3f}   (every datastore)",
+        ]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        o = self.objectives
+        return (f"Summary({self.scenario!r}: {self.trials:,} trials, seed {self.seed}; "
+                f"RTO p50 {fmt_s(self.rto_s.p50)} s, p95 {fmt_s(self.rto_s.p95)} s; "
+                f"P(RTO <= {fmt_s(o.rto_s)} s) {self.p_rto_met:.3f}, "
+                f"P(RPO <= {fmt_s(o.rpo_s)} s) {self.p_rpo_met:.3f})")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the heading line, the metrics table, the probabilities."""
+        table = self.to_frame(formatted=True).to_html(border=0, classes="drsim-table")
+        probs = "".join(f"<tr><td>{html.escape(text)}</td><td>{p:.3f}</td></tr>"
+                        for text, p in self.objective_lines())
+        head = (f"<p><b>{html.escape(self.scenario)}</b>: {self.trials:,} trials, "
+                f"seed {self.seed}</p>")
+        return (f"<div>{head}{table}<table class=\"drsim-table\"><tr><th>objective</th>"
+                f"<th>probability</th></tr>{probs}</table></div>")
+
+
+def _phase_label(column: str) -> str:
+    """``cutover_s`` -> ``cut over``: a phase column as the reports name it."""
+    return column.removesuffix("_s").replace("cutover", "cut over")
