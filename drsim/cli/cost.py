@@ -13,8 +13,8 @@ def register(sub) -> None:
         "cost", help="price a scenario per month and set it against the cost of risk",
         description="Price a scenario per month by region, service and line item from the "
                     "dated price tables bundled in drsim/data/prices, and report the expected "
-                    "yearly cost of regional disasters (simulated downtime and lost writes) next to the "
-                    "yearly DR spend.")
+                    "yearly cost of regional disasters (simulated downtime and lost writes) "
+                    "next to the yearly DR spend.")
     p.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     add_set_option(p)
     p.add_argument("--json", action="store_true",

@@ -31,8 +31,8 @@ def register(sub) -> None:
     p.add_argument("--workers", type=int, default=1,
                    help="worker processes; results are identical for any number (default 1)")
     add_set_option(p)
-    p.add_argument("--out", metavar="FILE", help="write the trials table (.csv, or .parquet with pyarrow: the "
-                        "parquet extra)")
+    p.add_argument("--out", metavar="FILE",
+                   help="write the trials table (.csv, or .parquet with the parquet extra)")
     p.add_argument("--timeline", metavar="FILE",
                    help="write the event timeline of the first trials (.csv or .jsonl)")
     p.add_argument("--timeline-trials", type=int, default=1, metavar="K",

@@ -1,8 +1,9 @@
 """Dated, sourced price tables: the one loader.
 
 A table is a CSV file ``aws_<region>_<YYYY-MM-DD>.csv`` in ``drsim/data/prices/`` (see
-its README), read from the installed package. Tables are never edited in place; a newer price is a newer file, so
-:func:`load_prices` takes the newest table of each region at or before ``as_of``.
+its README), read from the installed package. Tables are never edited in place; a newer
+price is a newer file, so :func:`load_prices` takes the newest table of each region at or
+before ``as_of``.
 """
 
 from __future__ import annotations

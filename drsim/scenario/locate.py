@@ -66,7 +66,7 @@ def scenario_file(name_or_path: str | os.PathLike) -> Path:
 
 
 def no_bundled(name: str | os.PathLike) -> str:
-    """``no bundled scenario of that name (bundled: ...)``, with the closest name if one is close."""
+    """``no bundled scenario of that name (bundled: ...)``, and the closest name if one is close."""
     names = bundled_names()
     close = difflib.get_close_matches(Path(name).name.removesuffix(SUFFIX), names, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""

@@ -106,8 +106,6 @@ def _summary_columns(plan: TrialPlan) -> list[str]:
 
 
 def _run_chunk(scenario, seed: int, start: int, stop: int, keep: bool, horizon_s: float) -> _Chunk:
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
     plan = TrialPlan(scenario, horizon_s=horizon_s)
     rows = [plan.run(trial_rng(seed, i)) for i in range(start, stop)]
     cols = {c: np.array([r[c] for r in rows], dtype=float) for c in plan.columns}
@@ -239,8 +237,6 @@ def _summary(scenario, seed: int, plan, total: _Chunk) -> Summary:
 
 def record_timelines(scenario, seed: int, indexes, horizon_s: float = DEFAULT_HORIZON_S) -> pd.DataFrame:
     """The event timeline of each trial in ``indexes`` (the shared timeline format)."""
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
     plan = TrialPlan(scenario, horizon_s=horizon_s)
     events: list[Event] = []
     for i in indexes:
