@@ -30,7 +30,7 @@ elapsed = time.perf_counter() - t
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({"elapsed_s": elapsed, "self_mb": own / 1024, "worker_mb": kids / 1024,
-                  "rto_p50_s": r.summary["rto_s"]["p50"]}))
+                  "rto_p50_s": r.summary.rto_s.p50}))
 """
 
 
