@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from drsim.compare.gameday import beside_simulation
 from drsim.gameday.gamedays import local_gamedays
 from drsim.scenario import load_scenario
 from drsim.scenario.model import FAILURE_MODES
@@ -45,8 +46,9 @@ def main() -> int:
           f"{'sim RTO p50':>12}{'lost writes':>20}{'RPO s':>24}  percentiles")
     for fault in args.faults.split(","):
         t0 = time.monotonic()
-        rep = local_gamedays(scenario, fault=fault, runs=args.runs, seed=args.seed,
-                             sim_trials=4000)
+        rep = beside_simulation(local_gamedays(scenario, fault=fault, runs=args.runs,
+                                               seed=args.seed),
+                                seed=args.seed, trials=4000)
         def col(key, rep=rep):
             return [r.summary[key] for r in rep.runs]
 

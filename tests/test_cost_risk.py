@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from drsim import load_scenario
-from drsim.cost.risk import cost_of_risk, outcome_from_summary, scenario_risk
+from drsim.compare.risk import outcome_from_summary, scenario_risk
+from drsim.cost.risk import cost_of_risk
 from drsim.errors import DrsimError
 from tests.conftest import SCENARIOS
 from tests.test_summary import hand_summary
@@ -78,8 +79,8 @@ def test_scenario_risk_uses_the_simulated_mean_rto_and_lost_writes():
 def test_unbounded_losses_are_an_unbounded_risk_everywhere():
     # In a brownout nothing fences the old primary, and the seed's stuck clients keep
     # writing to it: lost writes, and so the cost of risk, have no bound.
-    from drsim.compare import annual_risk_usd
-    from drsim.cost.risk import UnboundedRisk, risk_from_summary
+    from drsim.compare.risk import annual_risk_usd, risk_from_summary
+    from drsim.cost.risk import UnboundedRisk
     from drsim.sim import simulate
 
     scenario = load_scenario(SCENARIOS / "seed-warm-standby.yaml", ["failure.mode=brownout"])

@@ -84,7 +84,7 @@ def test_an_error_or_ctrl_c_mid_run_tears_everything_down(held, monkeypatch, fai
     monkeypatch.setattr(run, "inject", broken_inject)
     scenario = load_scenario(SCENARIOS / "local-lab.yaml")
     with pytest.raises(type(failure)):
-        local_gamedays(scenario, runs=1, simulate=False)
+        local_gamedays(scenario, runs=1)
     assert len(held["pids"]) >= 7  # the whole stack was up when it failed
     assert_released(held)
 

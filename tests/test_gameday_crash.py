@@ -14,6 +14,7 @@ import os
 import pytest
 
 from drsim.cli.common import to_json
+from drsim.compare.gameday import beside_simulation, write_comparison
 from drsim.gameday.gamedays import local_gamedays
 from drsim.gameday.local import postgres
 from drsim.gameday.local.procs import listening_ports, pid_alive
@@ -32,8 +33,9 @@ pytestmark = pytest.mark.skipif(
 def crash(tmp_path_factory):
     scenario = load_scenario(SCENARIOS / "local-lab.yaml")
     out = tmp_path_factory.mktemp("gameday")
-    report = local_gamedays(scenario, fault="app_crash", runs=1, seed=3, out_dir=out,
-                            sim_trials=2000)
+    gamedays = local_gamedays(scenario, fault="app_crash", runs=1, seed=3, out_dir=out)
+    report = beside_simulation(gamedays, seed=3, trials=2000)
+    write_comparison(report, out)
     return scenario, report, out
 
 

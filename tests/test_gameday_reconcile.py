@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from drsim.compare.gameday import percentile_in
 from drsim.errors import DrsimError
-from drsim.gameday.compare import percentile_in
 from drsim.gameday.measure import client_recovery_s, percentiles, recovery_times
 from drsim.gameday.reconcile import reconcile
 
@@ -113,7 +113,7 @@ def test_runs_that_never_recovered_count_as_never_not_as_absent():
 def test_phase_table_counts_a_run_that_never_recovered():
     import pandas as pd
 
-    from drsim.gameday.compare import phase_table
+    from drsim.compare.gameday import phase_table
     from drsim.timeline import Event, to_frame
 
     def run(name, recovered_at):

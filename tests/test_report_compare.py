@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drsim import compare
+from drsim import compare, load_scenario
 from drsim.errors import DrsimError
 from drsim.report import pick_trials, tables
+from drsim.scenario.locate import scenario_file
 from drsim.summary import Stats
 from tests.conftest import SCENARIOS
 
@@ -44,16 +45,16 @@ def test_rank_orders_by_the_column_and_leaves_missing_values_unranked():
 
 
 def test_standby_size_sets_the_strategy_it_implies():
-    seed = compare.load("seed-warm-standby")
+    seed = load_scenario("seed-warm-standby")
     assert compare.standby_overrides(seed, 0)["strategy"] == "pilot_light"
     assert compare.standby_overrides(seed, 2)["strategy"] == "warm_standby"
     assert compare.standby_overrides(seed, 3)["strategy"] == "hot_standby"
-    aa = compare.load("active-active")
+    aa = load_scenario("active-active")
     assert compare.standby_overrides(aa, 5) == {"compute.standby_tasks": 5}
 
 
 def test_sweep_varies_one_setting_at_a_time_with_common_random_numbers():
-    base = compare.load("warm-standby")
+    base = load_scenario("warm-standby")
     out = compare.sweep(base, {"dns.ttl_s": [10, 300]}, trials=40, seed=5)
     assert [o.value for o in out] == [10, 60, 300]  # the base's 60 added, in order
     assert [o.is_base for o in out] == [False, True, False]
@@ -69,7 +70,7 @@ def test_sweep_varies_one_setting_at_a_time_with_common_random_numbers():
 
 
 def test_sweep_results_do_not_depend_on_workers():
-    base = compare.load("seed-warm-standby")
+    base = load_scenario("seed-warm-standby")
     one = compare.sweep(base, {"health_check.failure_threshold": [1, 5]}, trials=30, seed=1)
     two = compare.sweep(base, {"health_check.failure_threshold": [1, 5]}, trials=30, seed=1,
                         workers=2)
@@ -77,7 +78,7 @@ def test_sweep_results_do_not_depend_on_workers():
 
 
 def test_sweep_names_the_setting_and_value_the_scenario_refuses():
-    base = compare.load("seed-warm-standby")
+    base = load_scenario("seed-warm-standby")
     with pytest.raises(DrsimError, match=r"sweep health_check.interval_s=15: .*not one of 10, 30"):
         compare.sweep(base, {"health_check.interval_s": [15]}, trials=10, seed=1)
     with pytest.raises(DrsimError, match="sweep dns.tll_s"):
@@ -85,17 +86,17 @@ def test_sweep_names_the_setting_and_value_the_scenario_refuses():
 
 
 def test_local_scenario_has_no_bill_and_stays_off_the_frontier():
-    out = compare.compare_scenarios([compare.load("local-lab"), compare.load("active-active")],
+    out = compare.compare_scenarios([load_scenario("local-lab"), load_scenario("active-active")],
                                     trials=30, seed=1)
     t = compare.outcomes_table(out)
     assert math.isnan(t.loc[0, "monthly_usd"]) and t.loc[1, "monthly_usd"] > 0
     assert compare.frontier(t).tolist() == [False, True]
 
 
-def test_scenario_path_accepts_bundled_names_and_explains_unknown_ones():
-    assert compare.scenario_path("pilot-light") == SCENARIOS / "pilot-light.yaml"
+def test_scenario_file_accepts_bundled_names_and_explains_unknown_ones():
+    assert scenario_file("pilot-light") == SCENARIOS / "pilot-light.yaml"
     with pytest.raises(DrsimError, match="bundled: active-active, backup-restore"):
-        compare.scenario_path("pilot-lite")
+        scenario_file("pilot-lite")
 
 
 def test_pick_trials_finds_the_trials_nearest_p50_and_p95():
@@ -108,7 +109,7 @@ def test_pick_trials_finds_the_trials_nearest_p50_and_p95():
 def test_sources_table_flags_assumptions_and_unconfirmed_prices():
     from drsim.cost import price_scenario
 
-    sc = compare.load("seed-warm-standby")
+    sc = load_scenario("seed-warm-standby")
     b = price_scenario(sc)
     t = tables.sources_table(sc, b)
     scen = t[~t["figure"].str.startswith("price ")]
@@ -126,15 +127,15 @@ def test_sources_table_flags_assumptions_and_unconfirmed_prices():
 def test_summary_table_has_the_rows_of_drsim_simulate():
     from drsim.sim import simulate
 
-    s = simulate(compare.load("seed-warm-standby"), trials=50, seed=2).summary
+    s = simulate(load_scenario("seed-warm-standby"), trials=50, seed=2).summary
     t = tables.summary_table(s)
     rto_row = next(line for line in s.to_text().splitlines() if line.startswith("RTO [s]"))
     assert t.loc["RTO [s]"].tolist() == rto_row.split()[2:]
     assert "lost writes assets [writes]" in t.index and "phase: cut over [s]" in t.index
 
 
-def test_load_takes_overrides_as_strings_or_as_a_mapping():
-    as_text = compare.load("seed-warm-standby", ["failure.mode=brownout", "dns.ttl_s=30"])
-    as_map = compare.load("seed-warm-standby", {"failure.mode": "brownout", "dns.ttl_s": 30})
+def test_load_scenario_takes_overrides_as_strings_or_as_a_mapping():
+    as_text = load_scenario("seed-warm-standby", ["failure.mode=brownout", "dns.ttl_s=30"])
+    as_map = load_scenario("seed-warm-standby", {"failure.mode": "brownout", "dns.ttl_s": 30})
     assert as_text == as_map
     assert as_map.failure.mode == "brownout" and as_map.dns.ttl_s == 30

@@ -11,8 +11,16 @@ import pytest
 
 import drsim
 from drsim import rules
-from drsim.rules import (PHASES, PHASES_WITH_RECOVERY, SHARE_EPS, endpoint_healthy,
-                         exact_summary, phase_durations, retry_wait_s, smallest_count)
+from drsim.rules import (
+    PHASES,
+    PHASES_WITH_RECOVERY,
+    SHARE_EPS,
+    endpoint_healthy,
+    exact_summary,
+    phase_durations,
+    retry_wait_s,
+    smallest_count,
+)
 from drsim.timeline import Event, phases, to_frame
 from tests.conftest import SCENARIOS
 

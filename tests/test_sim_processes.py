@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import simpy
 
+from drsim.rules import retry_wait_s
 from drsim.scenario.model import Step
 from drsim.sim.alarm import alarm, alarm_delay_s
 from drsim.sim.decision import decision
 from drsim.sim.health import Route53HealthCheck
-from drsim.rules import retry_wait_s
 from drsim.sim.runbook import Runbook, StepDraws
 
 

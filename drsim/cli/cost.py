@@ -54,7 +54,7 @@ def _date(text: str) -> dt.date:
 
 
 def run(args) -> int:
-    from drsim.cost import cost_report
+    from drsim.compare.cost_report import cost_report
 
     scenario = load(args.scenario, args)
     try:
@@ -76,7 +76,7 @@ def _quantity(x: float) -> str:
 
 
 def format_report(r: dict) -> str:
-    """The readable table of a :func:`drsim.cost.cost_report`."""
+    """The readable table of a :func:`drsim.compare.cost_report.cost_report`."""
     out = [(f"{r['scenario']} ({r['strategy']}): {_usd(r['monthly_usd'])} USD/month, "
             f"{_usd(r['yearly_usd'])} USD/year"),
            f"prices: {', '.join(r['price_tables'].values())}", ""]

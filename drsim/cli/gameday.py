@@ -55,8 +55,10 @@ def register(sub) -> None:
 
 
 def run_local(args) -> int:
+    from drsim.compare.gameday import GamedayComparison, beside_simulation, write_comparison
     from drsim.gameday.gamedays import local_gamedays
     from drsim.gameday.local.run import Options
+    from drsim.sim.montecarlo import MAX_TRIALS
 
     if args.link_latency_ms < 0 or not math.isfinite(args.link_latency_ms):
         raise DrsimError(f"--link-latency-ms: {args.link_latency_ms:g} must be >= 0")
@@ -64,14 +66,21 @@ def run_local(args) -> int:
         raise DrsimError(f"--link-bandwidth-mbit-s: {args.link_bandwidth_mbit_s:g} must be >= 0")
     if not args.timeout_s > 0:
         raise DrsimError(f"--timeout-s: {args.timeout_s:g} must be > 0")
+    if not args.no_simulate and not 1 <= args.sim_trials <= MAX_TRIALS:
+        # Checked before the game days run: their records are written before the simulation.
+        raise DrsimError(f"--sim-trials: {args.sim_trials} is not a whole number from 1 to "
+                         f"{MAX_TRIALS:,}")
     scenario = load(args.scenario, args)
-    report = local_gamedays(
+    gamedays = local_gamedays(
         scenario, fault=args.fault, runs=args.runs, seed=args.seed,
         options=Options(link_latency_s=args.link_latency_ms / 1000.0,
                         link_bandwidth_bytes_per_s=args.link_bandwidth_mbit_s * 1e6 / 8,
                         timeout_s=args.timeout_s),
-        out_dir=args.out, simulate=not args.no_simulate, sim_trials=args.sim_trials,
-        log=None if args.json else sys.stderr)
+        out_dir=args.out, log=None if args.json else sys.stderr)
+    report = (GamedayComparison(gamedays) if args.no_simulate else
+              beside_simulation(gamedays, seed=args.seed, trials=args.sim_trials))
+    if args.out is not None:
+        write_comparison(report, args.out)
     print(to_json(report.as_json()) if args.json else format_report(report))
     return 0
 

@@ -6,18 +6,15 @@ expected annual loss = annual disaster probability
 
 The expected downtime and lost writes of one disaster come from the simulator
 (mean RTO; mean lost writes summed over datastores). :func:`cost_of_risk` takes
-them as plain numbers so it can be checked by hand; :func:`risk_from_summary`
-reads them from a simulation summary, and :func:`scenario_risk` is the one place
-that runs the simulator for it.
+them as plain numbers, so it can be checked by hand and knows nothing of the
+simulator; :mod:`drsim.compare.risk` reads them from a simulation and calls it.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 from drsim.errors import DrsimError
-from drsim.summary import Summary
 
 SECONDS_PER_HOUR = 3600
 
@@ -94,49 +91,3 @@ def cost_of_risk(*, annual_disaster_probability: float, expected_downtime_s: flo
         per_disaster_usd=per_disaster,
         expected_annual_usd=annual_disaster_probability * per_disaster,
     )
-
-
-def outcome_from_summary(summary: Summary) -> tuple[float, float]:
-    """``(expected downtime [s], expected lost writes)`` from a simulation summary.
-
-    The downtime is the mean RTO (time until ``recovered_fraction`` of clients are
-    served again); the lost writes are the mean lost writes summed over datastores.
-    """
-    if not isinstance(summary, Summary):
-        raise DrsimError(f"expected a simulation summary (drsim.summary.Summary, as "
-                         f"simulate(...).summary gives), not {type(summary).__name__}")
-    downtime_s = float(summary.rto_s.mean)
-    lost = sum(float(v.mean) for v in summary.lost_writes.values())
-    if not math.isfinite(downtime_s):
-        raise UnboundedRisk(f"the simulated mean RTO is {downtime_s}: some trials never recover, "
-                            "so the expected cost of downtime is unbounded; fix the scenario "
-                            "(e.g. dns.stuck_fraction against objectives.recovered_fraction) or "
-                            "use --no-risk")
-    if not math.isfinite(lost):
-        raise UnboundedRisk("the simulated mean of lost writes is unbounded (e.g. clients that "
-                            "never move keep writing to an unfenced old primary), so the "
-                            "expected cost of lost writes is too; fix the scenario or use "
-                            "--no-risk")
-    return downtime_s, lost
-
-
-def risk_from_summary(scenario, summary: Summary) -> RiskCost:
-    """The cost of risk of ``scenario`` from its simulation ``summary``.
-
-    Raises :class:`UnboundedRisk` when some trial never recovers or loses writes
-    without bound.
-    """
-    downtime_s, lost = outcome_from_summary(summary)
-    o = scenario.objectives
-    return cost_of_risk(annual_disaster_probability=o.annual_disaster_probability,
-                        expected_downtime_s=downtime_s,
-                        downtime_cost_usd_per_h=o.downtime_cost_usd_per_h,
-                        expected_lost_writes=lost, lost_write_cost_usd=o.lost_write_cost_usd)
-
-
-def scenario_risk(scenario, *, trials: int = 2000, seed: int = 1) -> RiskCost:
-    """The cost of risk of ``scenario``, its downtime and lost writes simulated."""
-    from drsim.sim import simulate
-
-    result = simulate(scenario, trials=trials, seed=seed, workers=1, keep_trials=False)
-    return risk_from_summary(scenario, result.summary)

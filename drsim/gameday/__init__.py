@@ -1,9 +1,10 @@
-"""Game days: real faults on a real stack, measured and set beside the simulation.
+"""Game days: real faults on a real stack, run and measured.
 
 :func:`local_gamedays` runs a miniature two-region stack on this machine
 (:mod:`drsim.gameday.local`); :mod:`drsim.gameday.reconcile` accounts for every
-acknowledged write; :mod:`drsim.gameday.compare` sets measured runs beside the
-simulator's. Importing starts nothing.
+acknowledged write. Setting measured runs beside the simulator's is
+:mod:`drsim.compare.gameday`'s work; nothing here imports the simulator.
+Importing starts nothing.
 """
 
 from drsim.gameday.gamedays import GamedayReport, local_gamedays, write_report

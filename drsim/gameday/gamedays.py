@@ -1,51 +1,41 @@
-"""Run N local game days of a scenario and set them beside its simulation.
+"""Run N local game days of a scenario and measure them.
 
 This is the function behind ``drsim gameday local``; notebooks call it too.
+Setting the runs beside the simulation of the same scenario is
+:mod:`drsim.compare.gameday`'s work: nothing here knows the simulator.
 """
 
 from __future__ import annotations
 
-import math
 import signal
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from drsim.errors import DrsimError
-from drsim.gameday.compare import percentile_in, phase_table
 from drsim.gameday.local.run import Options, RunResult, check_scenario, run_once, scenario_db_name
 from drsim.gameday.measure import percentiles
-from drsim.scenario.model import FAILURE_MODES, Scenario
-from drsim.summary import Summary
 from drsim.jsontext import to_json
+from drsim.scenario.model import FAILURE_MODES, Scenario
 from drsim.timeline import write_timeline
-
-SIM_TRIALS = 4000
 
 
 @dataclass
 class GamedayReport:
     """What :func:`local_gamedays` returns.
 
+    scenario : the scenario the runs played (with the injected fault as ``failure.mode``).
     runs : one :class:`RunResult` per game day.
     measured : summary of the measured runs (as ``as_json()["measured"]``).
-    simulated : the simulator's summary of the identical scenario, or None.
-    measured_rto_percentiles : each run's RTO as a percentile of the simulated RTOs. [%]
-    phases : measured against simulated phase medians (:func:`compare.phase_table`).
-    simulated_trials : the simulator's trials table, or None.
     """
 
     scenario: Scenario
     runs: list[RunResult]
     measured: dict
-    simulated: Summary | None = None
-    measured_rto_percentiles: list[float] = field(default_factory=list)
-    phases: pd.DataFrame | None = None
-    simulated_trials: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def timeline(self) -> pd.DataFrame:
@@ -58,9 +48,6 @@ class GamedayReport:
             "fault": self.scenario.failure.mode,
             "runs": [r.summary for r in self.runs],
             "measured": self.measured,
-            "simulated": self.simulated.as_dict() if self.simulated is not None else None,
-            "measured_rto_percentiles": self.measured_rto_percentiles,
-            "phases": self.phases.to_dict(orient="records") if self.phases is not None else None,
         }
 
 
@@ -80,11 +67,6 @@ def _terminate_as_interrupt():
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
-
-
-def _reached_s(t_s) -> float:
-    """A measured moment, inf if the run ended before it came. [s]"""
-    return math.inf if t_s is None or math.isnan(t_s) else float(t_s)
 
 
 def _summarise(scenario: Scenario, runs: list[RunResult]) -> dict:
@@ -107,22 +89,20 @@ def _summarise(scenario: Scenario, runs: list[RunResult]) -> dict:
 
 def local_gamedays(scenario: Scenario, *, fault: str | None = None, runs: int = 1, seed: int = 0,
                    options: Options | None = None, out_dir: str | Path | None = None,
-                   simulate: bool = True, sim_trials: int = SIM_TRIALS,
                    log=None) -> GamedayReport:
-    """Run ``runs`` local game days of ``scenario`` and compare them with its simulation.
+    """Run ``runs`` local game days of ``scenario`` and measure them.
 
     Parameters
     ----------
     scenario : a ``platform: local`` scenario.
     fault : failure mode to inject (default: the scenario's ``failure.mode``); the
-        simulation uses the same one.
+        report's ``scenario`` has it as its ``failure.mode``.
     runs : number of game days, each on a fresh stack. [-]
     seed : root seed; run ``i`` draws its fault moment and checker phases from
-        ``SeedSequence(seed).spawn(runs)[i]``, the simulation uses ``seed``.
+        ``SeedSequence(seed).spawn(runs)[i]``.
     options : knobs of the local stack (link latency, timeouts).
     out_dir : where to write each run's timeline, journals and summary, and the
         report; nothing is written when None.
-    simulate : also simulate the scenario (``sim_trials`` trials).
     log : a stream for progress lines, or None.
     """
     if fault is not None and fault not in FAILURE_MODES:
@@ -145,16 +125,6 @@ def local_gamedays(scenario: Scenario, *, fault: str | None = None, runs: int = 
             results.append(run_once(scenario, fault=scenario.failure.mode, seed_seq=ss,
                                     run_id=run_id, options=options, log=log))
     report = GamedayReport(scenario, results, _summarise(scenario, results))
-    if simulate:
-        from drsim.sim import simulate as run_sim
-
-        sim = run_sim(scenario, trials=sim_trials, seed=seed, workers=1)
-        report.simulated = sim.summary
-        report.simulated_trials = sim.trials
-        sim_rto = sim.trials["rto_s"].to_numpy(dtype=float)
-        report.measured_rto_percentiles = [percentile_in(sim_rto, _reached_s(r.summary["rto_s"]))
-                                           for r in results]
-        report.phases = phase_table(report.timeline, sim.trials)
     if out_dir is not None:
         write_report(report, out_dir)
     return report
@@ -163,8 +133,10 @@ def local_gamedays(scenario: Scenario, *, fault: str | None = None, runs: int = 
 def write_report(report: GamedayReport, out_dir: str | Path) -> Path:
     """Write every run's records and the report under ``out_dir``; returns it.
 
-    Layout: ``report.json``, ``timeline.csv`` (all runs), ``phases.csv`` and for
-    each run ``run-N/{timeline.csv, journal.csv, acked.csv, lost_writes.csv, summary.json}``.
+    Layout: ``report.json``, ``timeline.csv`` (all runs) and for each run
+    ``run-N/{timeline.csv, journal.csv, acked.csv, lost_writes.csv, summary.json}``
+    (:func:`drsim.compare.gameday.write_comparison` adds the comparison with the
+    simulation to the same folder).
     """
     out = Path(out_dir)
     try:
@@ -179,8 +151,6 @@ def write_report(report: GamedayReport, out_dir: str | Path) -> Path:
                 r.reconciliation.lost_writes.to_csv(d / "lost_writes.csv", index=False)
             (d / "summary.json").write_text(to_json(r.summary) + "\n")
         write_timeline(report.timeline, out / "timeline.csv")
-        if report.phases is not None:
-            report.phases.to_csv(out / "phases.csv", index=False)
         (out / "report.json").write_text(to_json(report.as_json()) + "\n")
     except OSError as err:
         raise DrsimError(f"cannot write the game day report to {out}: {err.strerror}") from None

@@ -321,7 +321,7 @@ def sweep_figure(outcomes, setting: str, label: str | None = None) -> Figure:
 def frontier_figure(table: pd.DataFrame, objectives: dict | None = None) -> Figure:
     """Monthly bill against p95 RTO and against p95 RPO, one point per configuration;
     the frontier (no other configuration is both cheaper and faster) is joined up."""
-    from drsim.compare import frontier
+    from drsim.compare.strategies import frontier
 
     t = table[table["monthly_usd"].notna()].reset_index(drop=True)
     fig = Figure(figsize=(WIDTH_IN + 2, 4.4), layout="constrained")

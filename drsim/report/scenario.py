@@ -126,8 +126,9 @@ def scenario_report(scenario: str | Path, *, trials: int, seed: int, overrides=(
         report.no_cost_reason = (f"platform: {sc.platform} runs on this machine and has no "
                                  "AWS bill; the cost model prices platform: aws scenarios")
         return report
+    from drsim.compare.risk import risk_from_summary
     from drsim.cost import price_scenario
-    from drsim.cost.risk import UnboundedRisk, risk_from_summary
+    from drsim.cost.risk import UnboundedRisk
 
     report.breakdown = price_scenario(sc)
     try:

@@ -140,7 +140,7 @@ def _value_text(value) -> str:
 
 
 def outcomes_display(table: pd.DataFrame, columns=None) -> pd.DataFrame:
-    """A :func:`drsim.compare.outcomes_table` (or ranked one) formatted for reading."""
+    """A :func:`drsim.compare.outcomes.outcomes_table` (or ranked one) formatted for reading."""
     fmt = {
         "rto_p50_s": ("p50 RTO [s]", fmt_s), "rto_p95_s": ("p95 RTO [s]", fmt_s),
         "rpo_p95_s": ("p95 RPO [s]", fmt_s), "p_rto_met": ("P(RTO met)", fmt_p),

@@ -41,8 +41,8 @@ from drsim.gameday.local.recorder import Recorder
 from drsim.gameday.local.service import Region
 from drsim.gameday.measure import client_recovery_s, recovery_times
 from drsim.gameday.reconcile import Reconciliation, reconcile
+from drsim.rules import smallest_count
 from drsim.scenario.model import Scenario
-from drsim.sim.capacity import smallest_count
 from drsim.timeline import Event, phases, to_frame
 
 A_HOST = "127.0.0.2"  # region A's front door (loopback: all of 127/8 is)

@@ -1,13 +1,17 @@
-"""The cost report of ``drsim cost``: the breakdown, and the cost of risk beside the DR spend."""
+"""The cost report of ``drsim cost``: the breakdown, and the cost of risk beside the DR spend.
+
+It lives in :mod:`drsim.compare` because the risk section simulates the scenario;
+the bill alone is :func:`drsim.cost.price_scenario`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 
+from drsim.compare.risk import scenario_risk
 from drsim.cost.breakdown import JSON_DECIMALS
 from drsim.cost.lines import price_scenario
-from drsim.cost.risk import scenario_risk
 
 
 def cost_report(scenario, *, risk: bool = True, trials: int = 2000, seed: int = 1,

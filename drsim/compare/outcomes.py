@@ -1,0 +1,137 @@
+"""Configurations simulated and priced: one :class:`Outcome` each, and their table.
+
+Every configuration is simulated with the same seed. Because each trial draws
+its random values in a fixed order (see :mod:`drsim.sim.montecarlo`), two
+configurations that differ in one setting see the same draws for everything
+else (common random numbers): the difference between them is the setting's
+effect, not noise.
+
+The cost of a configuration is its monthly bill (:func:`drsim.cost.price_scenario`,
+``platform: aws`` only) and its cost of risk (:func:`drsim.compare.risk.annual_risk_usd`,
+from the simulated mean RTO and lost writes); a ``platform: local`` scenario has no
+bill, so its money columns are NaN and it stays off the frontier.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drsim.compare.risk import annual_risk_usd
+from drsim.cost import price_scenario
+from drsim.errors import DrsimError
+from drsim.sim import simulate
+from drsim.summary import Summary
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One simulated and priced configuration.
+
+    label : what distinguishes it (``dns.ttl_s=10``, or the scenario's name).
+    setting, value : the swept setting and its value (None for a whole scenario).
+    is_base : the value is the base scenario's own.
+    summary : the simulation summary (what ``drsim simulate`` prints).
+    rto_s : RTO of every trial. [s]
+    rpo_s : worst RPO over the datastores, every trial (zeros without datastores). [s]
+    monthly_usd, dr_monthly_usd : the bill and its DR part (NaN off AWS). [USD/month]
+    risk_annual_usd : expected yearly cost of disasters (inf if some trial never
+        recovers; NaN off AWS). [USD/year]
+    unconfirmed_lines : price lines no retrieved source confirms. [-]
+    """
+
+    label: str
+    setting: str | None
+    value: Any
+    is_base: bool
+    scenario: Any
+    summary: Summary
+    rto_s: np.ndarray
+    rpo_s: np.ndarray
+    monthly_usd: float
+    dr_monthly_usd: float
+    risk_annual_usd: float
+    unconfirmed_lines: int
+
+
+def evaluate(scenario, trials: int, seed: int, *, label: str | None = None,
+             setting: str | None = None, value: Any = None, is_base: bool = False) -> Outcome:
+    """Simulate ``trials`` failures of ``scenario`` and price it (one configuration)."""
+    result = simulate(scenario, trials=trials, seed=seed, workers=1, keep_trials=True)
+    t = result.trials
+    rpo_cols = [c for c in t.columns if c.startswith("rpo_s.")]
+    rpo = t[rpo_cols].max(axis=1).to_numpy() if rpo_cols else np.zeros(len(t))
+    monthly = dr_monthly = risk = math.nan
+    unconfirmed = 0
+    if scenario.platform == "aws":
+        bill = price_scenario(scenario)
+        monthly, dr_monthly = bill.monthly_usd, bill.dr_monthly_usd
+        unconfirmed = len(bill.unconfirmed_lines)
+        risk = annual_risk_usd(scenario, result.summary)
+    return Outcome(label or scenario.name, setting, value, is_base, scenario, result.summary,
+                   t["rto_s"].to_numpy(), rpo, monthly, dr_monthly, risk, unconfirmed)
+
+
+def _evaluate_job(job: dict) -> Outcome:
+    return evaluate(**job)
+
+
+def evaluate_many(jobs: list[dict], workers: int = 1) -> list[Outcome]:
+    """:func:`evaluate` each job (its keyword arguments), in processes when ``workers`` > 1.
+
+    The results are in the order of ``jobs`` and do not depend on ``workers``.
+    """
+    if not isinstance(workers, int) or workers < 1:
+        raise DrsimError(f"workers: {workers!r} is not a whole number >= 1")
+    if workers == 1 or len(jobs) <= 1:
+        return [_evaluate_job(j) for j in jobs]
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        return list(pool.map(_evaluate_job, jobs))
+
+
+def outcomes_table(outcomes: list[Outcome]) -> pd.DataFrame:
+    """One row per configuration: RTO/RPO percentiles, P(objectives met), cost and risk.
+
+    Columns (units in the names): label, setting, value, base, scenario, strategy,
+    rto_p50_s, rto_p95_s, rpo_p95_s (the largest of the datastores' p95 RPO, as
+    ``drsim simulate`` prints them), p_rto_met, p_rpo_met,
+    monthly_usd, dr_monthly_usd, risk_annual_usd, total_annual_usd (the yearly
+    bill plus the expected yearly cost of disasters), unconfirmed_lines.
+    """
+    rows = []
+    for o in outcomes:
+        s = o.summary
+        rows.append({
+            "label": o.label,
+            "setting": o.setting,
+            "value": o.value,
+            "base": o.is_base,
+            "scenario": o.scenario.name,
+            "strategy": o.scenario.strategy,
+            "rto_p50_s": s.rto_s.p50,
+            "rto_p95_s": s.rto_s.p95,
+            "rpo_p95_s": max((d.p95 for d in s.rpo_s.values()), default=math.nan),
+            "p_rto_met": s.p_rto_met,
+            "p_rpo_met": s.p_rpo_met,
+            "monthly_usd": o.monthly_usd,
+            "dr_monthly_usd": o.dr_monthly_usd,
+            "risk_annual_usd": o.risk_annual_usd,
+            "total_annual_usd": o.monthly_usd * 12 + o.risk_annual_usd,
+            "unconfirmed_lines": o.unconfirmed_lines,
+        })
+    return pd.DataFrame(rows)
+
+
+def common_objectives(outcomes) -> dict | None:
+    """The objectives (``rto_s``, ``rpo_s``) shared by every configuration, or None if
+    they differ (then no single objective line belongs on a shared chart)."""
+    objs = {(o.scenario.objectives.rto_s, o.scenario.objectives.rpo_s) for o in outcomes}
+    if len(objs) != 1:
+        return None
+    rto_s, rpo_s = objs.pop()
+    return {"rto_s": rto_s, "rpo_s": rpo_s}
