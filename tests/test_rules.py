@@ -101,6 +101,7 @@ def test_the_cutover_keeps_the_simulators_float_operations():
 def test_the_timeline_and_the_simulators_trials_give_identical_phases():
     scenario = drsim.load_scenario(SCENARIOS / "seed-warm-standby.yaml")
     r = drsim.simulate(scenario, trials=40, seed=3, timeline_trials=range(40))
+    assert tuple(r.summary.phases) == PHASES
     ph = phases(r.timeline).set_index("run_id")
     for i in range(40):
         p = ph.loc[f"{scenario.name}/seed-3/trial-{i}"]

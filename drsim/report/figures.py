@@ -15,12 +15,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from drsim.report.tables import fmt_p, fmt_s
+from drsim.rules import PHASES
 from drsim.summary import Summary
 
-PHASE_LABELS = {"detect_s": "detect", "decide_s": "decide", "recover_s": "recover",
-                "cutover_s": "cut over"}
-PHASE_COLORS = {"detect_s": "#4c72b0", "decide_s": "#dd8452", "recover_s": "#55a868",
-                "cutover_s": "#c44e52"}
+# Keyed in the order of drsim.rules.PHASES, which the figures draw them in.
+PHASE_LABELS = dict(zip(PHASES, ("detect", "decide", "recover", "cut over"), strict=True))
+PHASE_COLORS = dict(zip(PHASES, ("#4c72b0", "#dd8452", "#55a868", "#c44e52"), strict=True))
 DR_COLOR, BASE_COLOR, RISK_COLOR = "#c44e52", "#8da0cb", "#e5ae38"
 WIDTH_IN = 9.0
 
