@@ -98,16 +98,18 @@ def test_percentile_of_a_measured_value_in_the_simulated_distribution():
 
 def test_percentiles_leave_out_unmeasured_values():
     p = percentiles([1.0, 2.0, 3.0, math.nan, None])
-    assert p["n"] == 3 and p["p50"] == 2.0 and p["max"] == 3.0 and p["mean"] == 2.0
-    assert math.isnan(percentiles([math.nan])["p50"])
+    assert p.n == 3 and p.p50 == 2.0 and p.max == 3.0 and p.mean == 2.0
+    assert math.isnan(percentiles([math.nan]).p50)
+    # the JSON shape of the measured percentiles: the count first
+    assert list(p.as_dict()) == ["n", "mean", "p50", "p90", "p95", "p99", "max"]
 
 
 def test_runs_that_never_recovered_count_as_never_not_as_absent():
     # 5 runs, 2 ended before recovering: the median is the 3rd value, not the 2nd of 3.
     p = percentiles([1.0, 2.0, 3.0, math.nan, None], not_reached_is_inf=True)
-    assert p["n"] == 5 and p["p50"] == 3.0
-    assert p["mean"] == math.inf and p["max"] == math.inf and p["p90"] == math.inf
-    assert percentiles([2.0, 4.0], not_reached_is_inf=True)["p50"] == 3.0
+    assert p.n == 5 and p.p50 == 3.0
+    assert p.mean == math.inf and p.max == math.inf and p.p90 == math.inf
+    assert percentiles([2.0, 4.0], not_reached_is_inf=True).p50 == 3.0
 
 
 def test_phase_table_counts_a_run_that_never_recovered():

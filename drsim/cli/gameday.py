@@ -104,7 +104,7 @@ def format_report(report) -> str:
                      f"{_f(m['rpo_s'], digits=3):>10}{_f(m['wall_s']):>9}"
                      f"{'-' if math.isnan(pct) else f'p{pct:.0f}':>10}")
     meas = report.measured
-    lines += ["", (f"measured RTO   p50 {_f(meas['rto_s']['p50'])}  max {_f(meas['rto_s']['max'])}"
+    lines += ["", (f"measured RTO   p50 {_f(meas['rto_s'].p50)}  max {_f(meas['rto_s'].max)}"
                    f"  ({meas['recovered_runs']} of {meas['runs']} runs recovered)")]
     if meas["recovered_runs"] < meas["runs"]:
         lines.append("some runs did not recover before the timeout: see their timelines, or "

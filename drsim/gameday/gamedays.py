@@ -21,6 +21,7 @@ from drsim.gameday.local.run import Options, RunResult, check_scenario, run_once
 from drsim.gameday.measure import percentiles
 from drsim.jsontext import to_json
 from drsim.scenario.model import FAILURE_MODES, Scenario
+from drsim.summary import Stats
 from drsim.timeline import write_timeline
 
 
@@ -30,7 +31,10 @@ class GamedayReport:
 
     scenario : the scenario the runs played (with the injected fault as ``failure.mode``).
     runs : one :class:`RunResult` per game day.
-    measured : summary of the measured runs (as ``as_json()["measured"]``).
+    measured : summary of the measured runs: ``runs``, ``recovered_runs``, ``acked_writes``
+        and :class:`drsim.summary.Stats` of ``rto_s``, ``detect_s``, ``first_success_s``,
+        ``wall_s`` and (per datastore) ``rpo_s`` and ``lost_writes``; its JSON is
+        ``as_json()["measured"]``.
     """
 
     scenario: Scenario
@@ -47,8 +51,18 @@ class GamedayReport:
             "scenario": self.scenario.name,
             "fault": self.scenario.failure.mode,
             "runs": [r.summary for r in self.runs],
-            "measured": self.measured,
+            "measured": _measured_json(self.measured),
         }
+
+
+def _measured_json(measured: dict) -> dict:
+    """``measured`` with each :class:`Stats` as its dict (``{"n", "mean", ..., "max"}``)."""
+    def one(v):
+        if isinstance(v, Stats):
+            return v.as_dict()
+        return {k: one(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+    return one(measured)
 
 
 @contextmanager

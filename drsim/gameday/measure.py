@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from drsim.rules import exact_summary, smallest_count
+from drsim.summary import Stats
 
 
 def client_recovery_s(journal: pd.DataFrame, fault_mono: float, clients: int,
@@ -40,8 +41,9 @@ def recovery_times(per_client: pd.Series, recovered_fraction: float) -> tuple[fl
     return first, rto
 
 
-def percentiles(values, *, not_reached_is_inf: bool = False) -> dict:
-    """``{"n", "mean", "p50", "p90", "p95", "p99", "max"}`` of the runs' values.
+def percentiles(values, *, not_reached_is_inf: bool = False) -> Stats:
+    """The runs' values as :class:`drsim.summary.Stats` with their count ``n``
+    (``as_dict()``: ``{"n", "mean", "p50", "p90", "p95", "p99", "max"}``).
 
     A missing value (None or NaN) is a run where the value was not measured, and
     is left out; with ``not_reached_is_inf`` it is a run where the moment never
@@ -50,4 +52,4 @@ def percentiles(values, *, not_reached_is_inf: bool = False) -> dict:
     """
     x = np.asarray([math.nan if v is None else v for v in values], dtype=float)
     x = np.where(np.isnan(x), math.inf, x) if not_reached_is_inf else x[~np.isnan(x)]
-    return {"n": len(x), **exact_summary(x)}
+    return Stats.from_dict({"n": len(x), **exact_summary(x)})
