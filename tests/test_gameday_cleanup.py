@@ -15,7 +15,7 @@ from drsim.cli import main
 from drsim.errors import DrsimError
 from drsim.gameday.gamedays import local_gamedays
 from drsim.gameday.local import dns as dns_mod
-from drsim.gameday.local import postgres, procs, run
+from drsim.gameday.local import injection, postgres, procs, stack
 from drsim.gameday.local.procs import listening_ports, pid_alive, processes_mentioning
 from drsim.scenario import load_scenario
 
@@ -59,10 +59,10 @@ def held(monkeypatch):
         start(self)
 
     monkeypatch.setattr(procs.Processes, "spawn", spawn_and_note)
-    monkeypatch.setattr(run, "free_port", note_port(run.free_port))
-    monkeypatch.setattr(run, "free_port_on_all", note_port(run.free_port_on_all))
+    monkeypatch.setattr(stack, "free_port", note_port(stack.free_port))
+    monkeypatch.setattr(stack, "free_port_on_all", note_port(stack.free_port_on_all))
     monkeypatch.setattr(postgres, "free_port", note_port(postgres.free_port))
-    monkeypatch.setattr(run.tempfile, "mkdtemp", mkdtemp_and_note)
+    monkeypatch.setattr(stack.tempfile, "mkdtemp", mkdtemp_and_note)
     monkeypatch.setattr(dns_mod.DnsServer, "start", start_and_note)
     return got
 
@@ -81,7 +81,7 @@ def test_an_error_or_ctrl_c_mid_run_tears_everything_down(held, monkeypatch, fai
     def broken_inject(kind, targets):
         raise failure
 
-    monkeypatch.setattr(run, "inject", broken_inject)
+    monkeypatch.setattr(injection, "inject", broken_inject)
     scenario = load_scenario(SCENARIOS / "local-lab.yaml")
     with pytest.raises(type(failure)):
         local_gamedays(scenario, runs=1)

@@ -121,11 +121,11 @@ def test_every_acknowledged_write_is_accounted_for(crash):
 def test_the_run_released_every_process_port_and_directory(crash):
     _, report, _ = crash
     res = report.runs[0].resources
-    assert len(res["pids"]) >= 8  # 2 postmasters, proxy, 3 + 2 workers, load generator
-    assert not [p for p in res["pids"] if pid_alive(p)]
-    assert not set(res["ports"]) & listening_ports()
-    assert not set(res["udp_ports"]) & listening_ports(udp=True)
-    assert not os.path.exists(res["run_dir"])
+    assert len(res.pids) >= 8  # 2 postmasters, proxy, 3 + 2 workers, load generator
+    assert not [p for p in res.pids if pid_alive(p)]
+    assert not set(res.ports) & listening_ports()
+    assert not set(res.udp_ports) & listening_ports(udp=True)
+    assert not os.path.exists(res.run_dir)
 
 
 def test_the_report_has_the_documented_json_shape(crash):

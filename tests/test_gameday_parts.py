@@ -65,9 +65,12 @@ def proxy(echo_port):
     assert child.read_line(20) == "ready"
 
     def command(cmd):
+        t_sent = time.monotonic()
         child.popen.stdin.write(f"{cmd}\n".encode())
         child.popen.stdin.flush()
-        assert child.read_line(5) == f"ok {cmd}"
+        *said, t_effect = child.read_line(5).split()
+        assert said == ["ok", *cmd.split()]
+        assert t_sent <= float(t_effect) <= time.monotonic()  # stamped on the shared clock
 
     yield port, command
     procs.stop_all()

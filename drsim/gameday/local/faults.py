@@ -29,12 +29,13 @@ class Targets:
 
     region_a : :class:`~drsim.gameday.local.service.Region` of A's service.
     primary : A's :class:`~drsim.gameday.local.postgres.PgServer`.
-    proxy_command : sends a command line to the proxy (``partition link``...).
+    proxy_command : sends a command line to the proxy (``partition link``...) and returns
+        the monotonic time it took effect.
     """
 
     region_a: object
     primary: object
-    proxy_command: Callable[[str], None]
+    proxy_command: Callable[[str], float]
 
 
 def inject(kind: str, t: Targets) -> tuple[str, str]:

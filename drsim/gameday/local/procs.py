@@ -12,10 +12,13 @@ import select
 import signal
 import socket
 import subprocess
+import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from drsim.errors import DrsimError
+from drsim.gameday.local import signals
 
 
 @dataclass
@@ -66,29 +69,55 @@ class Child:
 
 
 class Processes:
-    """The set of processes one game day started; :meth:`stop_all` ends them all."""
+    """The set of processes one game day started, tracked by PID.
 
-    def __init__(self):
+    exit_stack : when given, each child registers its own stop there the moment it
+        starts, so the stack that owns the ExitStack stops it in reverse order of
+        starting, among its other parts. Without one, :meth:`stop_all` ends them all.
+
+    Starting a process and noting it is one step no signal can cut in two, and
+    after :meth:`close` nothing new starts (a thread that would start a worker
+    during teardown gets a :class:`DrsimError` instead).
+    """
+
+    def __init__(self, exit_stack: ExitStack | None = None):
         self.children: list[Child] = []
+        """Every child ever started, stopped or not, oldest first."""
+        self._exit_stack = exit_stack
+        self._lock = threading.Lock()
+        self._closed = False
 
     def spawn(self, name: str, argv: list[str], *, user: str | None = None, log_path=None,
               stdout_pipe: bool = False, stdin_pipe: bool = False, env=None, cwd=None) -> Child:
         """Start ``argv`` in a new session (optionally as OS ``user``) and track it."""
-        log = open(log_path, "ab") if log_path else subprocess.DEVNULL
-        try:
-            popen = subprocess.Popen(
-                argv, stdout=subprocess.PIPE if stdout_pipe else log, stderr=log,
-                stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
-                start_new_session=True, user=user, env=env, cwd=cwd, close_fds=True,
-            )
-        except OSError as err:
-            raise DrsimError(f"cannot start {name} ({argv[0]}): {err.strerror}") from None
-        finally:
-            if log_path:
-                log.close()
-        child = Child(name, popen)
-        self.children.append(child)
+        with self._lock, signals.deferred():
+            if self._closed:
+                raise DrsimError(f"not starting {name}: the stack is being torn down")
+            log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+            try:
+                popen = subprocess.Popen(
+                    argv, stdout=subprocess.PIPE if stdout_pipe else log, stderr=log,
+                    stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
+                    start_new_session=True, user=user, env=env, cwd=cwd, close_fds=True,
+                )
+            except OSError as err:
+                raise DrsimError(f"cannot start {name} ({argv[0]}): {err.strerror}") from None
+            finally:
+                if log_path:
+                    log.close()
+            child = Child(name, popen)
+            self.children.append(child)
+            if self._exit_stack is not None:
+                self._exit_stack.callback(self._stop_at_exit, child)
         return child
+
+    def close(self) -> None:
+        """Refuse to start anything from now on; waits for a start under way to be noted."""
+        with self._lock:
+            self._closed = True
+
+    def _stop_at_exit(self, child: Child) -> None:
+        self.stop(child, grace_s=0.5 if child.alive() else 0.0)
 
     def kill(self, child: Child, wait_s: float = 5.0) -> None:
         """SIGKILL ``child``'s group and reap it (a stopped process dies too)."""
@@ -99,7 +128,10 @@ class Processes:
             pass
 
     def stop(self, child: Child, sig: int = signal.SIGTERM, grace_s: float = 3.0) -> None:
-        """Ask ``child`` to stop with ``sig``; SIGKILL its group after ``grace_s``. [s]"""
+        """Ask ``child`` to stop with ``sig``; SIGKILL its group after ``grace_s``. [s]
+
+        Stopping a child that has already been stopped does nothing more.
+        """
         if not child.exited():
             child.signal_group(signal.SIGCONT)  # a SIGSTOPped child cannot act on SIGTERM
             child.signal_group(sig)
@@ -117,9 +149,10 @@ class Processes:
                     pass
 
     def stop_all(self) -> None:
-        """Stop every tracked child, newest first."""
+        """Stop every tracked child, newest first, and start nothing more."""
+        self.close()
         for child in reversed(self.children):
-            self.stop(child, grace_s=0.5 if child.alive() else 0.0)
+            self._stop_at_exit(child)
         self.children.clear()
 
 

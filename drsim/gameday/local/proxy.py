@@ -13,6 +13,11 @@ Run as ``python -m drsim.gameday.local.proxy ROUTE...`` where a ROUTE is
 it prints ``ready`` once listening and then reads commands on stdin, one per
 line: ``partition NAME`` (packets dropped: connections stall, new ones hang),
 ``down NAME`` (nothing listens: connections are refused) and ``heal NAME``.
+Each is answered ``ok COMMAND NAME T``, where ``T`` is the monotonic time
+(the machine's one CLOCK_MONOTONIC, as every part of a game day stamps with)
+at which the route's state changed: from then on, nothing more is forwarded.
+
+:class:`LinkProxy`, at the end, is the driver's handle on this process.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import threading
+import time
 from dataclasses import dataclass, field
 
 
@@ -147,6 +154,9 @@ async def _control(routes: dict[str, Route]):
             return  # our parent is gone: stop
         cmd, _, name = line.decode().strip().partition(" ")
         targets = routes.values() if name == "all" else [routes[name]] if name in routes else []
+        # Every forwarding step checks the route's state, and this coroutine runs alone
+        # on the loop until its next await: the moment taken here is when forwarding stopped.
+        changed_mono = time.monotonic()
         for route in targets:
             if cmd == "partition":
                 # Existing connections stall: their tasks keep reading and drop the bytes.
@@ -165,7 +175,7 @@ async def _control(routes: dict[str, Route]):
                     conn.close()  # stalled connections do not come back; clients reconnect
                 if was == "down":
                     await _listen(route)
-        print(f"ok {cmd} {name}", flush=True)
+        print(f"ok {cmd} {name} {changed_mono:.6f}", flush=True)
 
 
 async def main_async(routes: list[Route]):
@@ -190,3 +200,50 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
+
+
+# --- driver side -------------------------------------------------------------------------
+
+
+class LinkProxy:
+    """The driver's handle on a running proxy process: commands, and when they took effect.
+
+    cut_mono : for each route cut (``partition`` or ``down``), the monotonic time at
+        which the proxy stopped forwarding it, as the proxy itself stamped it. [s]
+    """
+
+    def __init__(self, child):
+        self.child = child
+        self.cut_mono: dict[str, float] = {}
+        self._lock = threading.Lock()  # the orchestrator's threads may command it too
+
+    @classmethod
+    def spawn(cls, procs, routes: list[str], run_dir, log_path=None) -> LinkProxy:
+        """Start ``python -m drsim.gameday.local.proxy ROUTE...`` as a tracked child of ``procs``."""
+        child = procs.spawn("proxy", [sys.executable, "-m", "drsim.gameday.local.proxy", *routes,
+                                      "--run-dir", str(run_dir)],
+                            stdout_pipe=True, stdin_pipe=True, log_path=log_path)
+        return cls(child)
+
+    def wait_ready(self, timeout_s: float = 20.0) -> None:
+        """Return once the proxy listens on every route. [s]"""
+        from drsim.errors import DrsimError
+
+        if self.child.read_line(timeout_s) != "ready":
+            raise DrsimError("the link proxy did not start")
+
+    def command(self, cmd: str) -> float:
+        """Send ``cmd`` (``partition link``...); returns the monotonic time it took effect. [s]"""
+        from drsim.errors import DrsimError
+
+        with self._lock:
+            self.child.popen.stdin.write(f"{cmd}\n".encode())
+            self.child.popen.stdin.flush()
+            reply = self.child.read_line(5).split()
+            if reply[:1] != ["ok"] or reply[1:-1] != cmd.split():
+                raise DrsimError(f"the link proxy did not acknowledge {cmd!r}")
+            t_mono = float(reply[-1])
+            action, _, name = cmd.partition(" ")
+            if action in ("partition", "down"):
+                self.cut_mono.setdefault(name, t_mono)
+        return t_mono
