@@ -5,11 +5,35 @@ as Monte Carlo trials (RTO and RPO as distributions), price it, report on it,
 and hold game days against it.
 """
 
-from drsim.cost import cost_of_risk, price_scenario
+from importlib import import_module
+
 from drsim.errors import DrsimError, ScenarioError
-from drsim.scenario import Scenario, load_scenario, scenario_from_dict, scenario_from_yaml
-from drsim.sim import simulate
-from drsim.summary import Summary
+
+# The public API, imported on first use: `import drsim` (and so `python -m drsim`,
+# before its command line can answer a Ctrl-C) does not wait for numpy and pandas.
+_LAZY = {
+    "cost_of_risk": "drsim.cost",
+    "price_scenario": "drsim.cost",
+    "Scenario": "drsim.scenario",
+    "load_scenario": "drsim.scenario",
+    "scenario_from_dict": "drsim.scenario",
+    "scenario_from_yaml": "drsim.scenario",
+    "simulate": "drsim.sim",
+    "Summary": "drsim.summary",
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'drsim' has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "DrsimError",

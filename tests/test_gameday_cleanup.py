@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import pytest
@@ -89,31 +90,75 @@ def test_an_error_or_ctrl_c_mid_run_tears_everything_down(held, monkeypatch, fai
     assert_released(held)
 
 
+class StderrLines:
+    """Reads a child's stderr in a thread: lines as they come, and the moment one says ``text``."""
+
+    def __init__(self, stream):
+        self.lines: list[str] = []
+        self._seen: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream):
+        for line in stream:
+            with self._lock:
+                self.lines.append(line)
+                for text, seen in self._seen.items():
+                    if text in line:
+                        seen.set()
+        with self._lock:  # the stream ended: nobody waits any longer
+            for seen in self._seen.values():
+                seen.set()
+
+    def wait_for(self, text: str, timeout_s: float) -> bool:
+        """True once a line containing ``text`` has come (False if the stream ended first). [s]"""
+        with self._lock:
+            seen = self._seen.setdefault(text, threading.Event())
+            if any(text in line for line in self.lines) or not self._thread.is_alive():
+                seen.set()
+        seen.wait(timeout_s)
+        with self._lock:
+            return any(text in line for line in self.lines)
+
+    def text(self) -> str:
+        self._thread.join(timeout=60)
+        return "".join(self.lines)
+
+
 @needs_postgres
 @pytest.mark.parametrize("sig, when", [
-    (signal.SIGINT, "injected"),     # Ctrl-C while the failover runs
-    (signal.SIGTERM, "stack up"),    # a supervisor stopping us during warm-up
-    (signal.SIGINT, 1.0),            # Ctrl-C during start-up (initdb, servers)
+    # Ctrl-C while the failover runs
+    pytest.param(signal.SIGINT, "injected", id="SIGINT-injected"),
+    # a supervisor stopping us during warm-up
+    pytest.param(signal.SIGTERM, "stack up", id="SIGTERM-warmup"),
+    # Ctrl-C during start-up (initdb, servers)
+    pytest.param(signal.SIGINT, "starting the stack", id="SIGINT-startup"),
+    # Ctrl-C while Python still imports numpy and pandas (-X importtime prints a line
+    # as each module is done: numpy is, pandas is still being imported).
+    pytest.param(signal.SIGINT, " numpy\n", id="SIGINT-importing"),
 ])
 def test_a_signal_to_the_command_tears_everything_down(sig, when):
     # The run directory is made under a TMPDIR of our own, so any process still naming
     # it afterwards (postgres -D DIR, workers, proxy, load generator) is a leak.
     tmp = tempfile.mkdtemp(prefix="drsim-test-cleanup-")
     os.chmod(tmp, 0o755)
+    flags = ["-X", "importtime"] if "numpy" in when else []
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "drsim", "gameday", "local", "--no-simulate", "--seed", "1"],
+            [sys.executable, *flags, "-m", "drsim", "gameday", "local", "--no-simulate",
+             "--seed", "1"],
             cwd=ROOT, env={**os.environ, "TMPDIR": tmp}, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         try:
-            if isinstance(when, float):
-                time.sleep(when)
-            else:
-                for line in proc.stderr:
-                    if when in line:
-                        break
+            # The signal goes once the run says it has reached that point, however
+            # long a busy machine takes to get there.
+            stderr = StderrLines(proc.stderr)
+            assert stderr.wait_for(when, timeout_s=300), stderr.text()
             proc.send_signal(sig)
-            _, err = proc.communicate(timeout=60)
+            proc.wait(timeout=60)
+            err = stderr.text()
+            proc.stdout.close()
         finally:
             if proc.poll() is None:  # pragma: no cover - only if teardown hung
                 proc.kill()
@@ -121,9 +166,10 @@ def test_a_signal_to_the_command_tears_everything_down(sig, when):
         assert proc.returncode == 130, err
         assert "interrupted" in err
         assert "Traceback" not in err
-        deadline = time.monotonic() + 5
+        # Orphans of a SIGKILLed group are reaped by init, soon but not at once.
+        deadline = time.monotonic() + 30
         while processes_mentioning(tmp) and time.monotonic() < deadline:
-            time.sleep(0.1)  # orphans of a SIGKILLed group are reaped by init
+            time.sleep(0.1)
         assert processes_mentioning(tmp) == []
         assert os.listdir(tmp) == []
     finally:

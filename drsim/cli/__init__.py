@@ -37,15 +37,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    command = "drsim"
     try:
+        # Building the parser imports every command (numpy, pandas...: seconds on a busy
+        # machine); a Ctrl-C then is answered like one during the command itself.
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        command = f"drsim {args.command}"
         return int(args.func(args) or 0)
     except DrsimError as err:
-        print(f"drsim {args.command}: {err}" if "\n" not in str(err) else str(err), file=sys.stderr)
+        print(f"{command}: {err}" if "\n" not in str(err) else str(err), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"drsim {args.command}: interrupted", file=sys.stderr)
+        print(f"{command}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`drsim ... | head`): stop quietly, as Unix tools do.
