@@ -1,6 +1,8 @@
 """The local stack's parts one at a time: link proxy, DNS failover record, health
 checkers, orchestrator. Timing is only ever checked from below (a delay is at least
-what was configured), never from above, so a busy machine cannot fail these."""
+what was configured), never from above, and the tests wait for the event they are
+about (an answer expiring from a cache, a verdict, a step starting), never for a
+fixed time, so a busy machine cannot fail these."""
 
 import http.server
 import socket
@@ -8,6 +10,9 @@ import sys
 import threading
 import time
 
+import dns.name
+import dns.rdataclass
+import dns.rdatatype
 import dns.resolver
 import numpy as np
 import pytest
@@ -129,7 +134,10 @@ def test_the_dns_record_fails_over_and_clients_move_only_when_their_ttl_expires(
         fresh = dns.resolver.Resolver(configure=False)
         fresh.nameservers, fresh.port = [HOST], server.port
         assert fresh.resolve(SERVICE_NAME, "A")[0].address == "127.0.0.3"
-        time.sleep(1.05)  # the cached answer has expired: the client asks again
+        # Once the cached answer has expired (its TTL after it was cached), the client asks again.
+        key = (dns.name.from_text(SERVICE_NAME), dns.rdatatype.A, dns.rdataclass.IN)
+        assert wait_until(lambda: client.cache.get(key) is None, timeout_s=20)
+        assert time.time() >= answer.expiration
         assert client.resolve(SERVICE_NAME, "A")[0].address == "127.0.0.3"
         resolver.set_primary_healthy(True)  # the failover record follows the health check...
         resolver.pin_secondary()  # ...until switch_traffic pins it
@@ -141,8 +149,30 @@ def test_the_dns_record_fails_over_and_clients_move_only_when_their_ttl_expires(
         server.stop()
 
 
+def wait_until(condition, timeout_s: float, poll_s: float = 0.02) -> bool:
+    """True as soon as ``condition()`` is; False if it is not within ``timeout_s``. [s]"""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(poll_s)
+    return True
+
+
+class Verdicts(list):
+    """The endpoint verdicts a health check gave, and an event set by the first."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = threading.Event()
+
+    def append(self, verdict):
+        super().append(verdict)
+        self.first.set()
+
+
 def make_check(checkers=10, **kw):
-    verdicts = []
+    verdicts = Verdicts()
     rec = Recorder()
     args = {"interval_s": 0.05, "failure_threshold": 3, "checkers": checkers,
             "healthy_fraction": 0.18, "timeout_s": 0.2, "rng": np.random.default_rng(0),
@@ -186,9 +216,7 @@ def test_checkers_fail_a_refused_an_erroring_and_a_hung_endpoint():
         hc, verdicts, rec = make_check(checkers=3)
         hc.port = srv.server_address[1]
         hc.start()
-        deadline = time.monotonic() + 20
-        while not verdicts and time.monotonic() < deadline:
-            time.sleep(0.02)
+        verdicts.first.wait(20)
         hc.stop()
     finally:
         srv.shutdown()
@@ -216,16 +244,24 @@ def test_the_orchestrator_runs_the_dag_in_parallel_with_real_retries():
     scenario = load_scenario(SCENARIOS / "local-lab.yaml", {"runbook": runbook})
     calls = []
     promote_attempts = []
+    scaling = threading.Event()
 
     def promote():
         promote_attempts.append(time.monotonic())
-        time.sleep(0.1)
+        # The first attempt lasts until scale_standby has started: run one after the
+        # other, the two steps would never get there (and the wait would give up).
         if len(promote_attempts) == 1:
+            scaling.wait(20)
             raise RuntimeError("pg_promote timed out")
+        time.sleep(0.1)
+
+    def scale():
+        calls.append("scale")
+        scaling.set()
 
     rec = Recorder()
     orch = Orchestrator(scenario, {"promote_database": promote,
-                                   "scale_standby": lambda: calls.append("scale"),
+                                   "scale_standby": scale,
                                    "switch_traffic": lambda: calls.append("switch")},
                         rec, np.random.default_rng(0))
     rec.fault_mono = time.monotonic()
