@@ -5,10 +5,13 @@ about (an answer expiring from a cache, a verdict, a step starting), never for a
 fixed time, so a busy machine cannot fail these."""
 
 import http.server
+import os
+import signal
 import socket
 import sys
 import threading
 import time
+from contextlib import ExitStack
 
 import dns.name
 import dns.rdataclass
@@ -17,10 +20,12 @@ import dns.resolver
 import numpy as np
 import pytest
 
+from drsim.errors import DrsimError
+from drsim.gameday.local import signals
 from drsim.gameday.local.checkers import HealthCheck, check_once
 from drsim.gameday.local.dns import SERVICE_NAME, DnsServer, FailoverResolver
 from drsim.gameday.local.orchestrator import Orchestrator
-from drsim.gameday.local.procs import Processes, free_port
+from drsim.gameday.local.procs import Processes, free_port, pid_alive
 from drsim.gameday.local.proxy import format_route
 from drsim.gameday.local.recorder import Recorder
 from drsim.scenario import load_scenario
@@ -301,3 +306,44 @@ def test_a_step_that_never_succeeds_fails_the_runbook_and_its_dependents_do_not_
     assert orch.failed == ["promote_database"] and switched == []
     events = [e.event for e in rec.events("t")]
     assert "step_failed" in events and events.count("step_finished") == 1  # scale_standby only
+
+
+@pytest.fixture
+def ctrl_c_raises():
+    """SIGINT raises KeyboardInterrupt here, as in a terminal (a background job ignores it)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_a_signal_during_a_held_step_arrives_when_the_step_ends(ctrl_c_raises):
+    done = []
+    with pytest.raises(KeyboardInterrupt), signals.deferred():
+        os.kill(os.getpid(), signal.SIGINT)
+        done.append("the rest of the step")  # the interrupt does not cut it
+    assert done == ["the rest of the step"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_sigterm_unwinds_like_ctrl_c_and_the_handler_is_put_back(ctrl_c_raises):
+    before = signal.getsignal(signal.SIGTERM)
+    with (pytest.raises(KeyboardInterrupt, match="SIGTERM"), signals.terminate_as_interrupt(),
+          signals.deferred()):
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_each_process_registers_its_own_stop_and_nothing_starts_after_close():
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    stopped = []
+    with ExitStack() as stack:
+        procs = Processes(stack)
+        stop = procs.stop
+        procs.stop = lambda child, **kw: (stopped.append(child.name), stop(child, **kw))
+        first, second = procs.spawn("first", sleeper), procs.spawn("second", sleeper)
+        procs.close()
+        with pytest.raises(DrsimError, match="torn down"):
+            procs.spawn("third", sleeper)
+    assert stopped == ["second", "first"]  # newest first
+    assert [c.name for c in procs.children] == ["first", "second"]
+    assert not pid_alive(first.pid) and not pid_alive(second.pid)

@@ -127,6 +127,10 @@ class LocalStack:
             raise DrsimError("a LocalStack runs once; make a new one for the next run")
         self._t0 = time.monotonic()
         self._exit = ExitStack()
+        # Outside the ExitStack: the teardown holds signals, and restores their handlers
+        # when it ends, so these must be put back after that, not during it.
+        self._interrupts = signals.terminate_as_interrupt()
+        self._interrupts.__enter__()
         try:
             self._start()
         except BaseException:
@@ -139,7 +143,6 @@ class LocalStack:
         return False
 
     def _start(self) -> None:
-        self._exit.enter_context(signals.terminate_as_interrupt())
         with signals.deferred():  # the directory and its removal are registered as one step
             self.run_dir = Path(tempfile.mkdtemp(prefix=TMP_PREFIX))
             self._exit.callback(shutil.rmtree, self.run_dir, ignore_errors=True)
@@ -154,16 +157,20 @@ class LocalStack:
         self.say(f"stack up in {self.timings['startup_s']:.1f} s")
 
     def _stop(self, exc_type, exc, tb) -> None:
-        """Stop every part, newest first; signals wait until the last one has stopped."""
-        with signals.deferred():
-            t = time.monotonic()
-            try:
-                if self.procs is not None:
-                    self.procs.close()  # nothing (a scale-out thread) may start a process now
-                    self._pids = [c.pid for c in self.procs.children]
-                self._exit.__exit__(exc_type, exc, tb)
-            finally:
-                self.timings["teardown_s"] = time.monotonic() - t
+        """Stop every part, newest first; signals wait until the last one has stopped
+        (then a SIGTERM that came meanwhile still unwinds as KeyboardInterrupt)."""
+        try:
+            with signals.deferred():
+                t = time.monotonic()
+                try:
+                    if self.procs is not None:
+                        self.procs.close()  # nothing (a scale-out thread) may start a process now
+                        self._pids = [c.pid for c in self.procs.children]
+                    self._exit.__exit__(exc_type, exc, tb)
+                finally:
+                    self.timings["teardown_s"] = time.monotonic() - t
+        finally:
+            self._interrupts.__exit__(None, None, None)
 
     def _mark(self, moment: str) -> None:
         self.timings[moment] = time.monotonic() - self._t0
