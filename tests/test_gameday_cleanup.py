@@ -90,6 +90,16 @@ def test_an_error_or_ctrl_c_mid_run_tears_everything_down(held, monkeypatch, fai
     assert_released(held)
 
 
+# Python, and so drsim, answers SIGINT only when it starts with SIGINT's default action,
+# and a shell starts background jobs with SIGINT ignored (the test suite may run as one):
+# the command under test is started with the default action, as from a terminal.
+WITH_DEFAULT_SIGINT = [
+    sys.executable, "-c",
+    ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+     "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"),
+]
+
+
 class StderrLines:
     """Reads a child's stderr in a thread: lines as they come, and the moment one says ``text``."""
 
@@ -146,7 +156,7 @@ def test_a_signal_to_the_command_tears_everything_down(sig, when):
     flags = ["-X", "importtime"] if "numpy" in when else []
     try:
         proc = subprocess.Popen(
-            [sys.executable, *flags, "-m", "drsim", "gameday", "local", "--no-simulate",
+            [*WITH_DEFAULT_SIGINT, *flags, "-m", "drsim", "gameday", "local", "--no-simulate",
              "--seed", "1"],
             cwd=ROOT, env={**os.environ, "TMPDIR": tmp}, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
