@@ -84,6 +84,7 @@ def test_simulate_takes_a_name_a_path_or_a_scenario():
         drsim.simulate("no-such-scenario", trials=60)
 
 
+@pytest.mark.slow  # one drsim process per command
 def test_commands_take_bundled_names_from_any_working_directory(tmp_path):
     ok = run_cli("validate", "seed-warm-standby", "local-lab.yaml", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr

@@ -25,6 +25,8 @@ from drsim.bundled import notebooks_dir
 from drsim.report.run import run_notebook
 
 NOTEBOOKS = notebooks_dir()
+
+pytestmark = pytest.mark.notebook
 MINE = ("01-explore-tradeoffs", "02-scenario-report", "03-compare-strategies")
 
 

@@ -20,6 +20,8 @@ from tests.conftest import ROOT, run_cli
 pytest.importorskip("papermill", reason="the lab extra is not installed "
                     "(.venv/bin/pip install -e '.[lab]')")
 
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+
 TRIALS, SEED = 400, 7
 SCENARIOS = ("seed-warm-standby", "local-lab", "active-active")
 FIGURES_02 = {"rto-cdf", "rpo-cdf", "phases", "timeline", "cost", "risk-vs-spend"}

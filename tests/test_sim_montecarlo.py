@@ -22,6 +22,7 @@ def seed_scenario():
     return drsim.load_scenario(SCENARIOS / "seed-warm-standby.yaml")
 
 
+@pytest.mark.slow  # starts a process pool
 def test_same_seed_same_result_and_any_number_of_workers(seed_scenario):
     one = simulate(seed_scenario, trials=5000, seed=7, workers=1)
     two = simulate(seed_scenario, trials=5000, seed=7, workers=2)

@@ -32,6 +32,13 @@ if str(INFRA_DIR) not in sys.path:
     sys.path.insert(0, str(INFRA_DIR))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test under infra/ synthesizes or reads the CDK app: ``-m "not infra"`` leaves it out."""
+    for item in items:
+        if Path(item.path).is_relative_to(INFRA_DIR):
+            item.add_marker(pytest.mark.infra)
+
+
 def require_infra_extra() -> None:
     """Skip (with the install command) when the ``infra`` extra is missing."""
     missing = [m for m in INFRA_EXTRA if importlib.util.find_spec(m) is None]
