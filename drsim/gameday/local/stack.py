@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from contextlib import ExitStack, suppress
+from contextlib import AbstractContextManager, ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
@@ -118,6 +118,7 @@ class LocalStack:
         self._udp_ports: list[int] = []
         self._pids: list[int] = []
         self._exit: ExitStack | None = None
+        self._interrupts: AbstractContextManager | None = None
         self._t0 = math.nan
 
     # --- start-up and teardown --------------------------------------------------------------
