@@ -50,7 +50,7 @@ def main() -> int:
                                                seed=args.seed),
                                 seed=args.seed, trials=4000)
         def col(key, rep=rep):
-            return [r.summary[key] for r in rep.runs]
+            return [getattr(r.summary, key) for r in rep.runs]
 
         pcts = " ".join(f"p{x:.0f}" if not math.isnan(x) else "-"
                         for x in rep.measured_rto_percentiles)

@@ -59,7 +59,7 @@ def test_the_timeline_tells_the_failover_in_causal_order(crash):
     # healthy), each after failure_threshold failed checks interval_s apart.
     flips = tl[(tl["event"] == "checker_unhealthy") & (tl["t_s"] <= declared)]
     assert sorted(flips["component"]) == [f"checker-{i}" for i in range(hc.checkers)]
-    if report.runs[0].summary["checks_failed_before_fault"] == 0:
+    if report.runs[0].summary.checks_failed_before_fault == 0:
         # (A check that timed out just before the fault on a busy machine would
         # start a streak early; then these bounds do not hold, and need not.)
         for name in flips["component"]:
@@ -97,24 +97,24 @@ def test_the_summary_matches_the_timeline(crash):
     _, report, _ = crash
     run = report.runs[0]
     s, tl = run.summary, run.timeline
-    assert s["recovered"] and s["database_promoted"]
-    assert s["rto_s"] == pytest.approx(first(tl, "recovered"))
-    assert s["detect_s"] == pytest.approx(first(tl, "unhealthy_declared"))
-    assert s["first_success_s"] == pytest.approx(first(tl, "first_success"))
-    assert s["clients_served_by_b"] == s["clients"] == 20
-    assert s["failed_steps"] == []
+    assert s.recovered and s.database_promoted
+    assert s.rto_s == pytest.approx(first(tl, "recovered"))
+    assert s.detect_s == pytest.approx(first(tl, "unhealthy_declared"))
+    assert s.first_success_s == pytest.approx(first(tl, "first_success"))
+    assert s.clients_served_by_b == s.clients == 20
+    assert s.failed_steps == []
 
 
 def test_every_acknowledged_write_is_accounted_for(crash):
     _, report, _ = crash
     run = report.runs[0]
-    w = run.summary["writes"]
+    w = run.summary.writes
     acks_in_journal = run.journal[(run.journal["op"] == "write") & (run.journal["status"] == 200)]
     assert w["acked"] == len(run.acked) == len(acks_in_journal) > 0
     assert w["acked"] == w["found"] + w["lost"]
     # A crashed service leaves its database running: everything it acknowledged
     # reached the standby before the promotion, and no one acknowledged after.
-    assert w["lost"] == 0 and run.summary["lost_writes"] == 0 and run.summary["rpo_s"] == 0
+    assert w["lost"] == 0 and run.summary.lost_writes == 0 and run.summary.rpo_s == 0
     assert set(run.acked["region"]) == {"a", "b"}
 
 
@@ -155,7 +155,7 @@ def test_the_report_has_the_documented_json_shape(crash):
 def test_measured_rto_is_inside_the_simulated_p1_p99(crash):
     _, report, _ = crash
     sim = report.simulated_trials["rto_s"]
-    rto = report.runs[0].summary["rto_s"]
+    rto = report.runs[0].summary.rto_s
     assert sim.quantile(0.01) <= rto <= sim.quantile(0.99), (
         f"measured RTO {rto:.3f} s outside simulated [{sim.quantile(0.01):.3f}, "
         f"{sim.quantile(0.99):.3f}] s")

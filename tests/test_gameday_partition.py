@@ -25,8 +25,8 @@ def test_a_partition_loses_exactly_the_writes_in_flight():
     report = local_gamedays(scenario, fault="partition", runs=1, seed=5,
                             options=Options(link_latency_s=LINK_LATENCY_S))
     run = report.runs[0]
-    w, rec = run.summary["writes"], run.reconciliation
-    assert run.summary["recovered"]
+    w, rec = run.summary.writes, run.reconciliation
+    assert run.summary.recovered
     assert w["acked"] == w["found"] + w["lost"] == len(run.acked)
     assert w["lost"] > 0  # asynchronous replication: the cut drops what was in flight
     lost = rec.lost_writes
@@ -42,7 +42,7 @@ def test_a_partition_loses_exactly_the_writes_in_flight():
     # acknowledged in the moment between the injection call and the cut.
     assert w["lost_before_fault"] == int((lost["t_s"] < 0).sum())
     assert w["lost_after_fault"] == int((lost["t_s"] >= 0).sum())
-    assert run.summary["rpo_s"] == pytest.approx(-lost["t_s"].min())
+    assert run.summary.rpo_s == pytest.approx(-lost["t_s"].min())
     # Each lost write is in the timeline, at its acknowledgement, named by client and seq.
     tl = run.timeline[run.timeline["event"] == "write_lost"]
     assert len(tl) == w["lost"]

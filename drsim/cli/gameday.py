@@ -99,9 +99,9 @@ def format_report(report) -> str:
     pcts = report.measured_rto_percentiles or [math.nan] * len(report.runs)
     for i, (r, pct) in enumerate(zip(report.runs, pcts)):
         m = r.summary
-        lines.append(f"{i:<5}{_f(m['detect_s']):>10}{_f(m['first_success_s']):>10}"
-                     f"{_f(m['rto_s']):>10}{m['lost_writes'] if m['writes'] else '-':>6}"
-                     f"{_f(m['rpo_s'], digits=3):>10}{_f(m['wall_s']):>9}"
+        lines.append(f"{i:<5}{_f(m.detect_s):>10}{_f(m.first_success_s):>10}"
+                     f"{_f(m.rto_s):>10}{m.lost_writes if m.writes else '-':>6}"
+                     f"{_f(m.rpo_s, digits=3):>10}{_f(m.wall_s):>9}"
                      f"{'-' if math.isnan(pct) else f'p{pct:.0f}':>10}")
     meas = report.measured
     lines += ["", (f"measured RTO   p50 {_f(meas['rto_s'].p50)}  max {_f(meas['rto_s'].max)}"

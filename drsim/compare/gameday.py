@@ -106,7 +106,7 @@ def beside_simulation(gamedays: GamedayReport, *, seed: int = 0,
     sim_rto = sim.trials["rto_s"].to_numpy(dtype=float)
     return GamedayComparison(
         gamedays, simulated=sim.summary,
-        measured_rto_percentiles=[percentile_in(sim_rto, _reached_s(r.summary["rto_s"]))
+        measured_rto_percentiles=[percentile_in(sim_rto, _reached_s(r.summary.rto_s))
                                   for r in gamedays.runs],
         phases=phase_table(gamedays.timeline, sim.trials), simulated_trials=sim.trials)
 

@@ -7,9 +7,6 @@ Setting the runs beside the simulation of the same scenario is
 
 from __future__ import annotations
 
-import signal
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +15,7 @@ import pandas as pd
 
 from drsim.errors import DrsimError
 from drsim.gameday.local.run import Options, RunResult, check_scenario, run_once, scenario_db_name
+from drsim.gameday.local.signals import terminate_as_interrupt
 from drsim.gameday.measure import percentiles
 from drsim.jsontext import to_json
 from drsim.scenario.model import FAILURE_MODES, Scenario
@@ -65,30 +63,12 @@ def _measured_json(measured: dict) -> dict:
     return one(measured)
 
 
-@contextmanager
-def _terminate_as_interrupt():
-    """Let SIGTERM and SIGHUP unwind like Ctrl-C, so every ``finally`` tears down."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def raise_interrupt(signum, frame):
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    old = {s: signal.signal(s, raise_interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-
-
 def _summarise(scenario: Scenario, runs: list[RunResult]) -> dict:
     ds = scenario_db_name(scenario)
-    col = lambda key: [r.summary.get(key) for r in runs]
+    col = lambda key: [getattr(r.summary, key) for r in runs]
     return {
         "runs": len(runs),
-        "recovered_runs": sum(bool(r.summary["recovered"]) for r in runs),
+        "recovered_runs": sum(r.summary.recovered for r in runs),
         # A run that ended before recovering counts as never recovered (inf),
         # not as a run that was not there.
         "rto_s": percentiles(col("rto_s"), not_reached_is_inf=True),
@@ -96,7 +76,7 @@ def _summarise(scenario: Scenario, runs: list[RunResult]) -> dict:
         "first_success_s": percentiles(col("first_success_s"), not_reached_is_inf=True),
         "rpo_s": {ds: percentiles(col("rpo_s"))},
         "lost_writes": {ds: percentiles(col("lost_writes"))},
-        "acked_writes": int(sum((r.summary["writes"] or {}).get("acked", 0) for r in runs)),
+        "acked_writes": int(sum((r.summary.writes or {}).get("acked", 0) for r in runs)),
         "wall_s": percentiles(col("wall_s")),
     }
 
@@ -133,7 +113,7 @@ def local_gamedays(scenario: Scenario, *, fault: str | None = None, runs: int = 
     postgres.check_binaries()
     seeds = np.random.SeedSequence(seed).spawn(runs)
     results: list[RunResult] = []
-    with _terminate_as_interrupt():
+    with terminate_as_interrupt():
         for i, ss in enumerate(seeds):
             run_id = f"{scenario.name}/{scenario.failure.mode}/seed-{seed}/run-{i}"
             results.append(run_once(scenario, fault=scenario.failure.mode, seed_seq=ss,

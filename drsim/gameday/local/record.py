@@ -3,15 +3,13 @@
 :func:`build_record` turns what a run left (the event log, the load
 generator's journals, the write accounting, the stack's timings) into a
 :class:`RunResult`. Its :class:`RunSummary` is the ``summary.json`` of a run
-and its entry in ``drsim gameday local --json``; it reads like that record
-too (``summary["rto_s"]``), so code written for the JSON works on it.
+and its entry in ``drsim gameday local --json`` (:meth:`RunSummary.as_dict`).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -28,7 +26,7 @@ from drsim.timeline import Event, phases, to_frame
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class RunSummary(Mapping):
+class RunSummary:
     """One run in figures. Times are seconds since the fault, NaN when the moment
     never came (or, for ``rpo_s``/``lost_writes``, when B's database did not
     survive to be reconciled). [s]
@@ -80,25 +78,11 @@ class RunSummary(Mapping):
         """The record as plain data, in the order of ``summary.json``."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    # Read like the JSON record it is written as.
-    def __getitem__(self, key: str):
-        if key not in _SUMMARY_KEYS:
-            raise KeyError(key)
-        return getattr(self, key)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(_SUMMARY_KEYS)
-
-    def __len__(self) -> int:
-        return len(_SUMMARY_KEYS)
-
     def __repr__(self) -> str:
         return (f"RunSummary({self.run_id!r}, recovered={self.recovered}, "
                 f"rto_s={self.rto_s:.3f}, detect_s={self.detect_s:.3f}, "
                 f"lost_writes={self.lost_writes}, wall_s={self.wall_s:.1f})")
 
-
-_SUMMARY_KEYS = tuple(f.name for f in fields(RunSummary))
 
 
 @dataclass(frozen=True, eq=False)
