@@ -39,6 +39,7 @@ def find_problems(s: "Scenario") -> list[Problem]:
         _strategy_shape,
         _capacity,
         _traffic,
+        _standby_readiness,
         _sources,
     ):
         problems.extend(check(s))
@@ -222,6 +223,20 @@ def _traffic(s):
         yield (("dns", "routing"),
                "manual routing moves traffic only in a step with action: switch_traffic, and "
                "the runbook has none")
+
+
+def _standby_readiness(s):
+    c = s.compute
+    if c.standby_ready_s.mean <= 0:
+        return
+    if s.dns.primary_share < 1:
+        yield (("compute", "standby_ready_s"),
+               "the secondary of active_active serves clients before the fault, so its "
+               "targets are already healthy; set standby_ready_s: 0")
+    elif c.standby_tasks == 0:
+        yield (("compute", "standby_ready_s"),
+               "there are no standby tasks to become ready (standby_tasks: 0); the tasks a "
+               "scale-up launches pass their health checks after target_healthy_s")
 
 
 def _sources(s):

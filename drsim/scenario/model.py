@@ -187,6 +187,10 @@ class Dns(_Section):
         (1 for failover routing; about 0.5 for active/active). [-]
     routing : ``failover`` records flip when the health check declares the
         primary unhealthy; ``manual`` only a ``switch_traffic`` step moves them.
+    propagation_s : from the health check's declaration, or from the end of a
+        ``switch_traffic`` step, to the authoritative answers naming the
+        secondary (Route 53: changes "generally propagate to all Route 53 name
+        servers within 60 seconds"). [s]
     """
 
     ttl_s: Seconds = 60
@@ -196,6 +200,7 @@ class Dns(_Section):
     clients: int = Field(default=1000, ge=1)
     primary_share: Probability = 1.0
     routing: Literal["failover", "manual"] = "failover"
+    propagation_s: Duration = Fixed(value=0)
 
 
 class Compute(_Section):
@@ -207,6 +212,10 @@ class Compute(_Section):
     max_tasks : ceiling of the secondary service (defaults to required_tasks). [-]
     task_start_s : scale request to a task RUNNING. [s]
     target_healthy_s : RUNNING to healthy in the target group. [s]
+    standby_ready_s : traffic arriving at the standby (its DNS answers changing)
+        to the standby's own tasks passing the load balancer's health checks;
+        0 keeps them healthy from before the fault. Not for active/active, whose
+        secondary serves before the fault. [s]
     task_vcpu, task_memory_gb : size of one task (for cost). [vCPU], [GB]
     """
 
@@ -216,6 +225,7 @@ class Compute(_Section):
     max_tasks: int | None = Field(default=None, ge=1)
     task_start_s: Duration = LogNormal(p50=50, p95=150)
     target_healthy_s: Duration = Triangular(low=10, mode=35, high=150)
+    standby_ready_s: Duration = Fixed(value=0)
     task_vcpu: float = Field(default=0.5, gt=0)
     task_memory_gb: float = Field(default=1.0, gt=0)
 

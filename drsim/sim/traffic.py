@@ -58,7 +58,8 @@ def draw_clients(dns, rng) -> Clients:
 
 def recovery_s(*, clients: Clients, flip_s: float, db_writable_s: float, compute,
                ready_s: np.ndarray, recovered_fraction: float,
-               primary_served_share: float = 0.0) -> tuple[float, float]:
+               primary_served_share: float = 0.0,
+               standby_at_s: float = 0.0) -> tuple[float, float]:
     """``(first_success_s, rto_s)``: fault to the first client served, and to
     ``recovered_fraction`` of clients served. [s]
 
@@ -72,10 +73,11 @@ def recovery_s(*, clients: Clients, flip_s: float, db_writable_s: float, compute
     flip_s : fault to the DNS record pointing at the secondary (inf: never). [s]
     db_writable_s : fault to the secondary database accepting writes. [s]
     ready_s : fault to healthy, for each task a scale-up launched. [s]
+    standby_at_s : fault to the standby's own tasks being healthy. [s]
     """
     if primary_served_share > 0:
         return _recovery_by_breakpoints(clients, flip_s, db_writable_s, compute, ready_s,
-                                        recovered_fraction, primary_served_share)
+                                        recovered_fraction, primary_served_share, standby_at_s)
     # Served share = min(share of clients pointed at the secondary, share of the load
     # its healthy tasks carry), once its database takes writes; both shares only grow,
     # so recovery is the latest of the three moments each reaches its part.
@@ -84,9 +86,9 @@ def recovery_s(*, clients: Clients, flip_s: float, db_writable_s: float, compute
     rto = max(db_writable_s,
               _kth_client_s(clients.home, cut_s, smallest_count(recovered_fraction, n)),
               time_to_tasks(compute.standby_tasks, ready_s,
-                            tasks_needed(compute, recovered_fraction)))
+                            tasks_needed(compute, recovered_fraction), standby_at_s))
     first = max(db_writable_s, _kth_client_s(clients.home, cut_s, 1),
-                time_to_tasks(compute.standby_tasks, ready_s, 1))
+                time_to_tasks(compute.standby_tasks, ready_s, 1, standby_at_s))
     return first, rto
 
 
@@ -101,7 +103,7 @@ def _kth_client_s(home: int, cut_s: np.ndarray, k: int) -> float:
 
 
 def served_share(t_s, *, clients: Clients, flip_s, db_writable_s, compute, ready_s,
-                 primary_served_share=0.0) -> np.ndarray:
+                 primary_served_share=0.0, standby_at_s=0.0) -> np.ndarray:
     """Share of the load served at each time in ``t_s``. [-]
 
     The secondary serves ``min(share of clients pointed there, share of the load
@@ -111,21 +113,24 @@ def served_share(t_s, *, clients: Clients, flip_s, db_writable_s, compute, ready
     t_s = np.atleast_1d(np.asarray(t_s, dtype=float))
     n = clients.total
     moved = np.searchsorted(np.sort(flip_s + clients.delay_s), t_s, side="right")
-    tasks = compute.standby_tasks + np.searchsorted(np.sort(ready_s), t_s, side="right")
+    standby = np.where(t_s >= standby_at_s, compute.standby_tasks, 0)
+    tasks = standby + np.searchsorted(np.sort(ready_s), t_s, side="right")
     secondary = np.minimum((clients.home + moved) / n, tasks / compute.required_tasks)
     served = np.where(t_s >= db_writable_s, secondary, 0.0)
     return served + primary_served_share * (len(clients.delay_s) - moved) / n
 
 
-def _recovery_by_breakpoints(clients, flip_s, db_writable_s, compute, ready_s, fraction, share):
+def _recovery_by_breakpoints(clients, flip_s, db_writable_s, compute, ready_s, fraction, share,
+                             standby_at_s=0.0):
     # Served share is not monotone here (a client that moves stops being half-served
     # by the primary before the secondary can serve it), so check every moment the
     # share can change. Also the check of the shortcut in recovery_s.
     cut_s = flip_s + clients.delay_s
-    points = np.concatenate(([0.0, db_writable_s], ready_s, cut_s))
+    points = np.concatenate(([0.0, db_writable_s, standby_at_s], ready_s, cut_s))
     points = np.unique(points[np.isfinite(points)])
     served = served_share(points, clients=clients, flip_s=flip_s, db_writable_s=db_writable_s,
-                          compute=compute, ready_s=ready_s, primary_served_share=share)
+                          compute=compute, ready_s=ready_s, primary_served_share=share,
+                          standby_at_s=standby_at_s)
     ok = served >= fraction - SHARE_EPS
     first_ok = served > 0
     rto = float(points[np.argmax(ok)]) if ok.any() else INF

@@ -4,7 +4,10 @@ Time 0 is the fault; idle time before it is never simulated. Every random
 value except the health checkers' is drawn before the processes run, always
 in the same order and number, so two configurations that differ in one
 setting see the same draws for everything else (common random numbers) and
-each trial is reproducible from its own generator alone.
+each trial is reproducible from its own generator alone. The delays that act
+only after the processes (DNS propagation, the standby's readiness) are drawn
+after them, so that giving them a distribution leaves every other draw where
+it was.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import simpy
 from drsim.rules import phase_durations
 from drsim.scenario.model import RELATIONAL_KINDS
 from drsim.sim.alarm import alarm, alarm_delay_s
-from drsim.sim.capacity import draw_launch_s
+from drsim.sim.capacity import draw_launch_s, standby_healthy_s
 from drsim.sim.decision import decision
 from drsim.sim.faults import check_behaviour, primary_served_share
 from drsim.sim.health import Route53HealthCheck
@@ -40,6 +43,12 @@ class _Draws:
     decide_s: float
     steps: dict
     launch_s: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class _LateDraws:
+    propagation_s: float
+    standby_ready_s: float
 
 
 class TrialPlan:
@@ -117,7 +126,9 @@ class TrialPlan:
         runbook = Runbook(env, self.steps, d.steps, start=decided, log=log)
         env.process(self._stop_checking(runbook, health))
         env.run(until=self.horizon_s)
-        return self._record(d, health, alarmed, decided, runbook, log)
+        late = _LateDraws(propagation_s=float(s.dns.propagation_s.sample(rng)),
+                          standby_ready_s=float(s.compute.standby_ready_s.sample(rng)))
+        return self._record(d, late, health, alarmed, decided, runbook, log)
 
     def _stop_checking(self, runbook, health):
         # Once the runbook is over, later checks can only matter if the failover
@@ -127,7 +138,8 @@ class TrialPlan:
             yield health.declared
         health.stop()
 
-    def _record(self, d: _Draws, health, alarmed, decided, runbook, log) -> dict:
+    def _record(self, d: _Draws, late: _LateDraws, health, alarmed, decided, runbook,
+                log) -> dict:
         s = self.scenario
         value = _time_of
         health_s, alarm_s, decided_s = value(health.declared), value(alarmed), value(decided)
@@ -137,15 +149,20 @@ class TrialPlan:
         db_writable_s = max((ends.get(n, INF) for n in self.writable_steps), default=0.0)
         scale_s = min((ends.get(n, INF) for n in self.scale_steps), default=INF)
         ready_s = scale_s + d.launch_s
-        capacity_ready_s = float(ready_s.max()) if len(ready_s) else 0.0
         flips = [ends.get(n, INF) for n in self.switch_steps]
         if s.dns.routing == "failover":
             flips.append(health_s)
-        dns_s = min(flips, default=INF)
+        dns_s = min(flips, default=INF) + late.propagation_s
+        standby_at_s = standby_healthy_s(
+            dns_switched_s=dns_s, standby_ready_s=late.standby_ready_s,
+            serves_before_fault=s.dns.primary_share < 1)
+        capacity_ready_s = float(ready_s.max()) if len(ready_s) else 0.0
+        if s.compute.standby_tasks:
+            capacity_ready_s = max(capacity_ready_s, standby_at_s)
         first_s, rto_s = recovery_s(
             clients=d.clients, flip_s=dns_s, db_writable_s=db_writable_s, compute=s.compute,
             ready_s=ready_s, recovered_fraction=s.objectives.recovered_fraction,
-            primary_served_share=self.primary_share)
+            primary_served_share=self.primary_share, standby_at_s=standby_at_s)
         row = {
             "health_detect_s": health_s, "alarm_s": alarm_s,
             "decided_s": decided_s, "runbook_done_s": runbook_done_s,
@@ -173,13 +190,16 @@ class TrialPlan:
             row[f"rpo_s.{ds.name}"] = rpo
             row[f"lost_writes.{ds.name}"] = lost
         if log:
-            self._log_outcome(log, row, ready_s)
+            self._log_outcome(log, row, ready_s, standby_at_s)
         return row
 
-    def _log_outcome(self, log, row, ready_s) -> None:
+    def _log_outcome(self, log, row, ready_s, standby_at_s) -> None:
         s = self.scenario
         if math.isfinite(row["db_writable_s"]):
             log(row["db_writable_s"], "database_writable", s.regions.secondary, "")
+        if standby_at_s > 0 and math.isfinite(standby_at_s):
+            for k in range(s.compute.standby_tasks):
+                log(standby_at_s, "task_healthy", f"standby-{k}", s.regions.secondary)
         for k, t in enumerate(np.sort(ready_s)):
             if math.isfinite(t):
                 log(float(t), "task_healthy", f"task-{k}", s.regions.secondary)

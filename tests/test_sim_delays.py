@@ -1,0 +1,139 @@
+"""The delays between a decision and a served client, against closed forms: DNS
+propagation, the standby's readiness once traffic arrives, the alarm's evaluation
+at period boundaries, and the phases that show each term."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from drsim.scenario import scenario_from_dict
+from drsim.sim import simulate
+from drsim.sim.capacity import standby_healthy_s, time_to_tasks
+from tests.conftest import minimal
+
+KS_P = 1e-3  # reject a shape only on strong evidence; seeds are fixed, so no flakiness
+
+
+def scenario(**sections):
+    """One checker on a crashed app (detection uniform on [60, 90] s), TTL 0, no
+    violators, the alarm out of the way: every other delay shows as itself."""
+    base = dict(
+        failure={"mode": "app_crash"},
+        health_check={"interval_s": 30, "failure_threshold": 3, "checkers": 1,
+                      "healthy_fraction": 0.0},
+        alarm={"period_s": 60, "evaluation_periods": 1, "datapoints_to_alarm": 1,
+               "metric_delay_s": 100000},
+        dns={"ttl_s": 0, "ttl_violation_fraction": 0, "stuck_fraction": 0, "clients": 1000},
+    )
+    for key, value in sections.items():
+        base[key] = {**base.get(key, {}), **value} if isinstance(value, dict) else value
+    return scenario_from_dict(minimal(**base))
+
+
+# --- DNS propagation -------------------------------------------------------------------
+
+
+def test_a_fixed_propagation_moves_the_dns_switch_and_recovery_by_exactly_itself():
+    t = simulate(scenario(dns={"propagation_s": 25}), trials=200, seed=3).trials
+    np.testing.assert_allclose(t["dns_switched_s"], t["health_detect_s"] + 25, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(t["rto_s"], t["health_detect_s"] + 25, rtol=0, atol=1e-9)
+
+
+def test_propagation_within_60_s_adds_a_uniform_delay_after_the_declaration():
+    t = simulate(scenario(dns={"propagation_s": {"dist": "uniform", "low": 0, "high": 60}}),
+                 trials=4000, seed=4).trials
+    x = (t["dns_switched_s"] - t["health_detect_s"]).to_numpy()
+    assert x.min() >= 0 and x.max() <= 60
+    assert abs(x.mean() - 30) <= 4 * (60 / math.sqrt(12)) / math.sqrt(len(x))
+    assert stats.kstest(x, stats.uniform(0, 60).cdf).pvalue > KS_P
+
+
+def test_propagation_follows_a_routing_change_step_too():
+    # Manual routing: the answers change when switch_traffic ends plus the propagation.
+    s = scenario(dns={"routing": "manual", "propagation_s": 40},
+                 runbook=[{"name": "switch_traffic", "duration_s": 7}])
+    t = simulate(s, trials=200, seed=5).trials
+    np.testing.assert_allclose(t["dns_switched_s"], t["health_detect_s"] + 7 + 40, rtol=0,
+                               atol=1e-9)
+
+
+def test_a_late_delay_leaves_every_other_draw_where_it_was():
+    # The new delays are drawn after the processes: a distribution for them moves
+    # nothing else (common random numbers), here the health checks and the TTLs.
+    base = simulate(scenario(dns={"ttl_s": 60}), trials=300, seed=6).trials
+    late = simulate(scenario(dns={"ttl_s": 60, "propagation_s": {"dist": "uniform", "low": 0,
+                                                                  "high": 60}},
+                             compute={"standby_tasks": 2, "required_tasks": 2}),
+                    trials=300, seed=6).trials
+    np.testing.assert_array_equal(base["health_detect_s"], late["health_detect_s"])
+    assert (late["rto_s"] >= base["rto_s"]).all()
+    assert (late["rto_s"] <= base["rto_s"] + 60).all()
+
+
+# --- the standby's readiness once traffic arrives ------------------------------------
+
+
+def test_standby_targets_serve_their_readiness_after_the_answers_change():
+    s = scenario(dns={"propagation_s": 10}, compute={"standby_ready_s": 22})
+    t = simulate(s, trials=200, seed=7).trials
+    expected = t["health_detect_s"] + 10 + 22
+    np.testing.assert_allclose(t["first_success_s"], expected, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(t["rto_s"], expected, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(t["capacity_ready_s"], expected, rtol=0, atol=1e-9)
+
+
+def test_standby_readiness_is_drawn_from_its_distribution():
+    s = scenario(compute={"standby_ready_s": {"dist": "triangular", "low": 10, "mode": 20,
+                                              "high": 40}})
+    t = simulate(s, trials=4000, seed=8).trials
+    x = (t["rto_s"] - t["health_detect_s"]).to_numpy()
+    dist = stats.triang(c=10 / 30, loc=10, scale=30)
+    assert abs(x.mean() - dist.mean()) <= 4 * dist.std() / math.sqrt(len(x))
+    assert stats.kstest(x, dist.cdf).pvalue > KS_P
+
+
+def test_a_launched_task_can_serve_before_the_standby_is_ready():
+    # Warm standby: 1 standby task healthy 1000 s after the switch, 1 launched task
+    # healthy 5 + 30 + 20 = 55 s after the decision. The first client is served by
+    # the launched task; recovery (both tasks) waits for the standby.
+    s = scenario(strategy="warm_standby",
+                 compute={"standby_tasks": 1, "required_tasks": 2, "task_start_s": 30,
+                          "target_healthy_s": 20, "standby_ready_s": 1000},
+                 runbook=[{"name": "scale_standby", "duration_s": 5}])
+    t = simulate(s, trials=100, seed=9).trials
+    np.testing.assert_allclose(t["first_success_s"], t["health_detect_s"] + 55, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(t["rto_s"], t["health_detect_s"] + 1000, rtol=0, atol=1e-9)
+
+
+def test_time_to_tasks_is_the_order_statistic_of_both_kinds_of_task():
+    launched = np.array([50.0, 300.0])
+    assert time_to_tasks(2, launched, 1) == 0.0
+    assert time_to_tasks(2, launched, 3) == 50.0
+    assert time_to_tasks(2, launched, 1, standby_at_s=100.0) == 50.0
+    assert time_to_tasks(2, launched, 2, standby_at_s=100.0) == 100.0
+    assert time_to_tasks(2, launched, 4, standby_at_s=100.0) == 300.0
+    assert time_to_tasks(2, launched, 5, standby_at_s=100.0) == math.inf
+    assert standby_healthy_s(dns_switched_s=60.0, standby_ready_s=22.0,
+                             serves_before_fault=False) == 82.0
+    assert standby_healthy_s(dns_switched_s=60.0, standby_ready_s=22.0,
+                             serves_before_fault=True) == 0.0
+    assert standby_healthy_s(dns_switched_s=math.inf, standby_ready_s=22.0,
+                             serves_before_fault=False) == math.inf
+
+
+@pytest.mark.parametrize("sections, words", [
+    ({"strategy": "active_active", "dns": {"primary_share": 0.5},
+      "compute": {"standby_ready_s": 22}}, ["compute.standby_ready_s", "active_active"]),
+    ({"strategy": "pilot_light", "compute": {"standby_tasks": 0, "standby_ready_s": 22},
+      "runbook": [{"name": "scale_standby", "duration_s": 5}]},
+     ["compute.standby_ready_s", "standby_tasks: 0"]),
+])
+def test_standby_readiness_where_no_standby_waits_for_traffic_is_refused(sections, words):
+    with pytest.raises(Exception) as err:
+        scenario(**sections)
+    for word in words:
+        assert word in str(err.value)
