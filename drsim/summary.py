@@ -1,7 +1,7 @@
 """Typed simulation summaries: what ``drsim simulate`` reports, as objects to read and show.
 
-A :class:`Summary` holds the figures of one Monte Carlo run: RTO, detection, first
-success and the phases as :class:`Stats` (mean, percentiles, max), RPO and lost
+A :class:`Summary` holds the figures of one Monte Carlo run: the RTO of the clients,
+the RTO an external probe measures, detection, first success and the phases as :class:`Stats` (mean, percentiles, max), RPO and lost
 writes per datastore, and the probabilities of meeting the objectives. It shows
 itself as the text table ``drsim simulate`` prints (:meth:`Summary.to_text`), as a
 DataFrame (:meth:`Summary.to_frame`), as HTML in a notebook, and as the JSON
@@ -78,15 +78,33 @@ class SummaryObjectives:
     rto_s : RTO objective. [s]
     rpo_s : RPO objective, for every datastore. [s]
     recovered_fraction : share of the affected clients served again that ends the RTO. [-]
+    rto_metric : the RTO held against ``rto_s``: ``clients`` (the summary's ``rto_s``)
+        or ``probe`` (its ``probe_rto_s``).
     """
 
     rto_s: float
     rpo_s: float
     recovered_fraction: float
+    rto_metric: str = "clients"
 
     def as_dict(self) -> dict:
-        return {"rto_s": self.rto_s, "rpo_s": self.rpo_s,
-                "recovered_fraction": self.recovered_fraction}
+        """The objectives' JSON; ``rto_metric`` only where it is not the default
+        ``clients``, so the JSON of a scenario that does not choose keeps its shape."""
+        out = {"rto_s": self.rto_s, "rpo_s": self.rpo_s,
+               "recovered_fraction": self.recovered_fraction}
+        if self.rto_metric != "clients":
+            out["rto_metric"] = self.rto_metric
+        return out
+
+    def rto_label(self) -> str:
+        """The RTO ``p_rto_met`` counts, as the text names it: ``RTO`` or ``probe RTO``."""
+        return "probe RTO" if self.rto_metric == "probe" else "RTO"
+
+    def rto_definition(self) -> str:
+        """What ends that RTO, in words: ``until 0.99 of clients are served``."""
+        if self.rto_metric == "probe":
+            return "until an external probe is served again"
+        return f"until {self.recovered_fraction:g} of clients are served"
 
 
 @dataclass(frozen=True)
@@ -96,18 +114,21 @@ class Summary:
     scenario : the scenario's name.
     trials : trials simulated. [-]
     seed : the root seed.
-    rto_s : time until ``objectives.recovered_fraction`` of the affected clients are
-        served again. [s]
+    rto_s : time until ``objectives.recovered_fraction`` of the affected clients (those
+        on the failed primary) are served again. [s]
     detect_s : time until the failure is detected. [s]
     first_success_s : time until the first affected client is served again. [s]
     phases : ``{"detect_s", "decide_s", "recover_s", "cutover_s"}``, each phase's
         duration. [s]
     rpo_s : ``{datastore: data lost}``: replication lag or backup age at the fault. [s]
     lost_writes : ``{datastore: writes lost}``. [writes]
-    p_rto_met : share of trials with ``rto_s <= objectives.rto_s``. [-]
+    p_rto_met : share of trials whose RTO (``rto_s``, or ``probe_rto_s`` when
+        ``objectives.rto_metric`` is ``probe``) is within ``objectives.rto_s``. [-]
     p_rpo_met : share of trials with every datastore within ``objectives.rpo_s``. [-]
     p_rpo_met_by_datastore : ``{datastore: share of trials within objectives.rpo_s}``. [-]
     objectives : the objectives counted against.
+    probe_rto_s : time until an external probe (resolving afresh every few seconds)
+        is served again; None in a summary from before it was simulated. [s]
 
     The mappings keep the order the JSON prints (phases in time order, datastores
     in the scenario's order); treat them as read-only.
@@ -126,6 +147,7 @@ class Summary:
     p_rpo_met: float
     p_rpo_met_by_datastore: dict[str, float]
     objectives: SummaryObjectives
+    probe_rto_s: Stats | None = None
 
     def __post_init__(self):
         # Own copies, so a caller's later change to its dicts cannot change a frozen summary.
@@ -137,11 +159,15 @@ class Summary:
     def as_dict(self) -> dict:
         """The JSON of ``drsim simulate --json``: same keys, order and values as ever
         (inf stays inf here; :func:`drsim.jsontext.to_json` writes it as null)."""
-        return {
+        out = {
             "scenario": self.scenario,
             "trials": self.trials,
             "seed": self.seed,
             "rto_s": self.rto_s.as_dict(),
+        }
+        if self.probe_rto_s is not None:
+            out["probe_rto_s"] = self.probe_rto_s.as_dict()
+        return out | {
             "detect_s": self.detect_s.as_dict(),
             "first_success_s": self.first_success_s.as_dict(),
             "phases": {k: v.as_dict() for k, v in self.phases.items()},
@@ -155,26 +181,31 @@ class Summary:
 
     @classmethod
     def from_dict(cls, d: dict) -> Summary:
-        """The summary :meth:`as_dict` gave (inf as inf, not as JSON's null)."""
+        """The summary :meth:`as_dict` gave (inf as inf, not as JSON's null); one from
+        before ``probe_rto_s`` was simulated has None there."""
         def stats(m: dict) -> dict[str, Stats]:
             return {k: Stats.from_dict(v) for k, v in m.items()}
 
+        probe = d.get("probe_rto_s")
         return cls(d["scenario"], d["trials"], d["seed"], Stats.from_dict(d["rto_s"]),
                    Stats.from_dict(d["detect_s"]), Stats.from_dict(d["first_success_s"]),
                    stats(d["phases"]), stats(d["rpo_s"]), stats(d["lost_writes"]),
                    d["p_rto_met"], d["p_rpo_met"], dict(d["p_rpo_met_by_datastore"]),
-                   SummaryObjectives(**d["objectives"]))
+                   SummaryObjectives(**d["objectives"]),
+                   None if probe is None else Stats.from_dict(probe))
 
     # --- tables ---------------------------------------------------------------------------
 
     def metrics(self) -> list[tuple[str, Stats, str]]:
         """``(label with its unit, stats, word for an infinite figure)`` per metric, in the
-        order the tables show them: RTO, first success, detection, phases, RPO and lost
-        writes per datastore. An infinite time never came (``never``); an infinite
+        order the tables show them: RTO, probe RTO (where simulated), first success,
+        detection, phases, RPO and lost writes per datastore. An infinite time never came (``never``); an infinite
         RPO or loss has no bound (``unbounded``)."""
-        rows = [("RTO [s]", self.rto_s, "never"),
-                ("first success [s]", self.first_success_s, "never"),
-                ("detect [s]", self.detect_s, "never")]
+        rows = [("RTO [s]", self.rto_s, "never")]
+        if self.probe_rto_s is not None:
+            rows.append(("probe RTO [s]", self.probe_rto_s, "never"))
+        rows += [("first success [s]", self.first_success_s, "never"),
+                 ("detect [s]", self.detect_s, "never")]
         rows += [(f"phase: {_phase_label(k)} [s]", v, "never") for k, v in self.phases.items()]
         rows += [(f"RPO {k} [s]", v, "unbounded") for k, v in self.rpo_s.items()]
         rows += [(f"lost writes {k} [writes]", v, "unbounded")
@@ -200,8 +231,8 @@ class Summary:
         """``(objective, probability of meeting it)``: RTO, RPO over every datastore, and
         RPO per datastore."""
         o = self.objectives
-        rows = [((f"RTO <= {fmt_s(o.rto_s)} s (until {o.recovered_fraction:g} of clients "
-                  "are served)"), self.p_rto_met),
+        rows = [(f"{o.rto_label()} <= {fmt_s(o.rto_s)} s ({o.rto_definition()})",
+                 self.p_rto_met),
                 (f"RPO <= {fmt_s(o.rpo_s)} s, every datastore", self.p_rpo_met)]
         rows += [(f"RPO <= {fmt_s(o.rpo_s)} s, {name}", p)
                  for name, p in self.p_rpo_met_by_datastore.items()]
@@ -223,6 +254,8 @@ class Summary:
             lines.append(f"{label + ' [' + unit + ']':26s}{cells}")
 
         row("RTO", self.rto_s)
+        if self.probe_rto_s is not None:
+            row("probe RTO", self.probe_rto_s)
         row("first success", self.first_success_s)
         row("detect", self.detect_s)
         lines.append("phases")
@@ -237,8 +270,8 @@ class Summary:
                 row("  " + name, stats, "writes", infinite="unbounded")
         lines += [
             "",
-            (f"P(RTO <= {fmt_s(obj.rto_s)} s) = {self.p_rto_met:.3f}   "
-             f"(RTO: until {obj.recovered_fraction:g} of clients are served)"),
+            (f"P({obj.rto_label()} <= {fmt_s(obj.rto_s)} s) = {self.p_rto_met:.3f}   "
+             f"({obj.rto_label()}: {obj.rto_definition()})"),
             f"P(RPO <= {fmt_s(obj.rpo_s)} s) = {self.p_rpo_met:.3f}   (every datastore)",
         ]
         return "\n".join(lines)
@@ -250,7 +283,7 @@ class Summary:
         o = self.objectives
         return (f"Summary({self.scenario!r}: {self.trials:,} trials, seed {self.seed}; "
                 f"RTO p50 {fmt_s(self.rto_s.p50)} s, p95 {fmt_s(self.rto_s.p95)} s; "
-                f"P(RTO <= {fmt_s(o.rto_s)} s) {self.p_rto_met:.3f}, "
+                f"P({o.rto_label()} <= {fmt_s(o.rto_s)} s) {self.p_rto_met:.3f}, "
                 f"P(RPO <= {fmt_s(o.rpo_s)} s) {self.p_rpo_met:.3f})")
 
     def _repr_html_(self) -> str:

@@ -40,6 +40,7 @@ EVENTS = (
     "dns_switched",
     "first_success",
     "recovered",
+    "probe_recovered",
     "write_lost",
 )
 __all__ = ["COLUMNS", "EVENTS", "PHASES", "SOURCES", "Event", "check_frame", "phases",

@@ -99,6 +99,11 @@ CASES = {
     "top level not a mapping": ("- just\n- a list\n", [], ["a scenario is a mapping"]),
     "empty file": ("", [], ["is empty"]),
     "comments only": ("# nothing here\n", [], ["holds no YAML document"]),
+    "rto_metric not one of the names": (GOOD + "objectives: {rto_metric: fastest}\n", [],
+                                        [":20:", "objectives.rto_metric",
+                                         "'fastest' is not one of clients, probe"]),
+    "probe interval zero": (GOOD, ["probe.interval_s=0"],
+                            ["--set probe.interval_s=0", "probe.interval_s", "must be > 0"]),
 }
 
 

@@ -184,3 +184,48 @@ def test_json_of_a_summary_is_the_json_of_its_dict():
     s = Summary.from_dict(old_dict())
     assert to_json(s) == to_json(s.as_dict())
     assert plain({"simulated": s})["simulated"]["rpo_s"]["assets"]["max"] is None
+
+
+def probe_dict(**changes) -> dict:
+    """The old shape with the external probe's RTO, placed right after ``rto_s``."""
+    d = old_dict(**changes)
+    out = {}
+    for k, v in d.items():
+        out[k] = v
+        if k == "rto_s":
+            out["probe_rto_s"] = _stats(120.0)
+    return out
+
+
+def test_probe_rto_follows_rto_in_the_json_the_frame_and_the_text():
+    d = probe_dict()
+    s = Summary.from_dict(d)
+    assert s.probe_rto_s == Stats.from_dict(_stats(120.0))
+    assert json.dumps(s.as_dict()) == json.dumps(d)
+    assert list(s.as_dict())[3:6] == ["rto_s", "probe_rto_s", "detect_s"]
+    assert list(s.to_frame().index)[:3] == ["RTO [s]", "probe RTO [s]", "first success [s]"]
+    lines = s.to_text().splitlines()
+    assert lines[3].startswith("RTO [s]")
+    assert lines[4] == ("probe RTO [s]                  120.0     108.0     180.0     210.0"
+                        "     300.0     480.0")
+    assert lines[5].startswith("first success [s]")
+    # a summary from before the probe was simulated has none, and no row
+    assert Summary.from_dict(old_dict()).probe_rto_s is None
+
+
+def test_rto_metric_probe_names_the_probe_in_the_probability_line():
+    d = probe_dict(objectives={"rto_s": 900.0, "rpo_s": 60.0, "recovered_fraction": 0.99,
+                               "rto_metric": "probe"})
+    s = Summary.from_dict(d)
+    assert s.objectives.rto_metric == "probe"
+    assert s.as_dict() == d and list(s.as_dict()["objectives"])[-1] == "rto_metric"
+    assert ("P(probe RTO <= 900.0 s) = 0.413   (probe RTO: until an external probe is served "
+            "again)") in s.to_text().splitlines()
+    assert s.objective_lines()[0] == (
+        "probe RTO <= 900.0 s (until an external probe is served again)", s.p_rto_met)
+    assert "P(probe RTO <= 900.0 s) 0.413" in repr(s)
+    # the default metric keeps the objectives' old JSON and the old line
+    plain = Summary.from_dict(old_dict())
+    assert plain.objectives.rto_metric == "clients"
+    assert "rto_metric" not in plain.as_dict()["objectives"]
+    assert plain.objective_lines()[0][0] == "RTO <= 900.0 s (until 0.99 of clients are served)"

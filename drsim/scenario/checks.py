@@ -213,9 +213,10 @@ def _capacity(s):
 
 
 def _traffic(s):
-    stuck_share = s.dns.stuck_fraction * s.dns.primary_share
+    # recovered_fraction counts the affected clients (those on the primary), and
+    # stuck_fraction is a share of them, whatever share of all clients they are.
     allowed = 1 - s.objectives.recovered_fraction
-    if stuck_share > allowed + 1e-12:
+    if s.dns.stuck_fraction > allowed + 1e-12:
         yield (("dns", "stuck_fraction"),
                f"{s.dns.stuck_fraction} of clients never move, so recovered_fraction "
                f"({s.objectives.recovered_fraction}) can never be reached; lower one of them")

@@ -297,12 +297,33 @@ DATASTORE_KINDS = ("aurora_global", "dynamodb_global", "s3_crr", "postgres_strea
 RELATIONAL_KINDS = ("aurora_global", "postgres_streaming")
 
 
+class Probe(_Section):
+    """The external probe whose recovery is ``probe_rto_s``: a ``dig`` + request loop,
+    a canary, what a game day or a published failover measurement times.
+
+    interval_s : time between the probe's attempts; each resolves afresh through a
+        resolver that honours the TTL. [s]
+    writes : the probe writes, so it is served only once the secondary database
+        takes writes (a read-only probe needs DNS and capacity alone).
+    """
+
+    interval_s: PositiveSeconds = 5
+    writes: bool = True
+
+
+RTO_METRICS = ("clients", "probe")
+
+
 class Objectives(_Section):
     """What the business asks for.
 
     rto_s : recovery time objective. [s]
     rpo_s : recovery point objective. [s]
-    recovered_fraction : share of clients served again that counts as recovered. [-]
+    recovered_fraction : share of the affected clients (those on the failed
+        primary) served again that counts as recovered. [-]
+    rto_metric : which RTO ``rto_s`` is held against: ``clients`` (``rto_s``,
+        until ``recovered_fraction`` of the affected clients are served) or
+        ``probe`` (``probe_rto_s``, what an external probe measures).
     downtime_cost_usd_per_h : cost of an hour of outage. [USD/h]
     lost_write_cost_usd : cost of one lost write. [USD]
     annual_disaster_probability : chance per year that the primary region fails
@@ -312,6 +333,7 @@ class Objectives(_Section):
     rto_s: PositiveSeconds = 900
     rpo_s: Seconds = 60
     recovered_fraction: Annotated[float, Field(gt=0, le=1)] = 0.99
+    rto_metric: Literal[RTO_METRICS] = "clients"
     downtime_cost_usd_per_h: Annotated[float, Field(ge=0)] = 0.0
     lost_write_cost_usd: Annotated[float, Field(ge=0)] = 0.0
     annual_disaster_probability: Probability = 0.02
@@ -339,6 +361,7 @@ class Scenario(_Section):
     compute: Compute = Compute()
     datastores: tuple[Datastore, ...] = ()
     objectives: Objectives = Objectives()
+    probe: Probe = Probe()
     usage: Usage = Usage()
     sources: dict[str, str] = Field(default_factory=dict)
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drsim.rules import SHARE_EPS, smallest_count
-from drsim.sim.capacity import tasks_needed, time_to_tasks
+from drsim.rules import SHARE_EPS
+from drsim.sim.capacity import time_to_tasks
 
 INF = float("inf")
 
@@ -60,13 +60,17 @@ def recovery_s(*, clients: Clients, flip_s: float, db_writable_s: float, compute
                ready_s: np.ndarray, recovered_fraction: float,
                primary_served_share: float = 0.0,
                standby_at_s: float = 0.0) -> tuple[float, float]:
-    """``(first_success_s, rto_s)``: fault to the first client served, and to
-    ``recovered_fraction`` of clients served. [s]
+    """``(first_success_s, rto_s)``: fault to the first *affected* client served, and
+    to ``recovered_fraction`` of the affected clients served. [s]
 
-    The secondary serves a client once the client's DNS points there and the
-    database there is writable, up to the share of the load its healthy tasks
-    carry (``required_tasks`` carry all of it). During a brownout the primary
-    still serves ``primary_served_share`` of each unmoved client's requests.
+    The affected clients are those the fault left on the failed primary; the
+    ``home`` clients (active/active) were on the secondary all along and count
+    neither way. The secondary serves a client once the client's DNS points
+    there and the database there is writable, up to the share of the load its
+    healthy tasks carry (``required_tasks`` carry all of it; its home clients
+    take their part of that first). During a brownout the primary still serves
+    ``primary_served_share`` of each unmoved client's requests. With no
+    affected client at all there is nothing to recover: both times are 0.
 
     Parameters
     ----------
@@ -75,49 +79,92 @@ def recovery_s(*, clients: Clients, flip_s: float, db_writable_s: float, compute
     ready_s : fault to healthy, for each task a scale-up launched. [s]
     standby_at_s : fault to the standby's own tasks being healthy. [s]
     """
+    if len(clients.delay_s) == 0:
+        return 0.0, 0.0
     if primary_served_share > 0:
         return _recovery_by_breakpoints(clients, flip_s, db_writable_s, compute, ready_s,
                                         recovered_fraction, primary_served_share, standby_at_s)
-    # Served share = min(share of clients pointed at the secondary, share of the load
-    # its healthy tasks carry), once its database takes writes; both shares only grow,
-    # so recovery is the latest of the three moments each reaches its part.
-    n = clients.total
+    # Affected share served = that of min(share of clients pointed at the secondary,
+    # share of the load its healthy tasks carry), once its database takes writes; both
+    # only grow, so recovery is the latest of the three moments each reaches its part.
+    n, home, req = clients.total, clients.home, compute.required_tasks
     cut_s = flip_s + clients.delay_s
+    target = recovered_fraction - SHARE_EPS
+
+    def clients_reach(k):
+        return _affected_share((home + k) / n, clients) >= target
+
+    def tasks_reach(j):
+        return _affected_share(j / req, clients) >= target
+
+    def tasks_s(needed):
+        if needed is None:
+            return INF
+        return time_to_tasks(compute.standby_tasks, ready_s, needed, standby_at_s)
+
     rto = max(db_writable_s,
-              _kth_client_s(clients.home, cut_s, smallest_count(recovered_fraction, n)),
-              time_to_tasks(compute.standby_tasks, ready_s,
-                            tasks_needed(compute, recovered_fraction), standby_at_s))
-    first = max(db_writable_s, _kth_client_s(clients.home, cut_s, 1),
-                time_to_tasks(compute.standby_tasks, ready_s, 1, standby_at_s))
+              _kth_moved_s(cut_s, _fewest(clients_reach, len(cut_s))),
+              tasks_s(_fewest(tasks_reach, req)))
+    first = max(db_writable_s,
+                _kth_moved_s(cut_s, _fewest(lambda k: _affected_share((home + k) / n, clients) > 0,
+                                            len(cut_s))),
+                tasks_s(_fewest(lambda j: _affected_share(j / req, clients) > 0, req)))
     return first, rto
 
 
-def _kth_client_s(home: int, cut_s: np.ndarray, k: int) -> float:
-    """When ``k`` clients point at the secondary. [s]"""
-    m = k - home
-    if m <= 0:
-        return 0.0
-    if m > len(cut_s):
+def _affected_share(share, clients: Clients):
+    """The share of the affected clients served when the secondary serves ``share`` of
+    all clients' load, its home clients first (0 until it carries them all). [-]
+
+    The identity when every client is affected, so those results keep every bit.
+    """
+    if clients.home == 0:
+        return share
+    n = clients.total
+    return np.maximum((share - clients.home / n) * (n / len(clients.delay_s)), 0.0)
+
+
+def _fewest(reaches, most: int) -> int | None:
+    """The smallest ``k`` in ``0..most`` for which ``reaches(k)`` (a condition that,
+    once true, stays true as ``k`` grows), or None if even ``most`` does not. [-]"""
+    if not reaches(most):
+        return None
+    lo, hi = 0, most
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if reaches(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _kth_moved_s(cut_s: np.ndarray, k: int | None) -> float:
+    """When ``k`` affected clients point at the secondary (inf for None: never). [s]"""
+    if k is None or k > len(cut_s):
         return INF
-    return float(np.partition(cut_s, m - 1)[m - 1])
+    if k <= 0:
+        return 0.0
+    return float(np.partition(cut_s, k - 1)[k - 1])
 
 
 def served_share(t_s, *, clients: Clients, flip_s, db_writable_s, compute, ready_s,
                  primary_served_share=0.0, standby_at_s=0.0) -> np.ndarray:
-    """Share of the load served at each time in ``t_s``. [-]
+    """Share of the affected clients' load served at each time in ``t_s``. [-]
 
     The secondary serves ``min(share of clients pointed there, share of the load
-    its healthy tasks carry)`` once its database takes writes; during a brownout
-    the primary also serves ``primary_served_share`` of each unmoved client.
+    its healthy tasks carry)`` once its database takes writes, its home clients
+    first; during a brownout the primary also serves ``primary_served_share`` of
+    each unmoved client.
     """
     t_s = np.atleast_1d(np.asarray(t_s, dtype=float))
-    n = clients.total
+    n, m = clients.total, len(clients.delay_s)
     moved = np.searchsorted(np.sort(flip_s + clients.delay_s), t_s, side="right")
     standby = np.where(t_s >= standby_at_s, compute.standby_tasks, 0)
     tasks = standby + np.searchsorted(np.sort(ready_s), t_s, side="right")
     secondary = np.minimum((clients.home + moved) / n, tasks / compute.required_tasks)
-    served = np.where(t_s >= db_writable_s, secondary, 0.0)
-    return served + primary_served_share * (len(clients.delay_s) - moved) / n
+    served = np.where(t_s >= db_writable_s, _affected_share(secondary, clients), 0.0)
+    return served + primary_served_share * (m - moved) / m
 
 
 def _recovery_by_breakpoints(clients, flip_s, db_writable_s, compute, ready_s, fraction, share,
@@ -125,6 +172,8 @@ def _recovery_by_breakpoints(clients, flip_s, db_writable_s, compute, ready_s, f
     # Served share is not monotone here (a client that moves stops being half-served
     # by the primary before the secondary can serve it), so check every moment the
     # share can change. Also the check of the shortcut in recovery_s.
+    if len(clients.delay_s) == 0:
+        return 0.0, 0.0
     cut_s = flip_s + clients.delay_s
     points = np.concatenate(([0.0, db_writable_s, standby_at_s], ready_s, cut_s))
     points = np.unique(points[np.isfinite(points)])
@@ -136,3 +185,36 @@ def _recovery_by_breakpoints(clients, flip_s, db_writable_s, compute, ready_s, f
     rto = float(points[np.argmax(ok)]) if ok.any() else INF
     first = float(points[np.argmax(first_ok)]) if first_ok.any() else INF
     return first, rto
+
+
+def probe_recovery_s(*, flip_s: float, db_writable_s: float, capacity_ready_s: float,
+                     ttl_s: float, interval_s: float, cache_phase: float,
+                     attempt_phase: float) -> float:
+    """Fault to the first attempt of an external probe that is served again (``probe_rto_s``). [s]
+
+    The probe resolves afresh before every attempt, through a resolver that honours
+    the TTL: its cached answer expires ``cache_phase * ttl_s`` after the flip (the
+    phase of a cache relative to the flip is uniformly random, like the checkers').
+    It is served once its answer names the secondary, the secondary's capacity is
+    ready and (for a writing probe; else pass 0) its database takes writes; the
+    recovery is the first attempt at or after that moment. Attempts come every
+    ``interval_s`` from ``attempt_phase * interval_s`` after the fault.
+
+    Parameters
+    ----------
+    flip_s : fault to authoritative DNS answering the secondary (inf: never). [s]
+    db_writable_s : fault to the secondary database taking writes. [s]
+    capacity_ready_s : fault to the secondary's capacity carrying the load. [s]
+    ttl_s : TTL of the record. [s]
+    interval_s : time between attempts. [s]
+    cache_phase, attempt_phase : uniform on [0, 1). [-]
+    """
+    served_s = max(flip_s + cache_phase * ttl_s, db_writable_s, capacity_ready_s)
+    if not math.isfinite(served_s):
+        return INF
+    first_s = attempt_phase * interval_s
+    if served_s <= first_s:
+        return first_s
+    t_s = first_s + math.ceil((served_s - first_s) / interval_s) * interval_s
+    # The product can round to just below served_s; the attempt after it is the one.
+    return t_s if t_s >= served_s else t_s + interval_s

@@ -7,7 +7,8 @@ setting see the same draws for everything else (common random numbers) and
 each trial is reproducible from its own generator alone. The delays that act
 only after the processes (DNS propagation, the standby's readiness) are drawn
 after them, so that giving them a distribution leaves every other draw where
-it was.
+it was. The external probe's two phases come last of all, so adding the probe
+changed no other figure of a trial: keep them last.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from drsim.sim.faults import check_behaviour, primary_served_share
 from drsim.sim.health import Route53HealthCheck
 from drsim.sim.replication import data_loss, draw_window_s, split_brain_s
 from drsim.sim.runbook import Runbook, draw_step, topological
-from drsim.sim.traffic import draw_clients, recovery_s
+from drsim.sim.traffic import draw_clients, probe_recovery_s, recovery_s
 
 INF = math.inf
 WRITABLE_ACTIONS = ("promote_database", "restore_database")
@@ -79,7 +80,7 @@ class TrialPlan:
     def _columns(self) -> list[str]:
         cols = ["health_detect_s", "alarm_s", "detect_s", "decided_s", "runbook_done_s",
                 "db_writable_s", "capacity_ready_s", "dns_switched_s", "first_success_s",
-                "rto_s", "decide_s", "recover_s", "cutover_s"]
+                "rto_s", "probe_rto_s", "decide_s", "recover_s", "cutover_s"]
         for step in self.steps:
             cols += [f"step.{step.name}.start_s", f"step.{step.name}.end_s",
                      f"step.{step.name}.attempts"]
@@ -128,7 +129,8 @@ class TrialPlan:
         env.run(until=self.horizon_s)
         late = _LateDraws(propagation_s=float(s.dns.propagation_s.sample(rng)),
                           standby_ready_s=float(s.compute.standby_ready_s.sample(rng)))
-        return self._record(d, late, health, alarmed, decided, runbook, log)
+        probe_phases = rng.random(2)  # the last draws of a trial (see the module's docstring)
+        return self._record(d, late, health, alarmed, decided, runbook, log, probe_phases)
 
     def _stop_checking(self, runbook, health):
         # Once the runbook is over, later checks can only matter if the failover
@@ -139,7 +141,7 @@ class TrialPlan:
         health.stop()
 
     def _record(self, d: _Draws, late: _LateDraws, health, alarmed, decided, runbook,
-                log) -> dict:
+                log, probe_phases) -> dict:
         s = self.scenario
         value = _time_of
         health_s, alarm_s, decided_s = value(health.declared), value(alarmed), value(decided)
@@ -168,6 +170,7 @@ class TrialPlan:
             "decided_s": decided_s, "runbook_done_s": runbook_done_s,
             "db_writable_s": db_writable_s, "capacity_ready_s": capacity_ready_s,
             "dns_switched_s": dns_s,
+            "probe_rto_s": self._probe_s(dns_s, db_writable_s, capacity_ready_s, probe_phases),
             **phase_durations(detected_s=min(health_s, alarm_s), decided_s=decided_s,
                               runbook_end_s=runbook_done_s, recovered_s=rto_s,
                               first_success_s=first_s),
@@ -193,6 +196,14 @@ class TrialPlan:
             self._log_outcome(log, row, ready_s, standby_at_s)
         return row
 
+    def _probe_s(self, dns_s, db_writable_s, capacity_ready_s, phases) -> float:
+        """The external probe's recovery (``probe_rto_s``) from the moments of the trial. [s]"""
+        s = self.scenario
+        return probe_recovery_s(
+            flip_s=dns_s, db_writable_s=db_writable_s if s.probe.writes else 0.0,
+            capacity_ready_s=capacity_ready_s, ttl_s=s.dns.ttl_s, interval_s=s.probe.interval_s,
+            cache_phase=float(phases[0]), attempt_phase=float(phases[1]))
+
     def _log_outcome(self, log, row, ready_s, standby_at_s) -> None:
         s = self.scenario
         if math.isfinite(row["db_writable_s"]):
@@ -213,6 +224,9 @@ class TrialPlan:
         if math.isfinite(row["rto_s"]):
             log(row["rto_s"], "recovered", "clients",
                 f"{s.objectives.recovered_fraction:g} of clients served")
+        if math.isfinite(row["probe_rto_s"]):
+            log(row["probe_rto_s"], "probe_recovered", "probe",
+                f"served; one attempt every {s.probe.interval_s:g} s")
         for ds in self.recovery_datastores:
             lost, window_s = row[f"lost_writes.{ds.name}"], row[f"rpo_s.{ds.name}"]
             if window_s > 0:
