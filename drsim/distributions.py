@@ -12,11 +12,24 @@ mapping with a ``dist`` tag::
 Each class validates its parameters when built, knows its ``mean`` and
 ``variance``, and draws from an explicit :class:`numpy.random.Generator`.
 All values are durations in seconds and therefore never negative.
+
+Every distribution also takes optional ``lower`` and ``upper`` bounds [s]
+(``{dist: lognormal, p50: 30, p95: 900, upper: 900}``): it is then the
+distribution *conditioned* on ``lower <= x <= upper`` (truncated, not
+clipped), and ``mean`` and ``variance`` are those of the truncated
+distribution, in closed form. A bounded draw takes exactly the random
+numbers the unbounded draw would take and maps the unbounded value ``x``
+through ``G^-1(F(x))`` (``F`` the CDF, ``G`` the truncated CDF): that is
+exact, keeps the simulator's common random numbers aligned between a
+bounded and an unbounded configuration, and is monotone, so bounding a
+duration never reorders trials. Without bounds nothing changes: the same
+draws, bit for bit.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from functools import cached_property
 from typing import Annotated, Literal, Union
 
@@ -29,9 +42,108 @@ Z95 = 1.6448536269514722
 
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
+# A bounded interval whose probability under the unbounded distribution is
+# below this is treated as empty: past it the normal quantile function and
+# the ratio of two masses lose their precision (subnormal doubles).
+MIN_MASS = 1e-300
+
+_erfc = np.frompyfunc(math.erfc, 1, 1)
+_inv_cdf = np.frompyfunc(statistics.NormalDist().inv_cdf, 1, 1)
+
+
+def normal_cdf(x):
+    """Standard normal CDF, scalar or array, accurate in both tails (via erfc)."""
+    if np.ndim(x) == 0:
+        return 0.5 * math.erfc(-float(x) / math.sqrt(2))
+    return 0.5 * np.asarray(_erfc(-np.asarray(x, dtype=float) / math.sqrt(2)), dtype=float)
+
+
+def normal_mass(a: float, b: float) -> float:
+    """P(a < Z < b) for a standard normal Z, precise also far in the upper tail."""
+    if a > 0:  # 1 - cdf would cancel: use the symmetric lower tail instead
+        return normal_cdf(-a) - normal_cdf(-b)
+    return normal_cdf(b) - normal_cdf(a)
+
+
+def _normal_quantile(p: np.ndarray) -> np.ndarray:
+    """Standard normal quantile of an array of probabilities (0 -> -inf, 1 -> inf)."""
+    inner = np.clip(p, MIN_MASS, 1 - 1e-16)
+    z = np.asarray(_inv_cdf(inner), dtype=float)
+    return np.where(p <= 0, -np.inf, np.where(p >= 1, np.inf, z))
+
+
+def truncate_standard_normal(z, a: float, b: float):
+    """Map standard normal draws ``z`` onto the normal truncated to ``[a, b]``.
+
+    ``z -> G^-1(Phi(z))`` with ``G`` the truncated CDF: exact and monotone.
+    Each value is computed from the tail it lands in (lower CDF or survival
+    function), so bounds far in either tail keep full precision.
+    """
+    zz = np.asarray(z, dtype=float)
+    mass = normal_mass(a, b)
+    from_below = normal_cdf(a) + mass * normal_cdf(zz)  # G(z') as a lower-tail probability
+    from_above = normal_cdf(-b) + mass * normal_cdf(-zz)  # 1 - G(z'), its upper tail
+    out = np.where(from_below <= 0.5, _normal_quantile(from_below), -_normal_quantile(from_above))
+    out = np.clip(out, a, b)
+    return float(out) if np.ndim(z) == 0 else out
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
 
 class _Distribution(BaseModel):
+    """Common parts: optional truncation bounds and their checks.
+
+    lower : draws are conditioned on being at least this. [s]
+    upper : draws are conditioned on being at most this. [s]
+    """
+
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lower: NonNegative | None = None
+    upper: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _valid(self):
+        self._check_params()
+        self._check_bounds()
+        return self
+
+    def _check_params(self) -> None:
+        """Raise a PydanticCustomError if the shape parameters do not fit together."""
+
+    @property
+    def bounded(self) -> bool:
+        """True if ``lower`` or ``upper`` is set."""
+        return self.lower is not None or self.upper is not None
+
+    @property
+    def lo(self) -> float:
+        """The lower bound, 0 when unset (durations are never negative). [s]"""
+        return 0.0 if self.lower is None else self.lower
+
+    @property
+    def hi(self) -> float:
+        """The upper bound, inf when unset. [s]"""
+        return math.inf if self.upper is None else self.upper
+
+    def _check_bounds(self) -> None:
+        if not self.bounded:
+            return
+        if self.lo >= self.hi:
+            raise PydanticCustomError(
+                "drsim", "lower ({lower}) must be below upper ({upper})",
+                {"lower": _num(self.lo), "upper": _num(self.hi)})
+        problem = self._excluded_by_bounds()
+        if problem:
+            raise PydanticCustomError(
+                "drsim", "bounds [{lower}, {upper}] exclude the whole distribution: {problem}",
+                {"lower": _num(self.lo), "upper": _num(self.hi), "problem": problem})
+
+    def _excluded_by_bounds(self) -> str | None:
+        """Why ``[lo, hi]`` keeps none of the distribution, and what is allowed; None if it keeps some."""
+        raise NotImplementedError
 
     def sample(self, rng: np.random.Generator, size: int | None = None):
         """Draw one value (``size=None``) or an array of ``size`` values. [s]"""
@@ -48,17 +160,26 @@ class _Distribution(BaseModel):
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self.model_dump().items() if k != "dist")
+        fields = self.model_dump()
+        bounds = {k: fields.pop(k) for k in ("lower", "upper")}
+        fields.pop("dist")
+        fields.update((k, v) for k, v in bounds.items() if v is not None)
+        params = ", ".join(f"{k}={v!r}" for k, v in fields.items())
         return f"{type(self).__name__}({params})"
 
     __str__ = __repr__
 
 
 class Fixed(_Distribution):
-    """Always the same value."""
+    """Always the same value; bounds must contain it and change nothing else."""
 
     dist: Literal["fixed"] = "fixed"
     value: NonNegative
+
+    def _excluded_by_bounds(self):
+        if self.lo <= self.value <= self.hi:
+            return None
+        return f"the fixed value {_num(self.value)} lies outside them; allowed: lower <= value <= upper"
 
     def sample(self, rng, size=None):
         return self.value if size is None else np.full(size, self.value, dtype=float)
@@ -73,31 +194,47 @@ class Fixed(_Distribution):
 
 
 class Uniform(_Distribution):
-    """Uniform on ``[low, high]``."""
+    """Uniform on ``[low, high]``; bounded, uniform on its overlap with ``[lower, upper]``."""
 
     dist: Literal["uniform"] = "uniform"
     low: NonNegative
     high: NonNegative
 
-    @model_validator(mode="after")
-    def _ordered(self):
+    def _check_params(self):
         if self.high < self.low:
             raise PydanticCustomError(
                 "drsim", "high ({high}) is below low ({low}); swap them",
                 {"high": self.high, "low": self.low},
             )
-        return self
+
+    @property
+    def _range(self) -> tuple[float, float]:
+        """The interval the draws cover, after truncation. [s]"""
+        if not self.bounded:
+            return self.low, self.high
+        return max(self.low, self.lo), min(self.high, self.hi)
+
+    def _excluded_by_bounds(self):
+        a, b = self._range
+        if a < b or (self.low == self.high and self.lo <= self.low <= self.hi):
+            return None
+        return (f"uniform on [{_num(self.low)}, {_num(self.high)}]; allowed: lower below "
+                f"{_num(self.high)} and upper above {_num(self.low)}")
 
     def sample(self, rng, size=None):
-        return rng.uniform(self.low, self.high, size)
+        # One uniform per draw either way: a + (b - a) * u, the same u as unbounded.
+        a, b = self._range
+        return rng.uniform(a, b, size)
 
     @property
     def mean(self):
-        return (self.low + self.high) / 2
+        a, b = self._range
+        return (a + b) / 2
 
     @property
     def variance(self):
-        return (self.high - self.low) ** 2 / 12
+        a, b = self._range
+        return (b - a) ** 2 / 12
 
 
 class Triangular(_Distribution):
@@ -108,44 +245,98 @@ class Triangular(_Distribution):
     mode: NonNegative
     high: NonNegative
 
-    @model_validator(mode="after")
-    def _ordered(self):
+    def _check_params(self):
         if not self.low <= self.mode <= self.high:
             raise PydanticCustomError(
                 "drsim",
                 "needs low <= mode <= high, got low={low}, mode={mode}, high={high}",
                 {"low": self.low, "mode": self.mode, "high": self.high},
             )
-        return self
+
+    def cdf(self, x: float) -> float:
+        """P(X <= x) of the untruncated triangle."""
+        lo, c, hi = self.low, self.mode, self.high
+        if x <= lo:
+            return 0.0
+        if x >= hi:
+            return 1.0
+        if x <= c:  # here lo < x <= c, so c > lo
+            return (x - lo) ** 2 / ((hi - lo) * (c - lo))
+        return 1 - (hi - x) ** 2 / ((hi - lo) * (hi - c))
+
+    def _quantile(self, u):
+        lo, c, hi = self.low, self.mode, self.high
+        left = lo + np.sqrt(u * (hi - lo) * (c - lo))
+        right = hi - np.sqrt((1 - u) * (hi - lo) * (hi - c))
+        return np.where(u <= (c - lo) / (hi - lo), left, right)
+
+    @property
+    def _range(self) -> tuple[float, float]:
+        return max(self.low, self.lo), min(self.high, self.hi)
+
+    def _excluded_by_bounds(self):
+        a, b = self._range
+        if (a < b) if self.low < self.high else (self.lo <= self.low <= self.hi):
+            return None
+        return (f"triangular on [{_num(self.low)}, {_num(self.high)}]; allowed: lower below "
+                f"{_num(self.high)} and upper above {_num(self.low)}")
 
     def sample(self, rng, size=None):
         if self.low == self.high:  # numpy refuses a zero-width triangle
             return Fixed(value=self.low).sample(rng, size)
-        return rng.triangular(self.low, self.mode, self.high, size)
+        if not self.bounded:
+            return rng.triangular(self.low, self.mode, self.high, size)
+        # numpy's triangular is the inverse CDF of one uniform: take that uniform
+        # and put it on the bounded part of the CDF.
+        a, b = self._range
+        fa, fb = self.cdf(a), self.cdf(b)
+        x = np.clip(self._quantile(fa + (fb - fa) * rng.random(size)), a, b)
+        return float(x) if size is None else x
+
+    def _partial_moment(self, k: int) -> float:
+        """E[Y^k; lower <= X <= upper] with Y = X - low (shifted for precision)."""
+        c, h = self.mode - self.low, self.high - self.low
+        a, b = (v - self.low for v in self._range)
+        total = 0.0
+        lo, hi = max(a, 0.0), min(b, c)
+        if hi > lo:  # rising side, density 2y / (h c)
+            total += 2 / (h * c) * (hi ** (k + 2) - lo ** (k + 2)) / (k + 2)
+        lo, hi = max(a, c), min(b, h)
+        if hi > lo:  # falling side, density 2 (h - y) / (h (h - c))
+            def g(y):
+                return h * y ** (k + 1) / (k + 1) - y ** (k + 2) / (k + 2)
+            total += 2 / (h * (h - c)) * (g(hi) - g(lo))
+        return total
 
     @property
     def mean(self):
-        return (self.low + self.mode + self.high) / 3
+        if not self.bounded or self.low == self.high:
+            return (self.low + self.mode + self.high) / 3
+        return self.low + self._partial_moment(1) / self._partial_moment(0)
 
     @property
     def variance(self):
-        a, c, b = self.low, self.mode, self.high
-        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+        if not self.bounded or self.low == self.high:
+            a, c, b = self.low, self.mode, self.high
+            return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+        m0 = self._partial_moment(0)
+        m1 = self._partial_moment(1) / m0
+        return max(self._partial_moment(2) / m0 - m1 * m1, 0.0)
 
 
 class LogNormal(_Distribution):
     """Log-normal given by its median ``p50`` and 95th percentile ``p95``.
 
     ``mu = ln(p50)`` and ``sigma = (ln(p95) - ln(p50)) / z95``; ``p95 == p50``
-    is the degenerate case ``sigma = 0``.
+    is the degenerate case ``sigma = 0``. ``p50`` and ``p95`` are those of the
+    untruncated distribution; bounds then condition it on ``[lower, upper]``.
     """
 
     dist: Literal["lognormal"] = "lognormal"
     p50: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     p95: Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
-    @model_validator(mode="after")
-    def _ordered(self):
+    def _check_params(self):
         if self.p95 < self.p50:
             raise PydanticCustomError(
                 "drsim",
@@ -153,7 +344,6 @@ class LogNormal(_Distribution):
                 "cannot be shorter than its median",
                 {"p95": self.p95, "p50": self.p50},
             )
-        return self
 
     # Sampling sits on the simulator's hot path: compute the parameters once
     # (cached in the instance; pydantic compares and dumps fields only).
@@ -165,21 +355,68 @@ class LogNormal(_Distribution):
     def sigma(self) -> float:
         return (math.log(self.p95) - math.log(self.p50)) / Z95
 
+    @cached_property
+    def _z_bounds(self) -> tuple[float, float]:
+        """The bounds in standard-normal units of ln(x)."""
+        def z(x):
+            return -math.inf if x <= 0 else (math.log(x) - self.mu) / self.sigma
+        return z(self.lo), z(self.hi)
+
+    def _excluded_by_bounds(self):
+        if self.sigma == 0:
+            if self.lo <= self.p50 <= self.hi:
+                return None
+            return (f"lognormal with p50 = p95 = {_num(self.p50)} is that value; allowed: "
+                    f"lower <= {_num(self.p50)} <= upper")
+        mass = normal_mass(*self._z_bounds)
+        if mass >= MIN_MASS:
+            return None
+        return (f"lognormal (p50 {_num(self.p50)}, p95 {_num(self.p95)}) has probability "
+                f"{mass:.1e} there, numerically zero; allowed: bounds keeping probability "
+                f"above {MIN_MASS:g}, e.g. around its median {_num(self.p50)}")
+
     def sample(self, rng, size=None):
-        return rng.lognormal(self.mu, self.sigma, size)
+        if not self.bounded:
+            return rng.lognormal(self.mu, self.sigma, size)
+        # The same standard normal the unbounded draw uses (rng.lognormal is
+        # exp(mu + sigma * standard_normal)), moved onto the truncated normal.
+        z = rng.standard_normal(size)
+        if self.sigma == 0:
+            z = np.zeros_like(z) if size is not None else 0.0
+        else:
+            z = truncate_standard_normal(z, *self._z_bounds)
+        x = np.clip(np.exp(self.mu + self.sigma * np.asarray(z)), self.lo, self.hi)
+        return float(x) if size is None else x
+
+    def _raw_moment(self, k: int) -> float:
+        """E[X^k | lower <= X <= upper]: exp(k mu + k^2 s^2 / 2) times a ratio of normal masses."""
+        s = self.sigma
+        full = math.exp(k * self.mu + (k * s) ** 2 / 2)
+        if not self.bounded or s == 0:
+            return full
+        a, b = self._z_bounds
+        return full * normal_mass(a - k * s, b - k * s) / normal_mass(a, b)
 
     @property
     def mean(self):
-        return math.exp(self.mu + self.sigma**2 / 2)
+        if not self.bounded:
+            return math.exp(self.mu + self.sigma**2 / 2)
+        return self._raw_moment(1)
 
     @property
     def variance(self):
-        s2 = self.sigma**2
-        return (math.exp(s2) - 1) * math.exp(2 * self.mu + s2)
+        if not self.bounded:
+            s2 = self.sigma**2
+            return (math.exp(s2) - 1) * math.exp(2 * self.mu + s2)
+        m1 = self._raw_moment(1)
+        return max(self._raw_moment(2) - m1 * m1, 0.0)
 
 
 class Empirical(_Distribution):
-    """Resamples observed values with equal weight (e.g. game-day measurements)."""
+    """Resamples observed values with equal weight (e.g. game-day measurements).
+
+    Bounded, it resamples only the values inside ``[lower, upper]``.
+    """
 
     dist: Literal["empirical"] = "empirical"
     samples: Annotated[tuple[NonNegative, ...], Field(min_length=1)]
@@ -194,7 +431,16 @@ class Empirical(_Distribution):
     _values: np.ndarray = PrivateAttr()
 
     def model_post_init(self, __context) -> None:
-        self._values = np.asarray(self.samples, dtype=float)
+        values = np.asarray(self.samples, dtype=float)
+        if self.bounded:
+            values = values[(values >= self.lo) & (values <= self.hi)]
+        self._values = values
+
+    def _excluded_by_bounds(self):
+        if len(self._values):
+            return None
+        return (f"no sample lies in them (samples from {_num(min(self.samples))} to "
+                f"{_num(max(self.samples))}); allowed: bounds that keep at least one sample")
 
     def sample(self, rng, size=None):
         idx = rng.integers(0, len(self._values), size)
@@ -202,10 +448,14 @@ class Empirical(_Distribution):
 
     @property
     def mean(self):
+        if self.bounded:
+            return float(np.mean(self._values))
         return float(np.mean(self.samples))
 
     @property
     def variance(self):
+        if self.bounded:
+            return float(np.var(self._values))
         return float(np.var(self.samples))
 
 

@@ -150,6 +150,8 @@ def _datastores(s):
             yield (("datastores", i, "kind"),
                    f"{ds.kind!r} does not run on platform {s.platform}; "
                    f"use one of {', '.join(allowed)}")
+        if ds.kind == "s3_crr":
+            yield from _rtc_bound(i, ds)
     actions = {step.action for step in s.runbook}
     kinds = {ds.kind for ds in s.datastores}
     if s.strategy == "backup_restore":
@@ -169,6 +171,20 @@ def _datastores(s):
         yield (("runbook",),
                f"the secondary copy of {', '.join(relational)} stays read-only: add a runbook "
                "step with action: promote_database")
+
+
+def _rtc_bound(i, ds):
+    """rtc: true truncates the lag at 900 s: the lag must keep some probability there."""
+    from pydantic import ValidationError
+
+    try:
+        _ = ds.simulated_lag_s  # builds the bounded lag, which validates it
+    except ValidationError as err:
+        why = err.errors()[0]["msg"].split("; allowed")[0]
+        yield (("datastores", i, "rtc"),
+               f"rtc: true bounds the lag at 900 s (S3 RTC: 99.99 % within 15 min), but for "
+               f"replication_lag_s the {why}; allowed: a lag distribution with probability "
+               "below 900 s, or rtc: false")
 
 
 def _strategy_shape(s):

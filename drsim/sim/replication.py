@@ -12,7 +12,8 @@ from drsim.sim.faults import loses_primary_data
 def draw_window_s(ds, rng) -> float:
     """Writes from this long before the fault are not in the secondary. [s]
 
-    Replicated stores: the replication lag at the moment of the fault. Backups:
+    Replicated stores: the replication lag at the moment of the fault (for
+    S3 with RTC, truncated at 900 s: see ``S3Crr.simulated_lag_s``). Backups:
     the time since the newest backup whose cross-region copy had finished;
     backups run every ``interval_s`` and the fault falls at a uniformly random
     moment between two of them.
@@ -23,7 +24,8 @@ def draw_window_s(ds, rng) -> float:
         if copy_s > age_s:  # the newest copy is not there yet: use an older backup
             age_s += ds.interval_s * math.ceil((copy_s - age_s) / ds.interval_s)
         return float(age_s)
-    return float(ds.replication_lag_s.sample(rng))
+    # simulated_lag_s: the lag with the bounds its service promises (S3 RTC).
+    return float(ds.simulated_lag_s.sample(rng))
 
 
 def data_loss(ds, mode: str, window_s: float) -> tuple[float, float]:
