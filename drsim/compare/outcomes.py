@@ -98,7 +98,7 @@ def outcomes_table(outcomes: list[Outcome]) -> pd.DataFrame:
     """One row per configuration: RTO/RPO percentiles, P(objectives met), cost and risk.
 
     Columns (units in the names): label, setting, value, base, scenario, strategy,
-    rto_p50_s, rto_p95_s, rpo_p95_s (the largest of the datastores' p95 RPO, as
+    rto_p50_s, rto_p95_s, probe_rto_p50_s (what an external probe times), rpo_p95_s (the largest of the datastores' p95 RPO, as
     ``drsim simulate`` prints them), p_rto_met, p_rpo_met,
     monthly_usd, dr_monthly_usd, risk_annual_usd, total_annual_usd (the yearly
     bill plus the expected yearly cost of disasters), unconfirmed_lines.
@@ -115,6 +115,7 @@ def outcomes_table(outcomes: list[Outcome]) -> pd.DataFrame:
             "strategy": o.scenario.strategy,
             "rto_p50_s": s.rto_s.p50,
             "rto_p95_s": s.rto_s.p95,
+            "probe_rto_p50_s": s.probe_rto_s.p50 if s.probe_rto_s else math.nan,
             "rpo_p95_s": max((d.p95 for d in s.rpo_s.values()), default=math.nan),
             "p_rto_met": s.p_rto_met,
             "p_rpo_met": s.p_rpo_met,

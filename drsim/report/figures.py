@@ -50,21 +50,28 @@ def _finite_max(*arrays) -> float:
 
 
 def rto_cdf(trials: pd.DataFrame, summary: Summary) -> Figure:
-    """CDF of RTO and of time to first success, with the RTO objective line."""
+    """CDF of the RTO, of the probe's RTO and of time to first success, with the RTO
+    objective line (its P(met) counts the RTO ``objectives.rto_metric`` names)."""
     rto, first = trials["rto_s"].to_numpy(float), trials["first_success_s"].to_numpy(float)
+    curves = [(first, "first success", "--"), (rto, "RTO (affected clients)", "-")]
+    if "probe_rto_s" in trials.columns:
+        curves.insert(1, (trials["probe_rto_s"].to_numpy(float), "probe RTO", "-."))
     obj = summary.objectives.rto_s
     unit, k = time_unit(max(_finite_max(rto), obj))
     fig = Figure(figsize=(WIDTH_IN, 4.2), layout="constrained")
     ax = fig.add_subplot()
-    for values, label, style in ((first, "first success", "--"), (rto, "RTO", "-")):
+    for values, label, style in curves:
         x, y = _ecdf(values)
-        ax.step(x / k, y, where="post", linestyle=style, label=label)
+        (line,) = ax.step(x / k, y, where="post", linestyle=style, label=label)
+        if values is rto:
+            rto_color = line.get_color()
     ax.axvline(obj / k, color="k", linestyle=":",
-               label=f"RTO objective {fmt_s(obj)} s: P(met) = {fmt_p(summary.p_rto_met)}")
+               label=(f"RTO objective {fmt_s(obj)} s: P({summary.objectives.rto_label()} met) = "
+                      f"{fmt_p(summary.p_rto_met)}"))
     for q in ("p50", "p95"):
         v = getattr(summary.rto_s, q)
         if math.isfinite(v):
-            ax.plot([v / k], [0.5 if q == "p50" else 0.95], "o", color="C1")
+            ax.plot([v / k], [0.5 if q == "p50" else 0.95], "o", color=rto_color)
             ax.annotate(f"{q} {fmt_s(v)} s", (v / k, 0.5 if q == "p50" else 0.95),
                         textcoords="offset points", xytext=(6, -12), fontsize=8)
     ax.set_xlabel(f"time since the fault [{unit}]")
@@ -74,7 +81,7 @@ def rto_cdf(trials: pd.DataFrame, summary: Summary) -> Figure:
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title(f"{summary.scenario}: RTO (until {summary.objectives.recovered_fraction:g}"
-                 f" of clients are served), {summary.trials:,} trials")
+                 f" of the affected clients are served), {summary.trials:,} trials")
     return fig
 
 
@@ -136,7 +143,7 @@ def phase_breakdown(trials: pd.DataFrame, summary: Summary) -> Figure:
 
 MARKERS = {"dns_switched": ("DNS switched", "^"), "database_writable": ("database writable", "s"),
            "capacity_ready": ("capacity ready", "D"), "first_success": ("first success", "o"),
-           "recovered": ("recovered", "*")}
+           "recovered": ("recovered", "*"), "probe_recovered": ("probe recovered", "P")}
 
 
 def timeline_chart(timeline: pd.DataFrame, picked: dict[str, int]) -> Figure:

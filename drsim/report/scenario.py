@@ -72,6 +72,8 @@ class ScenarioReport:
             "seed": s.seed,
             "rto_p50_s": s.rto_s.p50,
             "rto_p95_s": s.rto_s.p95,
+            "probe_rto_p50_s": s.probe_rto_s.p50 if s.probe_rto_s else None,
+            "rto_metric": s.objectives.rto_metric,
             "rpo_p95_s": max(rpo_p95) if rpo_p95 else None,
             "p_rto_met": s.p_rto_met,
             "p_rpo_met": s.p_rpo_met,

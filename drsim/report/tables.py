@@ -143,6 +143,7 @@ def outcomes_display(table: pd.DataFrame, columns=None) -> pd.DataFrame:
     """A :func:`drsim.compare.outcomes.outcomes_table` (or ranked one) formatted for reading."""
     fmt = {
         "rto_p50_s": ("p50 RTO [s]", fmt_s), "rto_p95_s": ("p95 RTO [s]", fmt_s),
+        "probe_rto_p50_s": ("p50 probe RTO [s]", fmt_s),
         "rpo_p95_s": ("p95 RPO [s]", fmt_s), "p_rto_met": ("P(RTO met)", fmt_p),
         "p_rpo_met": ("P(RPO met)", fmt_p), "monthly_usd": ("bill [USD/month]", fmt_usd),
         "dr_monthly_usd": ("DR part [USD/month]", fmt_usd),
