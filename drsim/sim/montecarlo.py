@@ -149,8 +149,9 @@ def simulate(scenario, trials: int = 10_000, seed: int = 0, workers: int = 1, *,
 
     Returns
     -------
-    SimulationResult whose ``summary`` is a :class:`drsim.summary.Summary`: RTO,
-    detection, first success, phases, RPO and lost writes per datastore, each
+    SimulationResult whose ``summary`` is a :class:`drsim.summary.Summary`: RTO (of
+    the affected clients), the probe's RTO, detection, first success, phases, RPO
+    and lost writes per datastore, each
     as mean, p50, p90, p95, p99, max (inf where a trial never recovers), and
     the probabilities of meeting the objectives.
     """
