@@ -223,7 +223,7 @@ class TrialPlan:
             log(row["first_success_s"], "first_success", "clients", "")
         if math.isfinite(row["rto_s"]):
             log(row["rto_s"], "recovered", "clients",
-                f"{s.objectives.recovered_fraction:g} of clients served")
+                f"{s.objectives.recovered_fraction:g} of the affected clients served")
         if math.isfinite(row["probe_rto_s"]):
             log(row["probe_rto_s"], "probe_recovered", "probe",
                 f"served; one attempt every {s.probe.interval_s:g} s")
