@@ -69,16 +69,23 @@ def retry_wait_s(step, failures: int) -> float:
 
 # --- phases ------------------------------------------------------------------------------
 
-PHASES = ("detect_s", "decide_s", "recover_s", "cutover_s")
+PHASES = ("detect_s", "alarm_lag_s", "decide_s", "recover_s", "cutover_s")
 """The phases of a failover, in order; together they run from the fault to recovery."""
 
 PHASES_WITH_RECOVERY = (*PHASES, "first_success_s", "rto_s")
 """What :func:`phase_durations` returns: the phases, then the fault to the first
 client served and to recovery."""
 
+DELAY_TERMS = ("dns_propagation_s", "standby_ready_s")
+"""Delays inside the phases, shown beside them in the phase table: the DNS answers'
+propagation after the declaration or the routing step, and the standby's targets
+passing their health checks once traffic arrives. They overlap the runbook, so
+they are terms of the recovery, not links of the chain of :data:`PHASES`. [s]"""
+
 
 def phase_durations(*, detected_s: float, decided_s: float, runbook_end_s: float,
-                    recovered_s: float, first_success_s: float) -> dict[str, float]:
+                    recovered_s: float, first_success_s: float,
+                    signalled_s: float | None = None) -> dict[str, float]:
     """Phase durations from the moments of one failover, the same for every source.
 
     Every moment is seconds since the fault; a moment that never came is inf
@@ -92,21 +99,32 @@ def phase_durations(*, detected_s: float, decided_s: float, runbook_end_s: float
     runbook_end_s : the last runbook step finished (the decision if there are none). [s]
     recovered_s : ``recovered_fraction`` of the clients served again (the RTO). [s]
     first_success_s : the first client served again. [s]
+    signalled_s : the alarm, when the decision waited for it: the page of the people
+        who decided, or the alarm that triggered an automatic failover. None when
+        the decision followed the health check's declaration (or it is unknown):
+        then any wait for the trigger stays in ``decide_s``. [s]
 
     Returns
     -------
-    ``{"detect_s", "decide_s", "recover_s", "cutover_s", "first_success_s", "rto_s"}``
-    (:data:`PHASES_WITH_RECOVERY`), where ``cutover_s`` runs from the end of the
-    runbook (or the decision, if later) to recovery and is never negative: DNS may
-    move clients before the runbook ends. [s]
+    ``{"detect_s", "alarm_lag_s", "decide_s", "recover_s", "cutover_s",
+    "first_success_s", "rto_s"}`` (:data:`PHASES_WITH_RECOVERY`): ``alarm_lag_s``
+    runs from the detection to the alarm the decision waited for (its lag behind
+    the health check; 0 without one), ``decide_s`` from there to the decision
+    (the people's part; 0 for an automatic failover on its trigger), and
+    ``cutover_s`` from the end of the runbook (or the decision, if later) to
+    recovery, never negative: DNS may move clients before the runbook ends. [s]
     """
+    if signalled_s is None:
+        signalled_s = detected_s
     # The operations and their order are part of the rule: the simulator's output is
     # compared byte for byte, so keep ``recovered - max(end, decided)`` as it is.
     cutover_s = (max(recovered_s - max(runbook_end_s, decided_s), 0.0)
                  if math.isfinite(recovered_s) else recovered_s)
     return {
         "detect_s": detected_s,
-        "decide_s": decided_s - detected_s,
+        # Equal moments (inf included: never detected, never signalled) lag by nothing.
+        "alarm_lag_s": signalled_s - detected_s if signalled_s != detected_s else 0.0,
+        "decide_s": decided_s - signalled_s,
         "recover_s": runbook_end_s - decided_s,
         "cutover_s": cutover_s,
         "first_success_s": first_success_s,

@@ -123,7 +123,11 @@ def phases(df: pd.DataFrame) -> pd.DataFrame:
     (by :func:`drsim.rules.phase_durations`, as the simulator's trials are).
 
     detect_s : fault to the first of ``unhealthy_declared`` or ``alarm``. [s]
-    decide_s : detection to ``failover_decided``. [s]
+    alarm_lag_s : detection to the alarm the decision waited for: the first
+        ``paged`` when people decided (``failover_decided``'s detail starts with
+        ``manual``), the decision itself when automatic on the alarm (detail
+        ``automatic (alarm)``); 0 when the decision followed the health check. [s]
+    decide_s : detection, or that alarm, to ``failover_decided``. [s]
     recover_s : decision to the last ``step_finished`` of the runbook. [s]
     cutover_s : end of the runbook (or the decision, if later) to ``recovered``,
         never negative: DNS may move clients before the runbook ends. [s]
@@ -134,6 +138,10 @@ def phases(df: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for run_id, g in df.groupby("run_id", sort=False):
         decided = _first(g, "failover_decided")
+        how = g.loc[g["event"] == "failover_decided", "detail"]
+        how = str(how.iloc[0]) if len(how) else ""
+        signalled = (_first(g, "paged") if how.startswith("manual")
+                     else decided if how == "automatic (alarm)" else None)
         finished = g.loc[g["event"] == "step_finished", "t_s"]
         rows.append({
             "run_id": run_id,
@@ -142,6 +150,7 @@ def phases(df: pd.DataFrame) -> pd.DataFrame:
                               decided_s=decided,
                               runbook_end_s=float(finished.max()) if len(finished) else decided,
                               recovered_s=_first(g, "recovered"),
-                              first_success_s=_first(g, "first_success")),
+                              first_success_s=_first(g, "first_success"),
+                              signalled_s=signalled),
         })
     return pd.DataFrame(rows, columns=["run_id", "source", *PHASES_WITH_RECOVERY])

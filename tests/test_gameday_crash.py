@@ -138,8 +138,8 @@ def test_the_report_has_the_documented_json_shape(crash):
     assert set(data["simulated"]["rto_s"]) >= {"mean", "p50", "p90", "p95", "p99", "max"}
     assert len(data["measured_rto_percentiles"]) == 1
     assert 0 <= data["measured_rto_percentiles"][0] <= 100
-    assert [p["phase"] for p in data["phases"]][:4] == ["detect_s", "decide_s", "recover_s",
-                                                         "cutover_s"]
+    assert [p["phase"] for p in data["phases"]][:5] == ["detect_s", "alarm_lag_s", "decide_s",
+                                                         "recover_s", "cutover_s"]
     on_disk = json.loads((out / "report.json").read_text())
     assert on_disk["runs"][0]["run_id"] == data["runs"][0]["run_id"]
     tl = read_timeline(out / "run-0" / "timeline.csv")

@@ -12,6 +12,7 @@ import pytest
 import drsim
 from drsim import rules
 from drsim.rules import (
+    DELAY_TERMS,
     PHASES,
     PHASES_WITH_RECOVERY,
     SHARE_EPS,
@@ -55,9 +56,26 @@ def test_phases_run_from_the_fault_to_recovery():
     p = phase_durations(detected_s=90.0, decided_s=95.0, runbook_end_s=400.0,
                         recovered_s=700.0, first_success_s=420.0)
     assert tuple(p) == PHASES_WITH_RECOVERY == (*PHASES, "first_success_s", "rto_s")
-    assert p == {"detect_s": 90.0, "decide_s": 5.0, "recover_s": 305.0, "cutover_s": 300.0,
-                 "first_success_s": 420.0, "rto_s": 700.0}
+    assert p == {"detect_s": 90.0, "alarm_lag_s": 0.0, "decide_s": 5.0, "recover_s": 305.0,
+                 "cutover_s": 300.0, "first_success_s": 420.0, "rto_s": 700.0}
     assert sum(p[c] for c in PHASES) == p["rto_s"]
+
+
+def test_the_alarm_lag_is_its_own_phase_between_detection_and_decision():
+    # The health check declares at 90 s, the alarm that pages people comes at 166 s,
+    # they decide at 1,000 s: 76 s of alarm lag, 834 s of deciding.
+    p = phase_durations(detected_s=90.0, signalled_s=166.0, decided_s=1000.0,
+                        runbook_end_s=1400.0, recovered_s=1500.0, first_success_s=1450.0)
+    assert (p["detect_s"], p["alarm_lag_s"], p["decide_s"]) == (90.0, 76.0, 834.0)
+    assert sum(p[c] for c in PHASES) == p["rto_s"]
+    # An automatic failover on the alarm: the lag is the alarm's, nobody decides.
+    auto = phase_durations(detected_s=90.0, signalled_s=166.0, decided_s=166.0,
+                           runbook_end_s=400.0, recovered_s=500.0, first_success_s=450.0)
+    assert (auto["alarm_lag_s"], auto["decide_s"]) == (76.0, 0.0)
+    never = phase_durations(detected_s=math.inf, signalled_s=math.inf, decided_s=math.inf,
+                            runbook_end_s=math.inf, recovered_s=math.inf,
+                            first_success_s=math.inf)
+    assert never["alarm_lag_s"] == 0.0 and math.isnan(never["decide_s"])
 
 
 def test_cutover_is_never_negative_and_counts_from_the_later_of_runbook_and_decision():
@@ -98,10 +116,13 @@ def test_the_cutover_keeps_the_simulators_float_operations():
         assert p["decide_s"] == float(dec) - float(det) and p["recover_s"] == float(end) - float(dec)
 
 
-def test_the_timeline_and_the_simulators_trials_give_identical_phases():
-    scenario = drsim.load_scenario(SCENARIOS / "seed-warm-standby.yaml")
+@pytest.mark.parametrize("name", ["seed-warm-standby", "pilot-light", "warm-standby"])
+def test_the_timeline_and_the_simulators_trials_give_identical_phases(name):
+    # Automatic on the alarm, manual (people paged by the alarm), automatic on the
+    # health check: the signal the decision acted on is read the same way from both.
+    scenario = drsim.load_scenario(SCENARIOS / f"{name}.yaml")
     r = drsim.simulate(scenario, trials=40, seed=3, timeline_trials=range(40))
-    assert tuple(r.summary.phases) == PHASES
+    assert tuple(r.summary.phases) == (*PHASES, *DELAY_TERMS)
     ph = phases(r.timeline).set_index("run_id")
     for i in range(40):
         p = ph.loc[f"{scenario.name}/seed-3/trial-{i}"]

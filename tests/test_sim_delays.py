@@ -137,3 +137,103 @@ def test_standby_readiness_where_no_standby_waits_for_traffic_is_refused(section
         scenario(**sections)
     for word in words:
         assert word in str(err.value)
+
+
+# --- the alarm, evaluated at period boundaries ---------------------------------------
+
+
+@pytest.mark.parametrize("period_s, m, delay_s, wait_s", [
+    (60, 2, 75.0, 120.0),   # standard: evaluated each minute, sees the datapoint at 2 P
+    (60, 3, 60.0, 60.0),    # a delay of whole evaluations waits no longer
+    (30, 2, 12.0, 20.0),    # high resolution: evaluated every 10 s
+])
+def test_alarm_is_uniform_over_one_period_after_m_minus_1_periods_and_the_evaluation(
+        period_s, m, delay_s, wait_s):
+    # The fault's period ends U(0, P) after the fault; the M-th breaching datapoint is
+    # visible d after the end of the M-th period, and the alarm sees it at the next
+    # evaluation: uniform on [(M - 1) P + E ceil(d / E), M P + E ceil(d / E)].
+    s = scenario(alarm={"period_s": period_s, "evaluation_periods": m,
+                        "datapoints_to_alarm": m, "metric_delay_s": delay_s})
+    x = simulate(s, trials=4000, seed=12).trials["alarm_s"].to_numpy()
+    low = (m - 1) * period_s + wait_s
+    assert x.min() >= low and x.max() <= low + period_s
+    assert abs(x.mean() - (low + period_s / 2)) <= 4 * (period_s / math.sqrt(12)) / math.sqrt(len(x))
+    assert stats.kstest(x, stats.uniform(low, period_s).cdf).pvalue > KS_P
+
+
+# --- phases: the alarm's lag apart from the people's decision -------------------------
+
+
+def test_an_automatic_failover_on_the_alarm_shows_its_lag_as_the_alarm_phase():
+    # Health check at U(60, 90); alarm at U(180, 240) (fixed delay 75 s, 2 of 2).
+    s = scenario(alarm={"period_s": 60, "evaluation_periods": 2, "datapoints_to_alarm": 2,
+                        "metric_delay_s": 75},
+                 decision={"mode": "automatic", "trigger": "alarm"},
+                 dns={"routing": "manual"})
+    t = simulate(s, trials=500, seed=13).trials
+    np.testing.assert_allclose(t["alarm_lag_s"], t["alarm_s"] - t["health_detect_s"], rtol=0,
+                               atol=1e-9)
+    assert (t["decide_s"] == 0).all()
+    assert ((t["alarm_lag_s"] >= 90) & (t["alarm_lag_s"] <= 180)).all()
+
+
+def test_a_manual_decision_counts_from_the_page_not_from_the_health_check():
+    s = scenario(alarm={"period_s": 60, "evaluation_periods": 1, "datapoints_to_alarm": 1,
+                        "metric_delay_s": 60},
+                 decision={"mode": "manual", "page_ack_s": 100, "decide_s": 200},
+                 dns={"routing": "manual"})
+    t = simulate(s, trials=500, seed=14).trials
+    np.testing.assert_allclose(t["decide_s"], 300, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(t["alarm_lag_s"], t["alarm_s"] - t["detect_s"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(t[["detect_s", "alarm_lag_s", "decide_s"]].sum(axis=1),
+                               t["decided_s"], rtol=0, atol=1e-9)
+
+
+def test_an_automatic_failover_on_the_health_check_has_no_alarm_lag_and_no_decision():
+    t = simulate(scenario(), trials=200, seed=15).trials
+    assert (t["alarm_lag_s"] == 0).all() and (t["decide_s"] == 0).all()
+
+
+# --- the issue's warm standby: each term of the recovery in the phase table -----------
+
+
+def warm_standby_on_the_health_check():
+    """Failover on the health check (30 s, threshold 2, 15 checkers, region outage), no
+    database to promote, DNS answers propagating within 60 s, 22 s of standby readiness;
+    the scale-up's task is healthy 5 + 5 + 10 = 20 s after the decision, before the
+    standby's own task can be (at least 22 s after it)."""
+    return scenario_from_dict(minimal(
+        strategy="warm_standby",
+        failure={"mode": "region_outage"},
+        health_check={"interval_s": 30, "failure_threshold": 2, "checkers": 15,
+                      "healthy_fraction": 0.18, "timeout_s": 6},
+        decision={"mode": "automatic", "trigger": "health_check"},
+        dns={"ttl_s": 0, "ttl_violation_fraction": 0, "stuck_fraction": 0,
+             "propagation_s": {"dist": "uniform", "low": 0, "high": 60}},
+        compute={"primary_tasks": 2, "standby_tasks": 1, "required_tasks": 2,
+                 "standby_ready_s": 22, "task_start_s": 5, "target_healthy_s": 10},
+        runbook=[{"name": "scale_standby", "duration_s": 5}],
+    ))
+
+
+def test_the_warm_standby_serves_after_detection_plus_propagation_plus_readiness():
+    s = warm_standby_on_the_health_check()
+    r = simulate(s, trials=4000, seed=16)
+    t = r.trials
+    terms_s = t["health_detect_s"] + t["dns_propagation_s"] + 22
+    np.testing.assert_allclose(t["capacity_ready_s"], terms_s, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(t["rto_s"], terms_s, rtol=0, atol=1e-9)
+    # Each term in the phase table: detection U_(13:15) of 30 s after one interval plus
+    # the 6 s timeout, propagation U(0, 60), readiness 22 s; no alarm, no decision.
+    p = r.summary.phases
+    detect = stats.beta(13, 3, loc=30 + 6, scale=30)
+    n = len(t)
+    assert abs(p["detect_s"].mean - detect.mean()) <= 4 * detect.std() / math.sqrt(n)
+    assert abs(p["dns_propagation_s"].mean - 30) <= 4 * (60 / math.sqrt(12)) / math.sqrt(n)
+    assert p["standby_ready_s"].p50 == 22 and p["standby_ready_s"].max == 22
+    assert p["alarm_lag_s"].max == 0 and p["decide_s"].max == 0
+    if "probe_rto_s" in t:
+        # The probe (TTL 0) is served at its first attempt once the terms have passed.
+        lag = (t["probe_rto_s"] - terms_s).to_numpy()
+        assert lag.min() >= -1e-9 and lag.max() < s.probe.interval_s
+        assert abs(r.summary.probe_rto_s.p50 - float(np.median(terms_s))) <= s.probe.interval_s

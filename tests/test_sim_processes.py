@@ -84,8 +84,14 @@ def test_checks_that_never_fail_never_declare():
     assert not hc.declared.triggered
 
 
-def test_alarm_is_m_consecutive_periods_plus_the_metric_delay():
-    assert alarm_delay_s(period_s=60, datapoints_to_alarm=3, phase_s=15, metric_delay_s=40) == 15 + 120 + 40
+def test_alarm_is_m_consecutive_periods_plus_the_metric_delay_up_to_the_next_evaluation():
+    # The third datapoint is visible at 15 + 120 + 40 = 175 s; the alarm is evaluated
+    # on the period boundaries (15 + 60 k), so it sees the datapoint at 195 s.
+    assert alarm_delay_s(period_s=60, datapoints_to_alarm=3, phase_s=15, metric_delay_s=40) == 15 + 120 + 60
+    assert alarm_delay_s(period_s=60, datapoints_to_alarm=3, phase_s=15, metric_delay_s=60) == 15 + 120 + 60
+    assert alarm_delay_s(period_s=60, datapoints_to_alarm=3, phase_s=15, metric_delay_s=0) == 15 + 120
+    # A 30 s high-resolution alarm is evaluated every 10 s: 5 + 30 + 10 * ceil(12 / 10).
+    assert alarm_delay_s(period_s=30, datapoints_to_alarm=2, phase_s=5, metric_delay_s=12) == 5 + 30 + 20
     env = simpy.Environment()
     log, rec = _recorder()
     p = env.process(alarm(env, 175.0, rec))

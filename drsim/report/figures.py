@@ -19,8 +19,10 @@ from drsim.rules import PHASES
 from drsim.summary import Summary
 
 # Keyed in the order of drsim.rules.PHASES, which the figures draw them in.
-PHASE_LABELS = dict(zip(PHASES, ("detect", "decide", "recover", "cut over"), strict=True))
-PHASE_COLORS = dict(zip(PHASES, ("#4c72b0", "#dd8452", "#55a868", "#c44e52"), strict=True))
+PHASE_LABELS = dict(zip(PHASES, ("detect", "alarm", "decide", "recover", "cut over"),
+                        strict=True))
+PHASE_COLORS = dict(zip(PHASES, ("#4c72b0", "#8172b3", "#dd8452", "#55a868", "#c44e52"),
+                        strict=True))
 DR_COLOR, BASE_COLOR, RISK_COLOR = "#c44e52", "#8da0cb", "#e5ae38"
 WIDTH_IN = 9.0
 
@@ -172,7 +174,7 @@ def timeline_chart(timeline: pd.DataFrame, picked: dict[str, int]) -> Figure:
         for col in PHASE_LABELS:
             d = float(p[col]) if pd.notna(p[col]) else 0.0
             if col == "cutover_s":  # cut over starts when both the runbook and decision are done
-                start = float(p["detect_s"] + p["decide_s"] + p["recover_s"])
+                start = float(p["detect_s"] + p["alarm_lag_s"] + p["decide_s"] + p["recover_s"])
             ax.barh(0, d / k, left=start / k, color=PHASE_COLORS[col], edgecolor="white",
                     label=PHASE_LABELS[col])
             start += d

@@ -23,7 +23,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from drsim.errors import DrsimError
-from drsim.rules import PHASES
+from drsim.rules import DELAY_TERMS, PHASES
 from drsim.scenario import Scenario, load_scenario
 from drsim.sim.stats import Digest
 from drsim.sim.trial import DEFAULT_HORIZON_S, TrialPlan
@@ -103,7 +103,7 @@ _RTO_COLUMN = {"clients": "rto_s", "probe": "probe_rto_s"}
 
 
 def _summary_columns(plan: TrialPlan) -> list[str]:
-    cols = ["rto_s", "probe_rto_s", "first_success_s", *PHASES]
+    cols = ["rto_s", "probe_rto_s", "first_success_s", *PHASES, *DELAY_TERMS]
     for ds in plan.recovery_datastores:
         cols += [f"rpo_s.{ds.name}", f"lost_writes.{ds.name}"]
     return cols
@@ -231,7 +231,7 @@ def _summary(scenario, seed: int, plan, total: _Chunk) -> Summary:
         probe_rto_s=stats("probe_rto_s"),
         detect_s=stats("detect_s"),
         first_success_s=stats("first_success_s"),
-        phases={c: stats(c) for c in PHASES},
+        phases={c: stats(c) for c in (*PHASES, *DELAY_TERMS)},
         rpo_s={ds.name: stats(f"rpo_s.{ds.name}") for ds in plan.recovery_datastores},
         lost_writes={ds.name: stats(f"lost_writes.{ds.name}") for ds in plan.recovery_datastores},
         p_rto_met=total.rto_met / n,

@@ -80,7 +80,8 @@ class TrialPlan:
     def _columns(self) -> list[str]:
         cols = ["health_detect_s", "alarm_s", "detect_s", "decided_s", "runbook_done_s",
                 "db_writable_s", "capacity_ready_s", "dns_switched_s", "first_success_s",
-                "rto_s", "probe_rto_s", "decide_s", "recover_s", "cutover_s"]
+                "rto_s", "probe_rto_s", "alarm_lag_s", "decide_s", "recover_s", "cutover_s",
+                "dns_propagation_s", "standby_ready_s"]
         for step in self.steps:
             cols += [f"step.{step.name}.start_s", f"step.{step.name}.end_s",
                      f"step.{step.name}.attempts"]
@@ -173,7 +174,11 @@ class TrialPlan:
             "probe_rto_s": self._probe_s(dns_s, db_writable_s, capacity_ready_s, probe_phases),
             **phase_durations(detected_s=min(health_s, alarm_s), decided_s=decided_s,
                               runbook_end_s=runbook_done_s, recovered_s=rto_s,
-                              first_success_s=first_s),
+                              first_success_s=first_s,
+                              signalled_s=self._signal_s(health_s, alarm_s, decided_s)),
+            "dns_propagation_s": late.propagation_s,
+            # What the standby's readiness added: none where it served before the fault.
+            "standby_ready_s": late.standby_ready_s if 0 < standby_at_s < INF else 0.0,
         }
         for step in self.steps:
             row[f"step.{step.name}.start_s"] = runbook.started_s.get(step.name, INF)
@@ -203,6 +208,15 @@ class TrialPlan:
             flip_s=dns_s, db_writable_s=db_writable_s if s.probe.writes else 0.0,
             capacity_ready_s=capacity_ready_s, ttl_s=s.dns.ttl_s, interval_s=s.probe.interval_s,
             cache_phase=float(phases[0]), attempt_phase=float(phases[1]))
+
+    def _signal_s(self, health_s: float, alarm_s: float, decided_s: float) -> float | None:
+        """The alarm, when the decision waited for it: an automatic failover on the
+        alarm, or people paged by it (also when the automatic trigger never fired);
+        None when the decision followed the health check. [s]"""
+        d = self.scenario.decision
+        if d.mode == "automatic" and d.trigger == "health_check" and health_s <= decided_s:
+            return None
+        return alarm_s
 
     def _log_outcome(self, log, row, ready_s, standby_at_s) -> None:
         s = self.scenario
