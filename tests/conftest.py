@@ -28,6 +28,16 @@ def minimal(**sections) -> dict:
     return data
 
 
+# Python, and so drsim, answers SIGINT only when it starts with SIGINT's default action,
+# and a shell starts background jobs with SIGINT ignored (the test suite may run as one):
+# the command under test is started with the default action, as from a terminal.
+PYTHON_WITH_DEFAULT_SIGINT = [
+    sys.executable, "-c",
+    ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+     "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"),
+]
+
+
 def run_cli(*args, cwd=ROOT) -> subprocess.CompletedProcess:
     """Run the real ``drsim`` command line in a subprocess."""
     return subprocess.run([sys.executable, "-m", "drsim", *map(str, args)], cwd=cwd,

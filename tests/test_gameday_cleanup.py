@@ -5,7 +5,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -20,7 +19,7 @@ from drsim.gameday.local import injection, postgres, procs, stack
 from drsim.gameday.local.procs import listening_ports, pid_alive, processes_mentioning
 from drsim.scenario import load_scenario
 
-from .conftest import ROOT, SCENARIOS
+from .conftest import PYTHON_WITH_DEFAULT_SIGINT, ROOT, SCENARIOS
 
 needs_postgres = pytest.mark.skipif(
     not os.access(postgres.PG_BIN / "initdb", os.X_OK),
@@ -90,14 +89,6 @@ def test_an_error_or_ctrl_c_mid_run_tears_everything_down(held, monkeypatch, fai
     assert_released(held)
 
 
-# Python, and so drsim, answers SIGINT only when it starts with SIGINT's default action,
-# and a shell starts background jobs with SIGINT ignored (the test suite may run as one):
-# the command under test is started with the default action, as from a terminal.
-WITH_DEFAULT_SIGINT = [
-    sys.executable, "-c",
-    ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-     "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"),
-]
 
 
 class StderrLines:
@@ -156,8 +147,8 @@ def test_a_signal_to_the_command_tears_everything_down(sig, when):
     flags = ["-X", "importtime"] if "numpy" in when else []
     try:
         proc = subprocess.Popen(
-            [*WITH_DEFAULT_SIGINT, *flags, "-m", "drsim", "gameday", "local", "--no-simulate",
-             "--seed", "1"],
+            [*PYTHON_WITH_DEFAULT_SIGINT, *flags, "-m", "drsim", "gameday", "local",
+             "--no-simulate", "--seed", "1"],
             cwd=ROOT, env={**os.environ, "TMPDIR": tmp}, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         try:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from drsim.bundled import notebooks_dir
-from tests.conftest import ROOT, run_cli
+from tests.conftest import PYTHON_WITH_DEFAULT_SIGINT, ROOT, run_cli
 
 pytest.importorskip("papermill", reason="the lab extra is not installed "
                     "(.venv/bin/pip install -e '.[lab]')")
@@ -240,13 +240,12 @@ def _alive(pid: int) -> bool:
 def test_ctrl_c_stops_every_worker_and_kernel(tmp_path, jobs):
     import os
     import signal
-    import sys
     import time
 
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "drsim", "report", "seed-warm-standby",
-                             "active-active", "--out", str(out), "--trials", "3000",
-                             "--jobs", str(jobs)],
+    proc = subprocess.Popen([*PYTHON_WITH_DEFAULT_SIGINT, "-m", "drsim", "report",
+                             "seed-warm-standby", "active-active", "--out", str(out),
+                             "--trials", "3000", "--jobs", str(jobs)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:

@@ -118,6 +118,7 @@ class LocalStack:
         self._udp_ports: list[int] = []
         self._pids: list[int] = []
         self._exit: ExitStack | None = None
+        self._scaling: threading.Thread | None = None
         self._interrupts: AbstractContextManager | None = None
         self._t0 = math.nan
 
@@ -294,8 +295,14 @@ class LocalStack:
                             "standby already carries the load")
             return
         launched = self.region_b.launch_workers(need)
-        threading.Thread(target=self._await_tasks, args=(launched,), name="scale-b",
-                         daemon=True).start()
+        self._scaling = threading.Thread(target=self._await_tasks, args=(launched,),
+                                         name="scale-b", daemon=True)
+        self._scaling.start()
+
+    @property
+    def runbook_settled(self) -> bool:
+        """The runbook has ended and the tasks it launched are healthy or have failed."""
+        return self.orch.done.is_set() and not (self._scaling and self._scaling.is_alive())
 
     def _await_tasks(self, launched: list) -> None:
         b_name = self.scenario.regions.secondary

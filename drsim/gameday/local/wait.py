@@ -43,14 +43,20 @@ def await_warm(stack: LocalStack, options: Options) -> tuple[float, ...]:
 
 
 def await_recovery(stack: LocalStack, injection: Injection, options: Options) -> None:
-    """Return once ``recovered_fraction`` of the clients have been served by B, or
-    ``timeout_s`` after the fault; then keep the load running ``settle_s`` more. [s]"""
+    """Return once ``recovered_fraction`` of the clients have been served by B and the
+    runbook has settled (its steps ended, the tasks it launched healthy or failed), or
+    ``timeout_s`` after the fault; then keep the load running ``settle_s`` more. [s]
+
+    Clients can be served by B before a task launched by ``scale_standby`` is healthy
+    (the standby's own tasks carry them); on a loaded machine that task can take seconds
+    longer, and the record would end before its ``task_healthy``.
+    """
     needed = max(1, smallest_count(stack.scenario.objectives.recovered_fraction,
                                    stack.scenario.dns.clients))
     deadline = injection.fault_mono + options.timeout_s
     while time.monotonic() < deadline:
         stack.acks.poll()
-        if len(stack.acks.first_b) >= needed:
+        if len(stack.acks.first_b) >= needed and stack.runbook_settled:
             break
         time.sleep(POLL_S)
     time.sleep(options.settle_s)
