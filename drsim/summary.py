@@ -118,8 +118,9 @@ class Summary:
         on the failed primary) are served again. [s]
     detect_s : time until the failure is detected. [s]
     first_success_s : time until the first affected client is served again. [s]
-    phases : ``{"detect_s", "decide_s", "recover_s", "cutover_s"}``, each phase's
-        duration. [s]
+    phases : each phase's duration (:data:`drsim.rules.PHASES`: detect, alarm_lag,
+        decide, recover, cutover), then the delay terms inside them
+        (:data:`drsim.rules.DELAY_TERMS`: dns_propagation, standby_ready). [s]
     rpo_s : ``{datastore: data lost}``: replication lag or backup age at the fault. [s]
     lost_writes : ``{datastore: writes lost}``. [writes]
     p_rto_met : share of trials whose RTO (``rto_s``, or ``probe_rto_s`` when
