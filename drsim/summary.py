@@ -1,8 +1,8 @@
 """Typed simulation summaries: what ``drsim simulate`` reports, as objects to read and show.
 
 A :class:`Summary` holds the figures of one Monte Carlo run: the RTO of the clients,
-the RTO an external probe measures, detection, first success and the phases as :class:`Stats` (mean, percentiles, max), RPO and lost
-writes per datastore, and the probabilities of meeting the objectives. It shows
+the RTO an external probe measures, detection, first success and the phases as
+:class:`Stats` (mean, percentiles, max), RPO and lost writes per datastore, and the probabilities of meeting the objectives. It shows
 itself as the text table ``drsim simulate`` prints (:meth:`Summary.to_text`), as a
 DataFrame (:meth:`Summary.to_frame`), as HTML in a notebook, and as the JSON
 ``drsim simulate --json`` prints (:meth:`Summary.as_dict`, same keys, order and
@@ -101,10 +101,10 @@ class SummaryObjectives:
         return "probe RTO" if self.rto_metric == "probe" else "RTO"
 
     def rto_definition(self) -> str:
-        """What ends that RTO, in words: ``until 0.99 of clients are served``."""
+        """What ends that RTO, in words: ``until 0.99 of the affected clients are served``."""
         if self.rto_metric == "probe":
             return "until an external probe is served again"
-        return f"until {self.recovered_fraction:g} of clients are served"
+        return f"until {self.recovered_fraction:g} of the affected clients are served"
 
 
 @dataclass(frozen=True)
@@ -200,8 +200,8 @@ class Summary:
     def metrics(self) -> list[tuple[str, Stats, str]]:
         """``(label with its unit, stats, word for an infinite figure)`` per metric, in the
         order the tables show them: RTO, probe RTO (where simulated), first success,
-        detection, phases, RPO and lost writes per datastore. An infinite time never came (``never``); an infinite
-        RPO or loss has no bound (``unbounded``)."""
+        detection, phases, RPO and lost writes per datastore. An infinite time never came
+        (``never``); an infinite RPO or loss has no bound (``unbounded``)."""
         rows = [("RTO [s]", self.rto_s, "never")]
         if self.probe_rto_s is not None:
             rows.append(("probe RTO [s]", self.probe_rto_s, "never"))

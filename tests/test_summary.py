@@ -134,7 +134,7 @@ def test_text_is_the_table_drsim_simulate_prints():
         "  orders_db [writes]            35.5      31.9      53.2      62.1      88.8     142.0",
         "  assets [writes]          unbounded     451.8     753.0     878.5   1,255.0 unbounded",
         "",
-        "P(RTO <= 900.0 s) = 0.413   (RTO: until 0.99 of clients are served)",
+        "P(RTO <= 900.0 s) = 0.413   (RTO: until 0.99 of the affected clients are served)",
         "P(RPO <= 60.0 s) = 0.626   (every datastore)",
     ])
     assert s.to_text() == expected
@@ -158,7 +158,8 @@ def test_html_shows_the_figures_and_the_probabilities():
         assert cell in page, cell
     # the RTO row, cell by cell, as the formatted frame (and the CLI) has it
     row = re.search(r"<th>RTO \[s\]</th>(.*?)</tr>", page, re.DOTALL).group(1)
-    assert re.findall(r"<td>([^<]*)</td>", row) == s.to_frame(formatted=True).loc["RTO [s]"].tolist()
+    cells = s.to_frame(formatted=True).loc["RTO [s]"].tolist()
+    assert re.findall(r"<td>([^<]*)</td>", row) == cells
 
 
 def test_simulation_result_and_cost_breakdown_have_short_reprs():
@@ -228,4 +229,5 @@ def test_rto_metric_probe_names_the_probe_in_the_probability_line():
     plain = Summary.from_dict(old_dict())
     assert plain.objectives.rto_metric == "clients"
     assert "rto_metric" not in plain.as_dict()["objectives"]
-    assert plain.objective_lines()[0][0] == "RTO <= 900.0 s (until 0.99 of clients are served)"
+    assert plain.objective_lines()[0][0] == ("RTO <= 900.0 s "
+                                             "(until 0.99 of the affected clients are served)")
