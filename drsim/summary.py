@@ -3,10 +3,10 @@
 A :class:`Summary` holds the figures of one Monte Carlo run: the RTO of the clients,
 the RTO an external probe measures, detection, first success and the phases as
 :class:`Stats` (mean, percentiles, max), RPO and lost writes per datastore, and the
-probabilities of meeting the objectives. It shows itself as the text table ``drsim simulate`` prints (:meth:`Summary.to_text`), as a
-DataFrame (:meth:`Summary.to_frame`), as HTML in a notebook, and as the JSON
-``drsim simulate --json`` prints (:meth:`Summary.as_dict`, same keys, order and
-values as ever).
+probabilities of meeting the objectives. It shows itself as the text table
+``drsim simulate`` prints (:meth:`Summary.to_text`), as a DataFrame
+(:meth:`Summary.to_frame`), as HTML in a notebook, and as the JSON ``drsim simulate
+--json`` prints (:meth:`Summary.as_dict`).
 
 This module sits below the engine, the comparisons and the reports, and imports
 none of them: the engine builds a summary, everyone else reads it.
