@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,21 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = bundled_dir()
 BUNDLED = sorted(SCENARIOS.glob("*.yaml"))
 
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` skip, saying how to install it, where PostgreSQL 15's
+    server binaries are missing (``scripts/install-system-deps.sh`` installs them as root)."""
+    from drsim.gameday.local import postgres
+
+    if os.access(postgres.PG_BIN / "initdb", os.X_OK):
+        return
+    skip = pytest.mark.skip(reason=f"PostgreSQL 15 server binaries not in {postgres.PG_BIN}; "
+                                   "run scripts/install-system-deps.sh (apt-get install -y "
+                                   "postgresql)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
 
 def minimal(**sections) -> dict:
     """The smallest valid aws scenario as plain data, with ``sections`` replacing parts."""

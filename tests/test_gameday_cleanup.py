@@ -21,11 +21,6 @@ from drsim.scenario import load_scenario
 
 from .conftest import PYTHON_WITH_DEFAULT_SIGINT, ROOT, SCENARIOS
 
-needs_postgres = pytest.mark.skipif(
-    not os.access(postgres.PG_BIN / "initdb", os.X_OK),
-    reason=f"PostgreSQL 15 server binaries not in {postgres.PG_BIN}; run "
-           "scripts/install-system-deps.sh (apt-get install -y postgresql)")
-
 
 @pytest.fixture
 def held(monkeypatch):
@@ -75,7 +70,8 @@ def assert_released(got):
     assert not [d for d in got["dirs"] if os.path.exists(d)], "temporary directories left"
 
 
-@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.slow
 @pytest.mark.parametrize("failure", [DrsimError("the fault injector broke"), KeyboardInterrupt()])
 def test_an_error_or_ctrl_c_mid_run_tears_everything_down(held, monkeypatch, failure):
     def broken_inject(kind, targets):
@@ -127,7 +123,8 @@ class StderrLines:
         return "".join(self.lines)
 
 
-@needs_postgres
+@pytest.mark.postgres
+@pytest.mark.slow
 @pytest.mark.parametrize("sig, when", [
     # Ctrl-C while the failover runs
     pytest.param(signal.SIGINT, "injected", id="SIGINT-injected"),

@@ -16,17 +16,13 @@ import pytest
 from drsim.cli.common import to_json
 from drsim.compare.gameday import beside_simulation, write_comparison
 from drsim.gameday.gamedays import local_gamedays
-from drsim.gameday.local import postgres
 from drsim.gameday.local.procs import listening_ports, pid_alive
 from drsim.scenario import load_scenario
 from drsim.timeline import read_timeline
 
 from .conftest import SCENARIOS
 
-pytestmark = pytest.mark.skipif(
-    not os.access(postgres.PG_BIN / "initdb", os.X_OK),
-    reason=f"PostgreSQL 15 server binaries not in {postgres.PG_BIN}; run "
-           "scripts/install-system-deps.sh (apt-get install -y postgresql)")
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # skipped, saying how to install it, without PostgreSQL
 
 
 @pytest.fixture(scope="module")

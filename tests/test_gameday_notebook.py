@@ -1,17 +1,12 @@
 """drsim/notebooks/04-local-gameday runs headless with small parameters (one game day)."""
 
-import os
 
 import pytest
 
 from drsim.bundled import notebooks_dir
-from drsim.gameday.local import postgres
 
 papermill = pytest.importorskip("papermill")
-pytestmark = pytest.mark.skipif(
-    not os.access(postgres.PG_BIN / "initdb", os.X_OK),
-    reason=f"PostgreSQL 15 server binaries not in {postgres.PG_BIN}; run "
-           "scripts/install-system-deps.sh (apt-get install -y postgresql)")
+pytestmark = [pytest.mark.postgres, pytest.mark.notebook, pytest.mark.slow]  # skipped, saying how to install it, without PostgreSQL
 
 NOTEBOOK = notebooks_dir() / "04-local-gameday.ipynb"
 

@@ -1,21 +1,16 @@
 """A partition on a slow link loses the writes still in flight, and the accounting names
 each of them: acknowledged by A shortly before the cut, missing from the promoted B."""
 
-import os
 
 import pytest
 
 from drsim.gameday.gamedays import local_gamedays
-from drsim.gameday.local import postgres
 from drsim.gameday.local.run import Options
 from drsim.scenario import load_scenario
 
 from .conftest import SCENARIOS
 
-pytestmark = pytest.mark.skipif(
-    not os.access(postgres.PG_BIN / "initdb", os.X_OK),
-    reason=f"PostgreSQL 15 server binaries not in {postgres.PG_BIN}; run "
-           "scripts/install-system-deps.sh (apt-get install -y postgresql)")
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # skipped, saying how to install it, without PostgreSQL
 
 LINK_LATENCY_S = 0.3  # at 50 writes/s about 15 acknowledged writes are on the wire at any time
 
