@@ -84,9 +84,10 @@ def write_index(out_dir: Path, runs, *, trials: int, seed: int, overrides=()) ->
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>
-<p class="note">RTO: time from the fault until the objective's share of clients is served
-again. p95 RPO: the largest of the datastores' p95 data loss (replication lag, or backup
-age, at the fault).
+<p class="note">RTO: time from the fault until the objective's share of the affected clients
+(those on the failed region) is served again; probe RTO: until an external probe that
+resolves afresh is served again. p95 RPO: the largest of the datastores' p95 data loss
+(replication lag, or backup age, at the fault).
 P(met): share of trials within the objective. Bill: monthly AWS cost from the dated price
 tables (platform: local scenarios have none). Disasters: expected yearly cost of downtime and
 lost writes (annual disaster probability x simulated mean outcome).</p>
