@@ -156,8 +156,7 @@ def simulate(scenario, trials: int = 10_000, seed: int = 0, workers: int = 1, *,
     the probabilities of meeting the objectives.
     """
     _check_arguments(trials, seed, workers, timeline_trials)
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
+    scenario = load_scenario(scenario)  # a Scenario comes back as it is
     plan = TrialPlan(scenario, horizon_s=horizon_s)
     show = progress if progress is not None else (trials >= 50_000 and sys.stderr.isatty())
     total = _Chunk.empty(plan)
