@@ -119,6 +119,10 @@ CASES = {
     "rto_metric not one of the names": (GOOD + "objectives: {rto_metric: fastest}\n", [],
                                         [":20:", "objectives.rto_metric",
                                          "'fastest' is not one of clients, probe"]),
+    "fences_primary on a step that does not promote": (
+        GOOD, ["runbook.switch_traffic.fences_primary=true"],
+        ["runbook[switch_traffic].fences_primary", "only a promote_database step",
+         "action: switch_traffic", "action: fence_primary"]),
     "probe interval zero": (GOOD, ["probe.interval_s=0"],
                             ["--set probe.interval_s=0", "probe.interval_s", "must be > 0"]),
 }

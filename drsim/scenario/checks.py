@@ -35,6 +35,7 @@ def find_problems(s: "Scenario") -> list[Problem]:
         _platform_limits,
         _protocol_port,
         _runbook_graph,
+        _fencing,
         _datastores,
         _strategy_shape,
         _capacity,
@@ -110,6 +111,15 @@ def _runbook_graph(s):
         yield (("runbook", i, "after"),
                "the steps wait for each other in a cycle: " + " -> ".join(cycle + [cycle[0]])
                + "; remove one of these 'after' entries")
+
+
+def _fencing(s):
+    for i, step in enumerate(s.runbook):
+        if step.fences_primary and step.action != "promote_database":
+            yield (("runbook", i, "fences_primary"),
+                   f"only a promote_database step can fence the old primary on promotion, but "
+                   f"step {step.name!r} has action: {step.action}; allowed: fences_primary on a "
+                   "promote_database step, or a separate step with action: fence_primary")
 
 
 def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:

@@ -26,6 +26,7 @@ STEP_ACTIONS = (
     "provision_infrastructure",
     "scale_standby",
     "switch_traffic",
+    "fence_primary",
     "other",
 )
 
@@ -143,9 +144,11 @@ class Step(_Section):
     action : what the step does to the model: ``promote_database`` /
         ``restore_database`` make the secondary database writable,
         ``scale_standby`` launches tasks up to ``compute.required_tasks``,
-        ``switch_traffic`` points DNS at the secondary, ``provision_infrastructure``
-        and ``other`` only take time. Defaults to the step's name when that
-        is an action, else ``other``.
+        ``switch_traffic`` points DNS at the secondary, ``fence_primary`` makes
+        the old primary stop acknowledging writes at the end of the step (e.g.
+        its writer is demoted, its security group closed, its database
+        stopped), ``provision_infrastructure`` and ``other`` only take time.
+        Defaults to the step's name when that is an action, else ``other``.
     after : steps that must finish before this one starts.
     duration_s : one attempt. [s]
     failure_probability : chance that one attempt fails. [-]
@@ -154,6 +157,9 @@ class Step(_Section):
     backoff_rate : each further wait is this many times the previous one. [-]
     manual_fallback_s : an operator completes the step by hand after the last
         attempt failed. [s]
+    fences_primary : this ``promote_database`` step also fences the old primary
+        when it finishes (as a ``fence_primary`` step would); allowed only on
+        ``promote_database`` steps.
     """
 
     name: str = Field(min_length=1)
@@ -165,6 +171,7 @@ class Step(_Section):
     retry_interval_s: Seconds = 1.0
     backoff_rate: float = Field(default=2.0, ge=1)
     manual_fallback_s: Duration = LogNormal(p50=1800, p95=7200)
+    fences_primary: bool = False
 
     @model_validator(mode="after")
     def _default_action(self):
