@@ -35,8 +35,13 @@ def register(sub) -> None:
                    help="write the trials table (.csv, or .parquet with the parquet extra)")
     p.add_argument("--timeline", metavar="FILE",
                    help="write the event timeline of the first trials (.csv or .jsonl)")
-    p.add_argument("--timeline-trials", type=int, default=1, metavar="K",
-                   help="how many trials --timeline records (default 1)")
+    p.add_argument("--timeline-trials", type=int, default=None, metavar="K",
+                   help="--timeline records the first K trials (default 1, or none when "
+                        "--timeline-percentile is given)")
+    p.add_argument("--timeline-percentile", type=float, action="append", default=[],
+                   metavar="P", help="--timeline records the trial at the P-th percentile "
+                                     "(0..100) of the RTO the objectives name; may be repeated "
+                                     "(e.g. 50 and 95); drsim explain tells one such trial")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.set_defaults(func=run)
 
@@ -48,12 +53,13 @@ def run(args) -> int:
     _check_suffix("--timeline", args.timeline, TIMELINE_SUFFIXES)
     if args.out and args.out.endswith(".parquet"):
         require_parquet("--out", args.out)
-    if args.timeline and not 1 <= args.timeline_trials <= args.trials:
-        raise DrsimError(f"--timeline-trials: {args.timeline_trials} is outside 1..{args.trials}")
+    first_k = _timeline_selection(args)
     scenario = load(args.scenario, args)
     result = simulate(scenario, trials=args.trials, seed=args.seed, workers=args.workers,
-                      keep_trials=bool(args.out),
-                      timeline_trials=range(args.timeline_trials) if args.timeline else ())
+                      keep_trials=bool(args.out or args.timeline_percentile),
+                      timeline_trials=range(first_k) if args.timeline else ())
+    if args.timeline and args.timeline_percentile:
+        result = _with_percentile_timelines(result, args.timeline_percentile)
     # Outputs are written only after the whole run succeeded, each atomically.
     if args.out:
         table = result.trials
@@ -67,6 +73,43 @@ def run(args) -> int:
                          lambda tmp: write_timeline(result.timeline, tmp, fmt=suffix))
     print(to_json(result.summary.as_dict()) if args.json else result.summary.to_text())
     return 0
+
+
+def _timeline_selection(args) -> int:
+    """How many first trials --timeline records (checking the timeline options). [-]"""
+    if (args.timeline_trials is not None or args.timeline_percentile) and not args.timeline:
+        raise DrsimError("--timeline-trials and --timeline-percentile say which trials "
+                         "--timeline records; give --timeline FILE too")
+    for p in args.timeline_percentile:
+        if not 0 <= p <= 100:
+            raise DrsimError(f"--timeline-percentile: {p:g} is outside 0..100")
+    k = args.timeline_trials
+    if k is None:
+        return 0 if args.timeline_percentile else 1
+    if not 1 <= k <= args.trials:
+        raise DrsimError(f"--timeline-trials: {k} is outside 1..{args.trials}")
+    return k
+
+
+def _with_percentile_timelines(result, percentiles):
+    """``result`` whose timeline also holds the trials at ``percentiles`` of its RTO."""
+    import dataclasses
+
+    import pandas as pd
+
+    from drsim.sim.explain import trial_at_percentile
+    from drsim.sim.montecarlo import record_timelines
+
+    table = result.trials
+    column = {"clients": "rto_s", "probe": "probe_rto_s"}[result.scenario.objectives.rto_metric]
+    chosen = [int(table["trial"].iloc[trial_at_percentile(table[column], p)]) for p in percentiles]
+    first = set() if result.timeline is None else set(
+        int(r.rsplit("-", 1)[1]) for r in result.timeline["run_id"].unique())
+    more = [i for i in dict.fromkeys(chosen) if i not in first]
+    parts = [t for t in (result.timeline, record_timelines(result.scenario, result.seed, more))
+             if t is not None and len(t)]
+    timeline = pd.concat(parts, ignore_index=True) if parts else result.timeline
+    return dataclasses.replace(result, timeline=timeline)
 
 
 def _check_suffix(option: str, path: str | None, allowed) -> None:
