@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from drsim import progress
 from drsim.errors import DrsimError
 from drsim.report.display import RECORD_MIME
 
@@ -110,7 +111,9 @@ def _kernel_manager_class():
                 self._kernel_spec = KernelSpec(
                     argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                     display_name=f"Python 3 ({sys.prefix})", language="python",
-                    metadata={"debugger": False})
+                    metadata={"debugger": False},
+                    # No progress bars in a report: nobody watches a papermill kernel.
+                    env={progress.ENV: "off"})
             return self._kernel_spec
 
     return ThisInterpreterKernelManager

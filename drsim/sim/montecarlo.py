@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import itertools
 import os
-import sys
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-# Plain tqdm: a text bar on stderr works in terminals and kernels alike, where
-# tqdm.auto would import notebook widgets (and warn without ipywidgets).
-from tqdm import tqdm
 
 from drsim.errors import DrsimError
+from drsim.progress import progress_bar
 from drsim.rules import DELAY_TERMS, PHASES
 from drsim.scenario import Scenario, load_scenario
 from drsim.sim.stats import Digest
@@ -144,7 +141,8 @@ def simulate(scenario, trials: int = 10_000, seed: int = 0, workers: int = 1, *,
     keep_trials : return the trials table (one row per trial); with False
         memory stays flat however many trials.
     timeline_trials : indexes of trials whose event timeline to record.
-    progress : show a tqdm progress bar (default: for long runs on a terminal).
+    progress : show a progress bar (default: for a run that lasts over 2 s, when a
+        terminal or a notebook can show it; see :mod:`drsim.progress`).
     horizon_s : what has not happened this long after the fault never happens. [s]
 
     Returns
@@ -158,10 +156,9 @@ def simulate(scenario, trials: int = 10_000, seed: int = 0, workers: int = 1, *,
     _check_arguments(trials, seed, workers, timeline_trials)
     scenario = load_scenario(scenario)  # a Scenario comes back as it is
     plan = TrialPlan(scenario, horizon_s=horizon_s)
-    show = progress if progress is not None else (trials >= 50_000 and sys.stderr.isatty())
     total = _Chunk.empty(plan)
     kept: list[dict] = []
-    with tqdm(total=trials, unit="trial", disable=not show, desc=scenario.name) as bar:
+    with progress_bar(total=trials, unit="trial", desc=scenario.name, show=progress) as bar:
         for chunk in _run_chunks(scenario, int(seed), int(trials), workers, keep_trials,
                                  horizon_s):
             total.merge(chunk)
