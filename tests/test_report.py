@@ -107,6 +107,30 @@ def test_index_links_every_report_and_shows_its_p50_and_p95(report):
         assert row and f"<td>{p50}</td>" in row.group(0) and f"<td>{p95}</td>" in row.group(0)
 
 
+def test_a_partial_rerun_keeps_the_other_reports_in_the_index(report, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(report, out)
+    proc = run_cli("report", "local-lab", "--out", out, "--trials", 200, "--seed", 8)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    index = (out / "index.html").read_text()
+    links = set(re.findall(r'href="([^"]+)"', index))
+    assert {f"{s}/02-scenario-report.html" for s in SCENARIOS} <= links
+    assert "compare-strategies/03-compare-strategies.html" in links
+    for s, trials, seed in (("seed-warm-standby", TRIALS, SEED), ("active-active", TRIALS, SEED),
+                            ("local-lab", 200, 8)):
+        row = re.search(rf'<tr><td class="text"><a href="{s}/[^"]+">{s}</a>.*?</tr>', index,
+                        re.DOTALL).group(0)
+        assert f"<td>{trials:,}</td><td>{seed}</td>" in row, row
+    assert "differ between the reports" in index
+    # the fresh local-lab report is the one linked: seed 8's
+    assert "seed = 8" in (out / "local-lab" / "02-scenario-report.ipynb").read_text()
+
+
+def test_every_report_page_links_back_to_the_index(report):
+    for page in report.glob("*/*.html"):
+        assert '<a href="../index.html">' in page.read_text(), page
+
+
 def test_bad_input_exits_2_and_writes_nothing(tmp_path):
     out = tmp_path / "never"
     proc = run_cli("report", "no-such-scenario", "--out", out)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -196,11 +197,42 @@ def _write_products(run: NotebookRun, out_dir: Path, name: str, title: str) -> N
     nb.metadata["title"] = title  # the HTML page's <title>
     body, _ = exporter.from_notebook_node(nb)
     run.html = out_dir / f"{name}.html"
-    run.html.write_text(body, encoding="utf-8")
+    run.html.write_text(_with_back_link(body), encoding="utf-8")
     (out_dir / f"{name}.json").write_text(json.dumps({
-        "notebook": run.job.notebook, "parameters": run.job.parameters, "error": run.error,
-        "seconds": round(run.seconds, 2), "records": run.records,
+        "notebook": run.job.notebook, "title": run.job.title, "parameters": run.job.parameters,
+        "error": run.error, "seconds": round(run.seconds, 2), "records": run.records,
         "figures": [p.name for p in run.figures]}, indent=2), encoding="utf-8")
+
+
+BACK_LINK = '<p class="drsim-back"><a href="../index.html">&larr; all reports</a></p>'
+
+
+def _with_back_link(body: str) -> str:
+    """The page with a link back to the report folder's index, first thing in its body."""
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + BACK_LINK, body, count=1)
+
+
+def recorded_runs(out_dir: str | Path, notebooks=(EXPLORE, SCENARIO_REPORT, COMPARE)) -> list[NotebookRun]:
+    """The runs an earlier ``drsim report`` left in ``out_dir``, read back from the
+    ``<slug>/<notebook>.json`` each run writes (sorted by slug), so a re-run of some
+    scenarios keeps the others in the index. Files that are not such a record are skipped."""
+    runs = []
+    for path in sorted(Path(out_dir).glob("*/*.json")):
+        if path.stem not in notebooks:
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            job = NotebookJob(data["notebook"], path.parent.name,
+                              data.get("title") or path.parent.name, dict(data["parameters"]))
+            run = NotebookRun(job, error=str(data.get("error", "")),
+                              records=dict(data.get("records", {})),
+                              seconds=float(data.get("seconds", 0.0)))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a record of ours (or from an older drsim): leave it out
+        html = path.with_suffix(".html")
+        run.html = html if html.is_file() else None
+        runs.append(run)
+    return runs
 
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -348,7 +380,10 @@ def run_reports(scenarios=None, out_dir: str | Path = "reports", *, trials: int 
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = jobs or default_workers()
     runs = _execute(planned, out_dir, notebooks_dir, jobs, progress)
-    write_index(out_dir, runs, trials=trials, seed=seed, overrides=overrides)
+    # The index lists this run's reports and those earlier runs left in the folder.
+    fresh = {r.job.slug for r in runs}
+    earlier = [r for r in recorded_runs(out_dir) if r.job.slug not in fresh]
+    write_index(out_dir, [*runs, *earlier])
     failed = [r for r in runs if not r.ok]
     if failed:
         lines = [f"{len(failed)} of {len(runs)} notebooks failed (partial outputs kept; see "
