@@ -43,8 +43,11 @@ EVENTS = (
     "probe_recovered",
     "write_lost",
 )
-__all__ = ["COLUMNS", "EVENTS", "PHASES", "SOURCES", "Event", "check_frame", "phases",
-           "read_timeline", "to_frame", "write_timeline"]
+PHASE_COLUMNS = (*PHASES_WITH_RECOVERY, "probe_rto_s")
+"""What :func:`phases` gives per run: the phases, first success and RTO, then the
+probe's RTO (fault to ``probe_recovered``)."""
+__all__ = ["COLUMNS", "EVENTS", "PHASES", "PHASE_COLUMNS", "SOURCES", "Event", "check_frame",
+           "phases", "read_timeline", "to_frame", "write_timeline"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,8 @@ def phases(df: pd.DataFrame) -> pd.DataFrame:
     cutover_s : end of the runbook (or the decision, if later) to ``recovered``,
         never negative: DNS may move clients before the runbook ends. [s]
     first_success_s, rto_s : fault to ``first_success`` / ``recovered``. [s]
+    probe_rto_s : fault to ``probe_recovered``, the external probe's first served
+        attempt (the simulator logs it at its trial's ``probe_rto_s``). [s]
 
     A phase whose events are missing is NaN.
     """
@@ -152,5 +157,6 @@ def phases(df: pd.DataFrame) -> pd.DataFrame:
                               recovered_s=_first(g, "recovered"),
                               first_success_s=_first(g, "first_success"),
                               signalled_s=signalled),
+            "probe_rto_s": _first(g, "probe_recovered"),
         })
-    return pd.DataFrame(rows, columns=["run_id", "source", *PHASES_WITH_RECOVERY])
+    return pd.DataFrame(rows, columns=["run_id", "source", *PHASE_COLUMNS])

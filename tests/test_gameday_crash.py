@@ -81,9 +81,9 @@ def test_the_timeline_tells_the_failover_in_causal_order(crash):
     assert len(tl[tl["event"] == "task_healthy"]) == (scenario.compute.required_tasks
                                                       - scenario.compute.standby_tasks)
     success = first(tl, "first_success")
-    # database_writable is stamped when pg_promote's answer reaches the orchestrator, so
-    # a client's write can beat it by milliseconds; it cannot beat the promotion's start.
-    assert success >= first(tl, "step_started", "promote_database")
+    # database_writable is the last moment B was seen still read-only (not pg_promote's
+    # answer, which comes up to 100 ms later): no client's write can beat it.
+    assert success >= writable
     assert success >= first(tl, "dns_switched")
     assert first(tl, "recovered") >= success
     assert "write_lost" not in set(tl["event"])
@@ -97,6 +97,7 @@ def test_the_summary_matches_the_timeline(crash):
     assert s.rto_s == pytest.approx(first(tl, "recovered"))
     assert s.detect_s == pytest.approx(first(tl, "unhealthy_declared"))
     assert s.first_success_s == pytest.approx(first(tl, "first_success"))
+    assert s.probe_rto_s == pytest.approx(first(tl, "probe_recovered"))
     assert s.clients_served_by_b == s.clients == 20
     assert s.failed_steps == []
 
@@ -128,19 +129,21 @@ def test_the_report_has_the_documented_json_shape(crash):
     _, report, out = crash
     data = json.loads(to_json(report.as_json()))
     assert set(data) >= {"runs", "measured", "simulated", "measured_rto_percentiles"}
-    assert set(data["measured"]) >= {"rto_s", "detect_s", "rpo_s", "lost_writes"}
+    assert set(data["measured"]) >= {"rto_s", "probe_rto_s", "detect_s", "rpo_s", "lost_writes"}
     assert set(data["measured"]["rto_s"]) >= {"mean", "p50", "p90", "p95", "p99", "max"}
     assert set(data["measured"]["rpo_s"]) == {"lab_db"}
     assert set(data["simulated"]["rto_s"]) >= {"mean", "p50", "p90", "p95", "p99", "max"}
-    assert len(data["measured_rto_percentiles"]) == 1
+    assert len(data["measured_rto_percentiles"]) == len(data["measured_probe_rto_percentiles"]) == 1
+    assert data["runs"][0]["probe_rto_s"] == data["measured"]["probe_rto_s"]["p50"]
     assert 0 <= data["measured_rto_percentiles"][0] <= 100
     assert [p["phase"] for p in data["phases"]][:5] == ["detect_s", "alarm_lag_s", "decide_s",
                                                          "recover_s", "cutover_s"]
+    assert data["phases"][-1]["phase"] == "probe_rto_s"
     on_disk = json.loads((out / "report.json").read_text())
     assert on_disk["runs"][0]["run_id"] == data["runs"][0]["run_id"]
     tl = read_timeline(out / "run-0" / "timeline.csv")
     assert set(tl["source"]) == {"local"} and "recovered" in set(tl["event"])
-    for name in ("journal.csv", "acked.csv", "lost_writes.csv", "summary.json"):
+    for name in ("journal.csv", "acked.csv", "probe.csv", "lost_writes.csv", "summary.json"):
         assert (out / "run-0" / name).is_file()
 
 
@@ -156,3 +159,43 @@ def test_measured_rto_is_inside_the_simulated_p1_p99(crash):
         f"measured RTO {rto:.3f} s outside simulated [{sim.quantile(0.01):.3f}, "
         f"{sim.quantile(0.99):.3f}] s")
     assert not math.isnan(report.measured_rto_percentiles[0])
+
+
+def test_the_probe_is_served_only_once_dns_answers_b_and_b_takes_writes(crash):
+    # The probe's recovery is its first attempt B answered. DNS answered B from
+    # dns_switched on (stamped before any client could see it), B took writes from
+    # database_writable on (its last read-only moment): the probe cannot come earlier.
+    scenario, report, _ = crash
+    run = report.runs[0]
+    tl, s, probe = run.timeline, run.summary, run.probe
+    probe_s = first(tl, "probe_recovered")
+    assert s.probe_rto_s == pytest.approx(probe_s) and s.recovered
+    switched_to_b = tl[(tl["event"] == "dns_switched")
+                       & tl["detail"].str.startswith(scenario.regions.secondary)]["t_s"].min()
+    assert probe_s >= max(switched_to_b, first(tl, "database_writable"))
+    # The attempt that counted asked B and wrote there; every earlier attempt since the
+    # fault was not served by B.
+    t_s = probe.assign(start_s=probe["t_attempt"] - run.injection.fault_mono,
+                       end_s=probe["t_end"] - run.injection.fault_mono)
+    served = t_s[(t_s["status"] == 200) & (t_s["region"] == "b")]
+    hit = served.loc[served["end_s"].idxmin()]
+    assert hit["end_s"] == pytest.approx(probe_s) and hit["address"] == "127.0.0.3"
+    after = t_s[t_s["start_s"] >= 0]
+    assert s.probe_attempts == len(after) and s.probe_interval_s == scenario.probe.interval_s
+    assert (after.loc[after["end_s"] < probe_s, "region"] != "b").all()
+    # Its own writes are kept out of the clients' accounting (nothing unacknowledged there).
+    assert s.writes["unacked_present"] == 0 and (run.acked["client"] >= 0).all()
+    ph = report.phases.set_index("phase").loc["probe_rto_s"]
+    assert ph["measured_p50_s"] == pytest.approx(probe_s)
+
+
+@pytest.mark.skipif(os.environ.get("DRSIM_SKIP_TIMING_TESTS") == "1",
+                    reason="DRSIM_SKIP_TIMING_TESTS=1: no model-vs-measurement comparison here")
+def test_measured_probe_rto_is_inside_the_simulated_p1_p99(crash):
+    _, report, _ = crash
+    sim = report.simulated_trials["probe_rto_s"]
+    probe_s = report.runs[0].summary.probe_rto_s
+    assert sim.quantile(0.01) <= probe_s <= sim.quantile(0.99), (
+        f"measured probe RTO {probe_s:.3f} s outside simulated [{sim.quantile(0.01):.3f}, "
+        f"{sim.quantile(0.99):.3f}] s")
+    assert 0 <= report.measured_probe_rto_percentiles[0] <= 100

@@ -135,7 +135,7 @@ def test_timeline_phases_of_a_run_missing_events_are_nan():
     tl = to_frame([Event("r", "local", 0.0, "fault_injected"),
                    Event("r", "local", 12.5, "unhealthy_declared")])
     p = phases(tl).iloc[0]
-    assert list(phases(tl).columns) == ["run_id", "source", *PHASES_WITH_RECOVERY]
+    assert list(phases(tl).columns) == ["run_id", "source", *PHASES_WITH_RECOVERY, "probe_rto_s"]
     assert p["detect_s"] == 12.5
     assert all(pd.isna(p[c]) for c in ("decide_s", "recover_s", "cutover_s", "rto_s"))
 

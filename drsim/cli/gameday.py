@@ -94,14 +94,14 @@ def _f(x, unit="s", digits=2) -> str:
 def format_report(report) -> str:
     s = report.scenario
     lines = [f"{s.name}: {s.failure.mode}, {len(report.runs)} local game day(s)", ""]
-    lines.append(f"{'run':<5}{'detect':>10}{'first ok':>10}{'RTO':>10}{'lost':>6}{'RPO':>10}"
-                 f"{'wall':>9}{'  sim pct':>10}")
+    lines.append(f"{'run':<5}{'detect':>10}{'first ok':>10}{'probe':>10}{'RTO':>10}{'lost':>6}"
+                 f"{'RPO':>10}{'wall':>9}{'  sim pct':>10}")
     pcts = report.measured_rto_percentiles or [math.nan] * len(report.runs)
     for i, (r, pct) in enumerate(zip(report.runs, pcts)):
         m = r.summary
         lines.append(f"{i:<5}{_f(m.detect_s):>10}{_f(m.first_success_s):>10}"
-                     f"{_f(m.rto_s):>10}{m.lost_writes if m.writes else '-':>6}"
-                     f"{_f(m.rpo_s, digits=3):>10}{_f(m.wall_s):>9}"
+                     f"{_f(m.probe_rto_s):>10}{_f(m.rto_s):>10}"
+                     f"{m.lost_writes if m.writes else '-':>6}{_f(m.rpo_s, digits=3):>10}{_f(m.wall_s):>9}"
                      f"{'-' if math.isnan(pct) else f'p{pct:.0f}':>10}")
     meas = report.measured
     lines += ["", (f"measured RTO   p50 {_f(meas['rto_s'].p50)}  max {_f(meas['rto_s'].max)}"

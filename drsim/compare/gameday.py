@@ -34,10 +34,9 @@ import pandas as pd
 from drsim.errors import DrsimError
 from drsim.gameday import GamedayReport
 from drsim.jsontext import to_json
-from drsim.rules import PHASES_WITH_RECOVERY
 from drsim.sim import simulate
 from drsim.summary import Summary
-from drsim.timeline import phases
+from drsim.timeline import PHASE_COLUMNS, phases
 
 SIM_TRIALS = 4000
 """Trials of the simulation a game day is set beside, by default. [-]"""
@@ -52,6 +51,8 @@ class GamedayComparison:
         not simulated.
     measured_rto_percentiles : each run's RTO as a percentile of the simulated RTOs
         (a run that never recovered counts as inf). [%]
+    measured_probe_rto_percentiles : each run's probe RTO (its external probe's first
+        attempt served by the secondary) as a percentile of the simulated ``probe_rto_s``. [%]
     phases : measured against simulated phase medians (:func:`phase_table`), or None.
     simulated_trials : the simulator's trials table, or None.
 
@@ -61,6 +62,7 @@ class GamedayComparison:
     gamedays: GamedayReport
     simulated: Summary | None = None
     measured_rto_percentiles: list[float] = field(default_factory=list)
+    measured_probe_rto_percentiles: list[float] = field(default_factory=list)
     phases: pd.DataFrame | None = None
     simulated_trials: pd.DataFrame | None = field(default=None, repr=False)
 
@@ -83,11 +85,13 @@ class GamedayComparison:
 
     def as_json(self) -> dict:
         """The game days' report (``scenario, fault, runs, measured``), then ``simulated``,
-        ``measured_rto_percentiles`` and ``phases`` (None, [] and None when not simulated)."""
+        ``measured_rto_percentiles``, ``measured_probe_rto_percentiles`` and ``phases``
+        (None, [], [] and None when not simulated)."""
         return {
             **self.gamedays.as_json(),
             "simulated": self.simulated.as_dict() if self.simulated is not None else None,
             "measured_rto_percentiles": self.measured_rto_percentiles,
+            "measured_probe_rto_percentiles": self.measured_probe_rto_percentiles,
             "phases": self.phases.to_dict(orient="records") if self.phases is not None else None,
         }
 
@@ -104,10 +108,13 @@ def beside_simulation(gamedays: GamedayReport, *, seed: int = 0,
     """
     sim = simulate(gamedays.scenario, trials=trials, seed=seed, workers=1)
     sim_rto = sim.trials["rto_s"].to_numpy(dtype=float)
+    sim_probe = sim.trials["probe_rto_s"].to_numpy(dtype=float)
     return GamedayComparison(
         gamedays, simulated=sim.summary,
         measured_rto_percentiles=[percentile_in(sim_rto, _reached_s(r.summary.rto_s))
                                   for r in gamedays.runs],
+        measured_probe_rto_percentiles=[
+            percentile_in(sim_probe, _reached_s(r.summary.probe_rto_s)) for r in gamedays.runs],
         phases=phase_table(gamedays.timeline, sim.trials), simulated_trials=sim.trials)
 
 
@@ -148,15 +155,16 @@ def percentile_in(sample, value: float) -> float:
 
 
 def phase_table(measured_timeline: pd.DataFrame, simulated_trials: pd.DataFrame) -> pd.DataFrame:
-    """Per phase: measured median, simulated median, their difference, and where the
-    measured median falls in the simulated distribution.
+    """Per phase (and first success, RTO and the probe's RTO): measured median,
+    simulated median, their difference, and where the measured median falls in the
+    simulated distribution.
 
     Columns: phase, measured_p50_s, simulated_p50_s, difference_s (measured minus
     simulated), difference_pct, measured_percentile. [s], [%]
     """
     measured = phases(measured_timeline)
     rows = []
-    for col in PHASES_WITH_RECOVERY:
+    for col in PHASE_COLUMNS:
         m = pd.to_numeric(measured[col], errors="coerce").to_numpy(dtype=float)
         # A phase a run never finished (it ended first) counts as inf, as in the
         # simulation, rather than dropping the run from the median.

@@ -31,7 +31,7 @@ class GamedayReport:
     runs : one :class:`RunResult` per game day.
     measured : summary of the measured runs: ``runs``, ``recovered_runs``, ``acked_writes``
         and :class:`drsim.summary.Stats` of ``rto_s``, ``detect_s``, ``first_success_s``,
-        ``wall_s`` and (per datastore) ``rpo_s`` and ``lost_writes``; its JSON is
+        ``probe_rto_s`` (the external probe's), ``wall_s`` and (per datastore) ``rpo_s`` and ``lost_writes``; its JSON is
         ``as_json()["measured"]``.
     """
 
@@ -74,6 +74,7 @@ def _summarise(scenario: Scenario, runs: list[RunResult]) -> dict:
         "rto_s": percentiles(col("rto_s"), not_reached_is_inf=True),
         "detect_s": percentiles(col("detect_s"), not_reached_is_inf=True),
         "first_success_s": percentiles(col("first_success_s"), not_reached_is_inf=True),
+        "probe_rto_s": percentiles(col("probe_rto_s"), not_reached_is_inf=True),
         "rpo_s": {ds: percentiles(col("rpo_s"))},
         "lost_writes": {ds: percentiles(col("lost_writes"))},
         "acked_writes": int(sum((r.summary.writes or {}).get("acked", 0) for r in runs)),
@@ -128,7 +129,7 @@ def write_report(report: GamedayReport, out_dir: str | Path) -> Path:
     """Write every run's records and the report under ``out_dir``; returns it.
 
     Layout: ``report.json``, ``timeline.csv`` (all runs) and for each run
-    ``run-N/{timeline.csv, journal.csv, acked.csv, lost_writes.csv, summary.json}``
+    ``run-N/{timeline.csv, journal.csv, acked.csv, probe.csv, lost_writes.csv, summary.json}``
     (:func:`drsim.compare.gameday.write_comparison` adds the comparison with the
     simulation to the same folder).
     """
@@ -141,6 +142,8 @@ def write_report(report: GamedayReport, out_dir: str | Path) -> Path:
             write_timeline(r.timeline, d / "timeline.csv")
             r.journal.to_csv(d / "journal.csv", index=False)
             r.acked.to_csv(d / "acked.csv", index=False)
+            if r.probe is not None:
+                r.probe.to_csv(d / "probe.csv", index=False)
             if r.reconciliation is not None:
                 r.reconciliation.lost_writes.to_csv(d / "lost_writes.csv", index=False)
             (d / "summary.json").write_text(to_json(r.summary) + "\n")

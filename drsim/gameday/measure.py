@@ -4,7 +4,8 @@ A client is served again at its first write acknowledged by the secondary
 region after the fault (the simulator's rule: the secondary serves a client
 once its DNS points there, its database is writable and capacity runs there;
 a write acknowledged there proves all three). RTO is the time by which
-``recovered_fraction`` of the clients were served again.
+``recovered_fraction`` of the clients were served again; the probe's RTO is
+its first attempt the secondary served.
 """
 
 from __future__ import annotations
@@ -28,6 +29,19 @@ def client_recovery_s(journal: pd.DataFrame, fault_mono: float, clients: int,
                  & (journal["region"] == secondary) & (journal["t_end"] >= fault_mono)]
     first = ok.groupby("client")["t_end"].min() - fault_mono
     return first.reindex(range(clients))
+
+
+def probe_recovery_s(probe: pd.DataFrame, fault_mono: float, secondary: str = "b") -> float:
+    """Seconds from the fault to the end of the external probe's first attempt that
+    ``secondary`` served (``probe_rto_s``); NaN when none was. [s]
+
+    probe : the probe's attempts (``t_attempt, t_end, ..., status, region``), monotonic
+        seconds. The moment is the attempt's answer, as a client's recovery is its
+        acknowledged write.
+    """
+    ok = probe[(probe["status"] == 200) & (probe["region"] == secondary)
+               & (probe["t_end"] >= fault_mono)]
+    return float(ok["t_end"].min() - fault_mono) if len(ok) else math.nan
 
 
 def recovery_times(per_client: pd.Series, recovered_fraction: float) -> tuple[float, float]:

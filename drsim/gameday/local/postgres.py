@@ -8,11 +8,14 @@ exactly that database.
 
 from __future__ import annotations
 
+import math
 import os
 import pwd
 import shutil
 import subprocess
+import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,13 +200,61 @@ def replication_lag_s(conn) -> float | None:
     return float(row[0]) if row and row[0] is not None else None
 
 
-def promote(server: PgServer, wait_s: int = 30) -> None:
-    """Promote a standby with ``pg_promote`` and wait until it accepts writes."""
-    with connect(server.dsn) as conn:
-        done = conn.execute("select pg_promote(wait => true, wait_seconds => %s)",
-                            (wait_s,)).fetchone()
+def promote(server: PgServer, wait_s: int = 30) -> tuple[float, float]:
+    """Promote a standby with ``pg_promote`` and wait until it accepts writes.
+
+    Returns ``(still_read_only, writable)``: monotonic moments between which the
+    server began to take writes. ``pg_promote(wait => true)`` checks every 100 ms,
+    so its answer can come well after a client's write has landed; a second session
+    asks ``pg_is_in_recovery()`` every ``RECOVERY_POLL_S`` meanwhile, and the send
+    moment of its last "still in recovery" answer is a moment before which the
+    server took no write (a session writes only once recovery has ended). [s]
+    """
+    with connect(server.dsn) as watch_conn, connect(server.dsn) as conn:
+        watch = _RecoveryWatch(watch_conn)
+        watch.poll_once()  # before pg_promote: the lower bound is never earlier than the step
+        watch.start()
+        done = None
+        try:
+            done = conn.execute("select pg_promote(wait => true, wait_seconds => %s)",
+                                (wait_s,)).fetchone()
+        finally:
+            # Promoted: the watcher's next question finds it writable. Not: stop asking.
+            watch.join(timeout=5.0 if done and done[0] else 0.0)
+            watch.stopped.set()
+            watch.join()
         if not done or not done[0]:
             raise DrsimError(f"pg_promote on {server.name} did not finish within {wait_s} s")
+    return watch.last_in_recovery, watch.first_writable
+
+
+RECOVERY_POLL_S = 0.002
+"""How often the promotion's watcher asks whether recovery has ended. [s]"""
+
+
+class _RecoveryWatch(threading.Thread):
+    """Asks ``pg_is_in_recovery()`` until it answers false (see :func:`promote`)."""
+
+    def __init__(self, conn):
+        super().__init__(name="promote-watch", daemon=True)
+        self.conn = conn
+        self.stopped = threading.Event()
+        self.last_in_recovery = math.nan
+        self.first_writable = math.nan
+
+    def poll_once(self) -> bool:
+        """One question; True while the server is still in recovery."""
+        t_sent = time.monotonic()
+        if self.conn.execute("select pg_is_in_recovery()").fetchone()[0]:
+            self.last_in_recovery = t_sent
+            return True
+        self.first_writable = time.monotonic()
+        return False
+
+    def run(self) -> None:
+        with suppress(Exception):  # the promotion's own session reports what went wrong
+            while not self.stopped.is_set() and self.poll_once():
+                self.stopped.wait(RECOVERY_POLL_S)
 
 
 def is_writable(server: PgServer) -> bool:

@@ -19,7 +19,7 @@ from drsim.gameday.local.config import scenario_db_name
 from drsim.gameday.local.injection import Injection
 from drsim.gameday.local.recorder import Recorder
 from drsim.gameday.local.stack import Collected, LocalStack, Resources
-from drsim.gameday.measure import client_recovery_s, recovery_times
+from drsim.gameday.measure import client_recovery_s, probe_recovery_s, recovery_times
 from drsim.gameday.reconcile import Reconciliation
 from drsim.scenario.model import Scenario
 from drsim.timeline import Event, phases, to_frame
@@ -34,6 +34,11 @@ class RunSummary:
     recovered : ``recovered_fraction`` of the clients were served by B before the timeout.
     detect_s, decide_s, recover_s, cutover_s : the phases (:func:`drsim.timeline.phases`).
     first_success_s, rto_s : first client served by B; ``recovered_fraction`` of them.
+    probe_rto_s : the external probe's first attempt served by B (its answer), the
+        figure the simulator's ``probe_rto_s`` is held against
+        (:mod:`~drsim.gameday.local.probe`).
+    probe_attempts : the probe's attempts after the fault; ``probe_interval_s`` their
+        scheduled spacing. [-], [s]
     writes : the write accounting (:meth:`Reconciliation.as_dict`), or None.
     steps_s : each runbook step's last attempt, start to finish.
     task_launch_s : from the end of ``scale_standby`` to each new task's readiness, sorted.
@@ -53,6 +58,9 @@ class RunSummary:
     cutover_s: float
     first_success_s: float
     rto_s: float
+    probe_rto_s: float
+    probe_attempts: int
+    probe_interval_s: float
     clients: int
     clients_served_by_b: int
     database_promoted: bool
@@ -80,7 +88,7 @@ class RunSummary:
 
     def __repr__(self) -> str:
         return (f"RunSummary({self.run_id!r}, recovered={self.recovered}, "
-                f"rto_s={self.rto_s:.3f}, detect_s={self.detect_s:.3f}, "
+                f"rto_s={self.rto_s:.3f}, probe_rto_s={self.probe_rto_s:.3f}, detect_s={self.detect_s:.3f}, "
                 f"lost_writes={self.lost_writes}, wall_s={self.wall_s:.1f})")
 
 
@@ -89,6 +97,7 @@ class RunSummary:
 class RunResult:
     """One game day's records: its timeline (shared format), journals and summary.
 
+    probe : the external probe's attempts (:data:`~drsim.gameday.local.journals.PROBE_COLUMNS`).
     injection : what was injected and when it took effect (the proxy's cuts).
     resources : what the run held and let go (for cleanup checks).
     """
@@ -99,6 +108,7 @@ class RunResult:
     timeline: pd.DataFrame = field(repr=False)
     journal: pd.DataFrame = field(repr=False)
     acked: pd.DataFrame = field(repr=False)
+    probe: pd.DataFrame = field(default=None, repr=False)
     reconciliation: Reconciliation | None = field(default=None, repr=False)
     resources: Resources | None = field(default=None, repr=False)
     injection: Injection | None = field(default=None, repr=False)
@@ -116,7 +126,8 @@ def build_record(run_id: str, stack: LocalStack, injection: Injection,
     clients, t_fault = scenario.dns.clients, injection.fault_mono
     per_client = client_recovery_s(journal, t_fault, clients)
     first_s, rto_s = recovery_times(per_client, scenario.objectives.recovered_fraction)
-    timeline = _timeline(run_id, scenario, stack.rec, per_client, first_s, rto_s, recon)
+    probe_s = probe_recovery_s(collected.probe, t_fault)
+    timeline = _timeline(run_id, scenario, stack.rec, per_client, (first_s, rto_s, probe_s), recon)
     ph = phases(timeline).iloc[0].to_dict() if len(timeline) else {}
     after = journal[journal["t_start"] >= t_fault]
     hcfg, timings = scenario.health_check, stack.timings
@@ -124,7 +135,9 @@ def build_record(run_id: str, stack: LocalStack, injection: Injection,
         run_id=run_id, fault=injection.kind, recovered=not math.isnan(rto_s),
         detect_s=ph.get("detect_s", math.nan), decide_s=ph.get("decide_s", math.nan),
         recover_s=ph.get("recover_s", math.nan), cutover_s=ph.get("cutover_s", math.nan),
-        first_success_s=first_s, rto_s=rto_s,
+        first_success_s=first_s, rto_s=rto_s, probe_rto_s=probe_s,
+        probe_attempts=int((collected.probe["t_attempt"] >= t_fault).sum()),
+        probe_interval_s=float(scenario.probe.interval_s),
         clients=clients, clients_served_by_b=int(per_client.notna().sum()),
         database_promoted=collected.database_promoted,
         rpo_s=recon.rpo_s if recon else math.nan,
@@ -146,14 +159,18 @@ def build_record(run_id: str, stack: LocalStack, injection: Injection,
         replay_lag_s={"p50": float(np.median(replay_lags_s)) if replay_lags_s else math.nan,
                       "max": float(np.max(replay_lags_s)) if replay_lags_s else math.nan},
     )
-    return RunResult(run_id, injection.kind, summary, timeline, journal, collected.acked, recon,
-                     stack.resources(), injection)
+    return RunResult(run_id, injection.kind, summary, timeline, journal, collected.acked,
+                     collected.probe, recon, stack.resources(), injection)
 
 
 def _timeline(run_id: str, scenario: Scenario, rec: Recorder, per_client: pd.Series,
-              first_s: float, rto_s: float, recon: Reconciliation | None) -> pd.DataFrame:
+              recovery_s: tuple[float, float, float], recon: Reconciliation | None) -> pd.DataFrame:
     """The recorder's events since the fault, and what the journals tell: the first
-    client served, recovery, each lost write at its acknowledgement."""
+    client served, recovery, the probe served, each lost write at its acknowledgement.
+
+    recovery_s : first success, RTO and the probe's RTO (NaN: never). [s]
+    """
+    first_s, rto_s, probe_s = recovery_s
     events = rec.events(run_id)
     if not math.isnan(first_s):
         events.append(Event(run_id, "local", first_s, "first_success", "clients",
@@ -162,6 +179,10 @@ def _timeline(run_id: str, scenario: Scenario, rec: Recorder, per_client: pd.Ser
         events.append(Event(run_id, "local", rto_s, "recovered", "clients",
                             f"{int(per_client.notna().sum())} of {scenario.dns.clients} clients "
                             f"served by {scenario.regions.secondary}"))
+    if not math.isnan(probe_s):
+        events.append(Event(run_id, "local", probe_s, "probe_recovered", "probe",
+                            f"served by {scenario.regions.secondary}; one attempt every "
+                            f"{scenario.probe.interval_s:g} s"))
     if recon is not None:
         for w in recon.lost_writes.itertuples():
             events.append(Event(run_id, "local", float(w.t_s), "write_lost",

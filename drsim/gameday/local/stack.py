@@ -4,12 +4,12 @@
 ports in a fresh temporary directory: A's PostgreSQL primary, the link proxy
 between the regions (which is also A's front door), both regions' HTTP
 workers, B's streaming standby, a DNS server holding the failover record, the
-orchestrator, the health checkers and the load generator. Each part registers
-its own stop on one :class:`contextlib.ExitStack` the moment it starts (every
-process by its PID, through :class:`~drsim.gameday.local.procs.Processes`), so
-leaving the block - on success, an error, Ctrl-C or SIGTERM alike - stops them
-in reverse order and removes the directory; a second Ctrl-C waits until the
-last part is stopped. Nothing is left running, listening or on disk.
+orchestrator, the health checkers, the external probe and the load generator.
+Each part registers its own stop on one :class:`contextlib.ExitStack` the moment
+it starts (every process by its PID, through
+:class:`~drsim.gameday.local.procs.Processes`), so leaving the block - on
+success, an error, Ctrl-C or SIGTERM alike - stops them in reverse order and
+removes the directory; a second Ctrl-C waits until the last part is stopped. Nothing is left running, listening or on disk.
 """
 
 from __future__ import annotations
@@ -36,8 +36,16 @@ from drsim.gameday.local import postgres, signals
 from drsim.gameday.local.checkers import HealthCheck
 from drsim.gameday.local.config import A_HOST, B_HOST, LOCAL, TMP_PREFIX, Options, scenario_db_name
 from drsim.gameday.local.dns import SERVICE_NAME, DnsServer, FailoverResolver
-from drsim.gameday.local.journals import ACKED_COLUMNS, JOURNAL_COLUMNS, AckWatch, read_journal
+from drsim.gameday.local.journals import (
+    ACKED_COLUMNS,
+    JOURNAL_COLUMNS,
+    PROBE_COLUMNS,
+    AckWatch,
+    ProbeWatch,
+    read_journal,
+)
 from drsim.gameday.local.orchestrator import Orchestrator
+from drsim.gameday.local.probe import PROBE_CLIENT
 from drsim.gameday.local.procs import Processes, free_port, free_port_on_all
 from drsim.gameday.local.proxy import LinkProxy, format_route
 from drsim.gameday.local.recorder import Recorder
@@ -51,6 +59,7 @@ class Collected:
     """What a run leaves once its load has stopped.
 
     journal, acked : the load generator's journals (columns in :mod:`.journals`).
+    probe : the external probe's attempts (:data:`.journals.PROBE_COLUMNS`).
     database_promoted : region B's database accepted writes at the end. [-]
     reconciliation : every acknowledged write, found in B's database or lost;
         None when B's database did not survive the run.
@@ -58,6 +67,7 @@ class Collected:
 
     journal: pd.DataFrame = field(repr=False)
     acked: pd.DataFrame = field(repr=False)
+    probe: pd.DataFrame = field(repr=False)
     database_promoted: bool
     reconciliation: Reconciliation | None
 
@@ -97,7 +107,8 @@ class LocalStack:
     (:class:`~drsim.gameday.local.postgres.PgServer`), ``proxy``
     (:class:`~drsim.gameday.local.proxy.LinkProxy`), ``region_a`` and ``region_b``
     (:class:`~drsim.gameday.local.service.Region`), ``resolver``, ``hc``, ``orch``,
-    ``acks`` (an :class:`~drsim.gameday.local.journals.AckWatch`) and ``timings``
+    ``acks`` (an :class:`~drsim.gameday.local.journals.AckWatch`), ``probe_watch``
+    (a :class:`~drsim.gameday.local.journals.ProbeWatch` on the external probe) and ``timings``
     (start-up moments, seconds since entering; ``teardown_s`` once left). [s]
     """
 
@@ -241,28 +252,39 @@ class LocalStack:
         self.hc.start()
 
     def _start_load(self) -> None:
-        """The load generator; returns once its clients run."""
+        """The external probe and the load generator; returns once both run."""
         clients = self.scenario.dns.clients
         write_rate = sum(ds.write_rate_per_s for ds in self.scenario.datastores
                          if ds.kind == "postgres_streaming") or clients
-        cfg = {"dns_host": LOCAL, "dns_port": self.dns.port, "name": SERVICE_NAME,
-               "service_port": self.service_port, "clients": clients,
-               "write_interval_s": clients / write_rate,
-               "start_spread_s": max(float(self.scenario.dns.ttl_s), clients / write_rate),
-               "request_timeout_s": self.options.request_timeout_s,
-               "journal_path": str(self.run_dir / "journal.csv"),
-               "acked_path": str(self.run_dir / "acked.csv"),
-               "seed": self.loadgen_seed, "parent": os.getpid()}
-        (self.run_dir / "loadgen.json").write_text(json.dumps(cfg))
+        common = {"dns_host": LOCAL, "dns_port": self.dns.port, "name": SERVICE_NAME,
+                  "service_port": self.service_port,
+                  "request_timeout_s": self.options.request_timeout_s, "parent": os.getpid()}
+        probe = self._spawn_with_config("probe", {
+            **common, "interval_s": self.scenario.probe.interval_s,
+            "writes": self.scenario.probe.writes,
+            "journal_path": str(self.run_dir / "probe.csv")})
+        self.loadgen = self._spawn_with_config("loadgen", {
+            **common, "clients": clients, "write_interval_s": clients / write_rate,
+            "start_spread_s": max(float(self.scenario.dns.ttl_s), clients / write_rate),
+            "journal_path": str(self.run_dir / "journal.csv"),
+            "acked_path": str(self.run_dir / "acked.csv"),
+            "seed": self.loadgen_seed})
         self.acks = AckWatch(self.run_dir / "acked.csv")
-        self.loadgen = self.procs.spawn(
-            "loadgen", [sys.executable, "-m", "drsim.gameday.local.loadgen",
-                        str(self.run_dir / "loadgen.json")],
-            stdout_pipe=True, log_path=self.run_dir / "loadgen.log")
-        if self.loadgen.read_line(20) != "ready":
-            raise DrsimError("the load generator did not start")
+        self.probe_watch = ProbeWatch(self.run_dir / "probe.csv")
+        self.probe = probe
+        for child in (probe, self.loadgen):
+            if child.read_line(20) != "ready":
+                raise DrsimError(f"the {child.name} did not start (see {child.name}.log)")
         self._mark("loadgen_s")
         self.timings["startup_s"] = self.timings["loadgen_s"]
+
+    def _spawn_with_config(self, name: str, cfg: dict):
+        """Start ``python -m drsim.gameday.local.NAME`` with ``cfg`` as its JSON config."""
+        path = self.run_dir / f"{name}.json"
+        path.write_text(json.dumps(cfg))
+        return self.procs.spawn(name, [sys.executable, "-m", f"drsim.gameday.local.{name}",
+                                       str(path)],
+                                stdout_pipe=True, log_path=self.run_dir / f"{name}.log")
 
     # --- what the running stack does on its own ---------------------------------------------
 
@@ -280,11 +302,12 @@ class LocalStack:
             self.orch.trigger()
 
     def _promote_database(self) -> None:
-        # Stamped when pg_promote returns here: a client's write may land at B a few
-        # milliseconds earlier, between the server's promotion and this answer.
-        postgres.promote(self.standby)
+        # Stamped at the last moment B was seen still read-only, not when pg_promote's
+        # answer comes (up to its 100 ms poll later): no write can land at B before it.
+        read_only, writable = postgres.promote(self.standby)
         self.rec.record("database_writable", self.scenario.regions.secondary,
-                        scenario_db_name(self.scenario))
+                        f"{scenario_db_name(self.scenario)} (seen writable "
+                        f"{1000 * (writable - read_only):.1f} ms later)", t_mono=read_only)
 
     def _scale_standby(self) -> None:
         # Like an ECS UpdateService call: the step asks for tasks and ends; the tasks
@@ -322,16 +345,20 @@ class LocalStack:
         fault_mono : the fault's moment; writes are reconciled against it. [s, monotonic]
         """
         self.procs.stop(self.loadgen, grace_s=self.options.request_timeout_s + 2)
+        self.procs.stop(self.probe, grace_s=self.options.request_timeout_s + 2)
         self.hc.stop()
         self.orch.stop()
         journal = read_journal(self.run_dir / "journal.csv", JOURNAL_COLUMNS)
         acked = read_journal(self.run_dir / "acked.csv", ACKED_COLUMNS)
+        probe = read_journal(self.run_dir / "probe.csv", PROBE_COLUMNS)
         promoted = postgres.is_writable(self.standby)
         recon = None
         if self.standby.child.alive():
-            recon = reconcile(acked, postgres.written_keys(self.standby), fault_mono)
+            # The probe's own writes are not the clients': they are left out of the accounting.
+            present = {k for k in postgres.written_keys(self.standby) if k[0] != PROBE_CLIENT}
+            recon = reconcile(acked, present, fault_mono)
         self._mark("run_s")
-        return Collected(journal, acked, bool(promoted), recon)
+        return Collected(journal, acked, probe, bool(promoted), recon)
 
     def resources(self) -> Resources:
         """What the stack held (complete once it has been left)."""

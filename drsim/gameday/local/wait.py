@@ -21,19 +21,25 @@ WARM_LIMIT_S = 15.0  # give up when not every client got a write acknowledged by
 
 
 def await_warm(stack: LocalStack, options: Options) -> tuple[float, ...]:
-    """Return once every client has had a write acknowledged and ``warmup_s`` has passed,
-    with A healthy; the standby's replay lags PostgreSQL reported meanwhile. [s]"""
+    """Return once every client has had a write acknowledged, the probe has been served
+    and ``warmup_s`` has passed, with A healthy; the standby's replay lags PostgreSQL
+    reported meanwhile. [s]"""
     clients = stack.scenario.dns.clients
     warm_deadline = time.monotonic() + max(WARM_LIMIT_S, options.warmup_s)
     t_min = time.monotonic() + options.warmup_s
     lags = []
+    a = "a"  # region A's name in the X-Region header the probe journals
     with postgres.connect(stack.primary.dsn) as conn:
-        while len(stack.acks.any_ack) < clients or time.monotonic() < t_min:
+        while (len(stack.acks.any_ack) < clients or time.monotonic() < t_min
+               or a not in stack.probe_watch.last_served):
             if time.monotonic() > warm_deadline:
                 raise DrsimError(f"only {len(stack.acks.any_ack)} of {clients} clients got a write "
-                                 "acknowledged during warm-up; the stack is not serving")
+                                 "acknowledged during warm-up (and the probe was "
+                                 f"{'' if a in stack.probe_watch.last_served else 'not '}served); "
+                                 "the stack is not serving")
             time.sleep(POLL_S)
             stack.acks.poll()
+            stack.probe_watch.poll()
             lag = postgres.replication_lag_s(conn)
             if lag is not None:
                 lags.append(lag)
@@ -43,8 +49,8 @@ def await_warm(stack: LocalStack, options: Options) -> tuple[float, ...]:
 
 
 def await_recovery(stack: LocalStack, injection: Injection, options: Options) -> None:
-    """Return once ``recovered_fraction`` of the clients have been served by B and the
-    runbook has settled (its steps ended, the tasks it launched healthy or failed), or
+    """Return once ``recovered_fraction`` of the clients and the probe have been served
+    by B and the runbook has settled (its steps ended, the tasks it launched healthy or failed), or
     ``timeout_s`` after the fault; then keep the load running ``settle_s`` more. [s]
 
     Clients can be served by B before a task launched by ``scale_standby`` is healthy
@@ -56,7 +62,9 @@ def await_recovery(stack: LocalStack, injection: Injection, options: Options) ->
     deadline = injection.fault_mono + options.timeout_s
     while time.monotonic() < deadline:
         stack.acks.poll()
-        if len(stack.acks.first_b) >= needed and stack.runbook_settled:
+        stack.probe_watch.poll()
+        if (len(stack.acks.first_b) >= needed and stack.runbook_settled
+                and stack.probe_watch.served_since("b", injection.fault_mono)):
             break
         time.sleep(POLL_S)
     time.sleep(options.settle_s)
