@@ -40,7 +40,9 @@ def old_dict(**changes) -> dict:
         "p_rto_met": 0.41333333333333333,
         "p_rpo_met": 0.6256,
         "p_rpo_met_by_datastore": {"orders_db": 1.0, "assets": 0.6256},
-        "objectives": {"rto_s": 900.0, "rpo_s": 60.0, "recovered_fraction": 0.99},
+        "meets_objectives": False,  # P(RTO met) 0.413 < 0.9
+        "objectives": {"rto_s": 900.0, "rpo_s": 60.0, "recovered_fraction": 0.99,
+                       "confidence": 0.9},
     }
     d.update(changes)
     return d
@@ -59,7 +61,7 @@ def hand_summary(*, rto_mean_s: float = 985.25, lost_means: dict | None = None,
     return Summary.from_dict(d)
 
 
-def test_as_dict_is_the_old_dict_shape_key_for_key_and_in_order():
+def test_as_dict_is_the_json_shape_key_for_key_and_in_order():
     d = old_dict()
     s = Summary.from_dict(d)
     assert s.as_dict() == d
@@ -67,7 +69,8 @@ def test_as_dict_is_the_old_dict_shape_key_for_key_and_in_order():
     assert json.dumps(s.as_dict()) == json.dumps(d)
     assert list(s.as_dict()) == ["scenario", "trials", "seed", "rto_s", "detect_s",
                                  "first_success_s", "phases", "rpo_s", "lost_writes",
-                                 "p_rto_met", "p_rpo_met", "p_rpo_met_by_datastore", "objectives"]
+                                 "p_rto_met", "p_rpo_met", "p_rpo_met_by_datastore",
+                                 "meets_objectives", "objectives"]
     assert list(s.as_dict()["rto_s"]) == list(STAT_NAMES)
     assert Summary.from_dict(s.as_dict()) == s
 
@@ -136,6 +139,7 @@ def test_text_is_the_table_drsim_simulate_prints():
         "",
         "P(RTO <= 900.0 s) = 0.413   (RTO: until 0.99 of the affected clients are served)",
         "P(RPO <= 60.0 s) = 0.626   (every datastore)",
+        "objectives NOT met at confidence 0.9: RTO, RPO assets",
     ])
     assert s.to_text() == expected
     assert str(s) == expected
@@ -216,10 +220,10 @@ def test_probe_rto_follows_rto_in_the_json_the_frame_and_the_text():
 
 def test_rto_metric_probe_names_the_probe_in_the_probability_line():
     d = probe_dict(objectives={"rto_s": 900.0, "rpo_s": 60.0, "recovered_fraction": 0.99,
-                               "rto_metric": "probe"})
+                               "rto_metric": "probe", "confidence": 0.9})
     s = Summary.from_dict(d)
     assert s.objectives.rto_metric == "probe"
-    assert s.as_dict() == d and list(s.as_dict()["objectives"])[-1] == "rto_metric"
+    assert s.as_dict() == d and list(s.as_dict()["objectives"])[-2] == "rto_metric"
     assert ("P(probe RTO <= 900.0 s) = 0.413   (probe RTO: until an external probe is served "
             "again)") in s.to_text().splitlines()
     assert s.objective_lines()[0] == (
@@ -231,3 +235,28 @@ def test_rto_metric_probe_names_the_probe_in_the_probability_line():
     assert "rto_metric" not in plain.as_dict()["objectives"]
     assert plain.objective_lines()[0][0] == ("RTO <= 900.0 s "
                                              "(until 0.99 of the affected clients are served)")
+
+
+@pytest.mark.parametrize("p_rto, p_assets, confidence, meets, missed", [
+    (0.95, 0.95, 0.9, True, []),
+    (0.90, 0.90, 0.9, True, []),          # at the confidence counts as met
+    (0.95, 0.6256, 0.9, False, ["RPO assets"]),
+    (0.41, 0.95, 0.9, False, ["RTO"]),
+    (0.41, 0.6256, 0.4, True, []),
+    (0.41, 0.6256, 1.0, False, ["RTO", "RPO assets"]),
+])
+def test_objectives_are_met_when_every_probability_reaches_the_confidence(
+        p_rto, p_assets, confidence, meets, missed):
+    d = old_dict(p_rto_met=p_rto,
+                 p_rpo_met_by_datastore={"orders_db": 1.0, "assets": p_assets})
+    d["objectives"] = {**d["objectives"], "confidence": confidence}
+    s = Summary.from_dict(d)
+    assert s.meets_objectives is meets
+    gaps = s.shortfalls()
+    assert gaps["rto"] == pytest.approx(confidence - p_rto)
+    assert gaps["rpo.assets"] == pytest.approx(confidence - p_assets)
+    verdict = s.verdict()
+    assert verdict.startswith("objectives met" if meets else "objectives NOT met")
+    for name in missed:
+        assert name in verdict
+    assert s.as_dict()["meets_objectives"] is meets

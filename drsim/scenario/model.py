@@ -243,9 +243,17 @@ class Compute(_Section):
 
 
 class _Datastore(_Section):
+    """Every datastore has these.
+
+    rpo_objective_s : this datastore's own recovery point objective (e.g. static
+        assets that can be re-uploaded may lose more than orders); default
+        ``objectives.rpo_s``. [s]
+    """
+
     name: str = Field(min_length=1)
     write_rate_per_s: Rate = 0.0
     size_gb: Annotated[float, Field(ge=0)] = 0.0
+    rpo_objective_s: Seconds | None = None
 
 
 # S3 Replication Time Control replicates 99.99 % of objects within 15 minutes:
@@ -363,6 +371,8 @@ class Objectives(_Section):
     rto_metric : which RTO ``rto_s`` is held against: ``clients`` (``rto_s``,
         until ``recovered_fraction`` of the affected clients are served) or
         ``probe`` (``probe_rto_s``, what an external probe measures).
+    confidence : a configuration meets its objectives when P(RTO <= rto_s) and,
+        for every datastore, P(RPO <= its objective) are at least this. [-]
     downtime_cost_usd_per_h : cost of an hour of outage. [USD/h]
     lost_write_cost_usd : cost of one lost write. [USD]
     annual_disaster_probability : chance per year that the primary region fails
@@ -373,6 +383,7 @@ class Objectives(_Section):
     rpo_s: Seconds = 60
     recovered_fraction: Annotated[float, Field(gt=0, le=1)] = 0.99
     rto_metric: Literal[RTO_METRICS] = "clients"
+    confidence: Annotated[float, Field(gt=0, le=1)] = 0.9
     downtime_cost_usd_per_h: Annotated[float, Field(ge=0)] = 0.0
     lost_write_cost_usd: Annotated[float, Field(ge=0)] = 0.0
     annual_disaster_probability: Probability = 0.02
@@ -416,6 +427,11 @@ class Scenario(_Section):
                 {"problems": problems},
             )
         return self
+
+    def rpo_objective_s(self, datastore) -> float:
+        """The RPO objective of ``datastore``: its own, else ``objectives.rpo_s``. [s]"""
+        own = datastore.rpo_objective_s
+        return self.objectives.rpo_s if own is None else own
 
     def step(self, name: str) -> Step:
         """The runbook step called ``name``."""
