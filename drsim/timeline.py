@@ -35,6 +35,7 @@ EVENTS = (
     "step_failed",
     "step_finished",
     "database_writable",
+    "primary_fenced",
     "task_healthy",
     "capacity_ready",
     "dns_switched",

@@ -4,7 +4,10 @@ Each step runs in its own thread as soon as the steps it comes ``after`` have
 finished (steps run in parallel where the DAG allows, like the Step Functions
 state machine). Its action is real: ``promote_database`` calls ``pg_promote``
 on region B's standby, ``scale_standby`` starts B's workers up to
-``compute.required_tasks``, ``switch_traffic`` pins the DNS record to B. A step
+``compute.required_tasks``, ``switch_traffic`` pins the DNS record to B,
+``fence_primary`` shuts region A's database down so that A acknowledges no
+more writes (a ``promote_database`` step with ``fences_primary`` does that
+too, once its promotion has finished). A step
 whose action raises is retried up to ``max_attempts`` with the scenario's
 backoff; a step that never succeeds fails the runbook (nobody is here to do
 the manual fallback).
@@ -23,7 +26,7 @@ from drsim.rules import retry_wait_s
 from drsim.scenario.model import Scenario
 
 # Runbook actions a local stack can carry out; others have nothing local to act on.
-LOCAL_ACTIONS = ("promote_database", "scale_standby", "switch_traffic", "other")
+LOCAL_ACTIONS = ("promote_database", "scale_standby", "switch_traffic", "fence_primary", "other")
 
 
 def check_runbook(scenario: Scenario) -> None:
@@ -134,3 +137,5 @@ class Orchestrator:
             self._wait(float(step.duration_s.sample(self.rng)))
             return
         self.actions[step.action]()
+        if step.fences_primary:  # the promotion has finished: fence the old primary now
+            self.actions["fence_primary"]()

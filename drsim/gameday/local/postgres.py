@@ -12,6 +12,7 @@ import math
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -257,6 +258,33 @@ class _RecoveryWatch(threading.Thread):
                 self.stopped.wait(RECOVERY_POLL_S)
 
 
+def fence(server: PgServer, grace_s: float = 10.0) -> tuple[float, bool]:
+    """Fence the server: a fast shutdown (SIGINT to its postmaster, by its tracked PID: what
+    ``pg_ctl stop -m fast`` sends), which ends every session, rolls back what they had in
+    flight and refuses new ones; SIGKILL of its process group if it has not exited after
+    ``grace_s``. [s]
+
+    Returns ``(t_fenced, was_running)``: the monotonic moment the postmaster had exited,
+    after which the server can acknowledge nothing (the postmaster exits only once every
+    backend has), and whether it was still running when asked.
+    """
+    child = server.child
+    if child.exited():
+        return time.monotonic(), False
+    child.popen.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + grace_s
+    while not child.exited():
+        if time.monotonic() > deadline:
+            child.signal_group(signal.SIGKILL)
+            deadline = math.inf  # the kernel ends them; wait for that
+        time.sleep(FENCE_POLL_S)
+    return time.monotonic(), True
+
+
+FENCE_POLL_S = 0.002
+"""How often the fence looks whether the old primary's postmaster has exited. [s]"""
+
+
 def is_writable(server: PgServer) -> bool:
     try:
         with connect(server.dsn) as conn:
@@ -273,6 +301,4 @@ def written_keys(server: PgServer) -> set[tuple[int, int]]:
 
 def stop(procs: Processes, server: PgServer) -> None:
     """Immediate shutdown (SIGQUIT), then SIGKILL of the server's process group."""
-    import signal
-
     procs.stop(server.child, sig=signal.SIGQUIT, grace_s=3.0)

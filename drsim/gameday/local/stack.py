@@ -241,7 +241,8 @@ class LocalStack:
         hcfg = self.scenario.health_check
         self.orch = Orchestrator(self.scenario, {"promote_database": self._promote_database,
                                                  "scale_standby": self._scale_standby,
-                                                 "switch_traffic": self.resolver.pin_secondary},
+                                                 "switch_traffic": self.resolver.pin_secondary,
+                                                 "fence_primary": self._fence_primary},
                                  self.rec, self.rng_orch)
         self._exit.callback(_quietly, self.orch.stop)
         self.hc = HealthCheck(A_HOST, self.service_port, hcfg.path, interval_s=hcfg.interval_s,
@@ -308,6 +309,17 @@ class LocalStack:
         self.rec.record("database_writable", self.scenario.regions.secondary,
                         f"{scenario_db_name(self.scenario)} (seen writable "
                         f"{1000 * (writable - read_only):.1f} ms later)", t_mono=read_only)
+
+    def _fence_primary(self) -> None:
+        # A real fence ends the old primary's ability to acknowledge: its database is shut
+        # down (fast: sessions ended, in-flight transactions rolled back), by its PID. A
+        # read-only switch would leave each session to pick the setting up at its next
+        # command, so no moment could be named after which A takes no write.
+        t_fenced, was_running = postgres.fence(self.primary)
+        self.rec.record("primary_fenced", self.scenario.regions.primary,
+                        f"{scenario_db_name(self.scenario)}: "
+                        + (f"fast shutdown, postmaster {self.primary.child.pid} exited"
+                           if was_running else "already down"), t_mono=t_fenced)
 
     def _scale_standby(self) -> None:
         # Like an ECS UpdateService call: the step asks for tasks and ends; the tasks
