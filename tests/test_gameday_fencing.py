@@ -76,7 +76,7 @@ def _lost_sent_s(run):
 def test_unfenced_a_keeps_acknowledging_after_the_promotion_and_those_writes_are_lost(unfenced):
     run = unfenced
     tl, s, w = run.timeline, run.summary, run.summary.writes
-    assert s.recovered and "primary_fenced" not in set(tl["event"])
+    assert s.recovered and "primary_fenced" not in set(tl["event"]) and math.isnan(s.fenced_s)
     assert w["acked"] == w["found"] + w["lost"]
     # Nothing acknowledged before the fault is lost (A's database lives on, streaming);
     # everything lost is A's, acknowledged after it.
@@ -101,6 +101,7 @@ def test_a_fence_at_the_promotion_bounds_the_lost_writes(fenced):
     tl, s, w = run.timeline, run.summary, run.summary.writes
     assert s.recovered and w["acked"] == w["found"] + w["lost"] and w["lost_before_fault"] == 0
     t_fenced = first(tl, "primary_fenced", "lab-a")
+    assert s.fenced_s == t_fenced
     started = first(tl, "step_started", "promote_database")
     # fences_primary: the fence comes once the promotion has finished, inside the step.
     assert first(tl, "database_writable") <= t_fenced <= first(tl, "step_finished",

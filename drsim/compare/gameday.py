@@ -17,7 +17,13 @@ Known differences between the local stack and the model (measured on local-lab,
 - In a brownout the old primary keeps acknowledging writes from clients that
   have not moved yet after B is promoted; those writes are lost (counted as
   ``lost_after_fault``); the model counts them too (split brain, see
-  :func:`drsim.sim.replication.split_brain_s`).
+  :func:`drsim.sim.replication.split_brain_s`). A ``fence_primary`` step (or
+  ``fences_primary`` on the promotion) shuts A's database down and ends that
+  (``primary_fenced`` in the timeline).
+- The local probe is served by B's standby worker as soon as DNS names B and B
+  takes writes; the model's probe also waits for ``capacity_ready`` (all the
+  required tasks), so when B's second worker is slow the measured probe RTO can
+  come before the simulated one.
 - ``pg_promote(wait => true)`` polls every 100 ms, so B can accept a write a few
   milliseconds before the promote step (and ``database_writable``) ends.
 """

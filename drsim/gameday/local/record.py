@@ -39,6 +39,8 @@ class RunSummary:
         (:mod:`~drsim.gameday.local.probe`).
     probe_attempts : the probe's attempts after the fault; ``probe_interval_s`` their
         scheduled spacing. [-], [s]
+    fenced_s : fault to ``primary_fenced`` (A's database shut down by a ``fence_primary``
+        step or a promotion that ``fences_primary``); NaN when A was not fenced. [s]
     writes : the write accounting (:meth:`Reconciliation.as_dict`), or None.
     steps_s : each runbook step's last attempt, start to finish.
     task_launch_s : from the end of ``scale_standby`` to each new task's readiness, sorted.
@@ -61,6 +63,7 @@ class RunSummary:
     probe_rto_s: float
     probe_attempts: int
     probe_interval_s: float
+    fenced_s: float
     clients: int
     clients_served_by_b: int
     database_promoted: bool
@@ -138,6 +141,7 @@ def build_record(run_id: str, stack: LocalStack, injection: Injection,
         first_success_s=first_s, rto_s=rto_s, probe_rto_s=probe_s,
         probe_attempts=int((collected.probe["t_attempt"] >= t_fault).sum()),
         probe_interval_s=float(scenario.probe.interval_s),
+        fenced_s=_first_s(timeline, "primary_fenced"),
         clients=clients, clients_served_by_b=int(per_client.notna().sum()),
         database_promoted=collected.database_promoted,
         rpo_s=recon.rpo_s if recon else math.nan,
@@ -189,6 +193,12 @@ def _timeline(run_id: str, scenario: Scenario, rec: Recorder, per_client: pd.Ser
                                 scenario_db_name(scenario),
                                 f"client {w.client} seq {w.seq} acknowledged by {w.region}"))
     return to_frame(events)
+
+
+def _first_s(timeline: pd.DataFrame, event: str) -> float:
+    """The first ``event``'s time, NaN when there is none. [s]"""
+    t = timeline.loc[timeline["event"] == event, "t_s"]
+    return float(t.min()) if len(t) else math.nan
 
 
 def _step_durations(timeline: pd.DataFrame) -> dict:
