@@ -154,6 +154,16 @@ def test_compare_strategies_ranks_and_draws_the_frontier(tmp_path):
     assert p95 == sorted(p95)
     assert ranking[0]["scenario"] == "active-active"
     assert {p.name for p in run.figures} == {"frontier.png", "rto-cdfs.png"}
+    # the recommendation meets the objectives, or says none does
+    advice = run.records["recommendation"]
+    if advice["scenario"] is None:
+        assert advice["statement"].startswith("None of the 3 configurations")
+        assert advice["closest"] in {"backup-restore", "active-active", "seed-warm-standby"}
+    else:
+        assert next(r for r in ranking if r["scenario"] == advice["scenario"])["meets_objectives"]
+    diffs = {r["scenario"]: r["differences from the first"] for r in run.records["differences"]}
+    assert diffs["backup-restore"] == "-"  # the first one compared
+    assert "strategy: 'backup_restore' -> 'active_active'" in diffs["active-active"]
 
 
 def test_a_failing_notebook_keeps_its_partial_output_and_names_the_cell(tmp_path):

@@ -16,7 +16,7 @@ import sys
 from drsim.errors import DrsimError
 
 # Modules under drsim.cli that each register one command (in --help order).
-COMMANDS = ("new", "validate", "simulate", "explain", "cost", "prices", "gameday", "report")
+COMMANDS = ("new", "validate", "simulate", "explain", "compare", "cost", "prices", "gameday", "report")
 
 
 class _Parser(argparse.ArgumentParser):

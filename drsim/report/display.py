@@ -60,8 +60,16 @@ def show_table(df, name: str, record=None, index: bool = True) -> None:
     display(bundle, raw=True, metadata={"drsim": {"table": _check_name(name)}})
 
 
-def show_note(text: str) -> None:
-    """Display a short Markdown note (e.g. why a section has nothing to show)."""
+def show_note(text: str, name: str | None = None, record=None) -> None:
+    """Display a short Markdown note (e.g. why a section has nothing to show, or a
+    recommendation); with ``name``, ``record`` (JSON-able data) goes alongside for the
+    runner, as :func:`show_table`'s does."""
     from IPython.display import Markdown, display
 
-    display(Markdown(text))
+    if name is None:
+        display(Markdown(text))
+        return
+    bundle = {"text/markdown": text, "text/plain": text}
+    if record is not None:
+        bundle[RECORD_MIME] = plain(record)
+    display(bundle, raw=True, metadata={"drsim": {"table": _check_name(name)}})

@@ -150,6 +150,8 @@ def outcomes_display(table: pd.DataFrame, columns=None) -> pd.DataFrame:
         "risk_annual_usd": ("disasters [USD/year]", fmt_usd),
         "total_annual_usd": ("bill + disasters [USD/year]", fmt_usd),
         "frontier": ("on frontier", lambda v: "yes" if v else ""),
+        "meets_objectives": ("meets objectives", lambda v: "yes" if v else "no"),
+        "missed": ("misses", lambda v: v or "-"),
         "base": ("base", lambda v: "base" if v else ""),
     }
     columns = list(columns or table.columns)
