@@ -125,6 +125,13 @@ CASES = {
          "action: switch_traffic", "action: fence_primary"]),
     "probe interval zero": (GOOD, ["probe.interval_s=0"],
                             ["--set probe.interval_s=0", "probe.interval_s", "must be > 0"]),
+    "region outage p95 below p50": (
+        GOOD + "objectives: {region_outage_s: {dist: lognormal, p50: 3600, p95: 1800}}\n", [],
+        [":20:", "objectives.region_outage_s", "p95 (1800.0) is below p50 (3600.0)"]),
+    "region outage negative": (GOOD, ["objectives.region_outage_s=-5"],
+                               ["objectives.region_outage_s", "-5 is out of range; must be >= 0"]),
+    "region outage not a duration": (GOOD, ["objectives.region_outage_s=forever"],
+                                     ["objectives.region_outage_s", "got 'forever'"]),
 }
 
 

@@ -52,6 +52,19 @@ def test_json_sets_the_cost_of_risk_beside_the_dr_spend(seed_json):
     expected = 0.02 * (risk["expected_downtime_s"] / 3600 * 20000
                        + risk["expected_lost_writes"] * 0.5)
     assert risk["expected_annual_usd"] == pytest.approx(expected, rel=1e-6)
+    # what DR is worth against no DR (tests/test_cost_dr_value.py has the closed forms)
+    assert risk["risk_avoided_usd_per_year"] == pytest.approx(
+        risk["no_dr_risk_usd_per_year"] - risk["expected_annual_usd"], abs=2e-6)
+    assert risk["pays_for_itself"] is (risk["risk_avoided_usd_per_year"] >= risk["dr_yearly_usd"])
+
+
+def test_readable_text_says_what_dr_is_worth(capsys):
+    assert main(["cost", str(SEED), "--trials", "200", "--seed", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "no DR:         118,323.42 USD/year expected = 0.02 disasters/year x" in out
+    assert "11,415,600 writes since the newest off-region backup (12.6 h on average)" in out
+    assert "vs DR spend 11,386.48 USD/year: pays for itself at 0.02 disasters/year; " \
+        "break-even from 0.0019" in out
 
 
 def test_readable_table(capsys):

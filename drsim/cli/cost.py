@@ -128,4 +128,38 @@ def format_report(r: dict) -> str:
             f"{risk['expected_lost_writes']:,.1f} lost writes x "
             f"{risk['lost_write_cost_usd']:g} USD = {_usd(risk['lost_writes_usd_per_disaster'])}"
             f"  ({risk['trials']} simulated trials, seed {risk['seed']})")
+        out.extend(_worth_lines(risk))
     return "\n".join(out)
+
+
+def _worth_lines(risk: dict) -> list[str]:
+    """What DR is worth: the no-DR cost of risk, the risk avoided, the break-even."""
+    no_dr = risk["no_dr"]
+    windows = sorted(set(no_dr["lost_window_s"].values()))
+    if any(windows):
+        data = (f"{no_dr['expected_lost_writes']:,.0f} writes since the newest off-region "
+                f"backup ({' / '.join(f'{w / 3600:,.1f} h' for w in windows)} on average)")
+    else:
+        data = "no off-region backup: the data counts as coming back with the region"
+    avoided, spend = risk["risk_avoided_usd_per_year"], risk["dr_yearly_usd"]
+    p_star = risk["break_even_annual_disaster_probability"]
+    if p_star is None:
+        when = "no probability makes it pay: it avoids no risk"
+    elif p_star > 1:
+        when = f"no probability makes it pay (break-even {p_star:.3g} disasters/year > 1)"
+    else:
+        when = f"break-even from {p_star:.3g} disasters/year on"
+    avoided_text = ("unbounded below (some trials never recover)" if avoided is None
+                    else f"{_usd(avoided)} USD/year")
+    pays = "pays for itself" if risk["pays_for_itself"] else "does not pay for itself"
+    return [
+        (f"no DR:         {_usd(risk['no_dr_risk_usd_per_year'])} USD/year expected = "
+         f"{risk['annual_disaster_probability']:g} disasters/year x "
+         f"{_usd(no_dr['per_disaster_usd'])} USD per disaster (the service waits for the region)"),
+        (f"               per disaster: {no_dr['region_outage_mean_s'] / 3600:,.1f} h mean region "
+         f"outage = {_usd(no_dr['downtime_usd_per_disaster'])}, + {data} = "
+         f"{_usd(no_dr['lost_writes_usd_per_disaster'])}"),
+        (f"risk avoided:  {avoided_text} (no DR minus this configuration) vs DR spend "
+         f"{_usd(spend)} USD/year: {pays} at {risk['annual_disaster_probability']:g} "
+         f"disasters/year; {when}"),
+    ]

@@ -7,7 +7,7 @@ else (common random numbers): the difference between them is the setting's
 effect, not noise.
 
 The cost of a configuration is its monthly bill (:func:`drsim.cost.price_scenario`,
-``platform: aws`` only) and its cost of risk (:func:`drsim.compare.risk.annual_risk_usd`,
+``platform: aws`` only) and its cost of risk (:func:`drsim.compare.risk.risk_from_summary`,
 from the simulated mean RTO and lost writes); a ``platform: local`` scenario has no
 bill, so its money columns are NaN and it stays off the frontier.
 """
@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drsim.compare.risk import annual_risk_usd
-from drsim.cost import price_scenario
+from drsim.compare.risk import risk_from_summary, scenario_dr_value
+from drsim.cost import DrValue, price_scenario
+from drsim.cost.risk import UnboundedRisk
 from drsim.errors import DrsimError
 from drsim.sim import simulate
 from drsim.summary import Summary
@@ -43,6 +44,8 @@ class Outcome:
     risk_annual_usd : expected yearly cost of disasters (inf if some trial never
         recovers; NaN off AWS). [USD/year]
     unconfirmed_lines : price lines no retrieved source confirms. [-]
+    dr_value : what its DR is worth against no DR (risk avoided, break-even
+        disaster probability; :func:`drsim.cost.dr_value`), None off AWS.
     """
 
     label: str
@@ -57,6 +60,7 @@ class Outcome:
     dr_monthly_usd: float
     risk_annual_usd: float
     unconfirmed_lines: int
+    dr_value: DrValue | None = None
 
 
 def evaluate(scenario, trials: int, seed: int, *, label: str | None = None,
@@ -68,13 +72,19 @@ def evaluate(scenario, trials: int, seed: int, *, label: str | None = None,
     rpo = t[rpo_cols].max(axis=1).to_numpy() if rpo_cols else np.zeros(len(t))
     monthly = dr_monthly = risk = math.nan
     unconfirmed = 0
+    worth = None
     if scenario.platform == "aws":
         bill = price_scenario(scenario)
         monthly, dr_monthly = bill.monthly_usd, bill.dr_monthly_usd
         unconfirmed = len(bill.unconfirmed_lines)
-        risk = annual_risk_usd(scenario, result.summary)
+        try:
+            with_dr = risk_from_summary(scenario, result.summary)
+        except UnboundedRisk:  # some trial never recovers
+            with_dr = None
+        risk = with_dr.expected_annual_usd if with_dr else math.inf
+        worth = scenario_dr_value(scenario, with_dr, bill.dr_yearly_usd)
     return Outcome(label or scenario.name, setting, value, is_base, scenario, result.summary,
-                   t["rto_s"].to_numpy(), rpo, monthly, dr_monthly, risk, unconfirmed)
+                   t["rto_s"].to_numpy(), rpo, monthly, dr_monthly, risk, unconfirmed, worth)
 
 
 def _evaluate_job(job: dict) -> Outcome:
@@ -101,7 +111,12 @@ def outcomes_table(outcomes: list[Outcome]) -> pd.DataFrame:
     rto_p50_s, rto_p95_s, probe_rto_p50_s (what an external probe times), rpo_p95_s (the largest of the datastores' p95 RPO, as
     ``drsim simulate`` prints them), p_rto_met, p_rpo_met,
     monthly_usd, dr_monthly_usd, risk_annual_usd, total_annual_usd (the yearly
-    bill plus the expected yearly cost of disasters), unconfirmed_lines.
+    bill plus the expected yearly cost of disasters), unconfirmed_lines, and what DR
+    is worth (NaN off AWS): no_dr_risk_annual_usd (the expected yearly cost of
+    disasters with no DR: the service waits for the region), risk_avoided_annual_usd
+    (that minus risk_annual_usd), break_even_annual_disaster_probability (from which
+    on the risk avoided covers the yearly DR spend, dr_monthly_usd x 12),
+    pays_for_itself (at the scenario's own disaster probability).
     """
     rows = []
     for o in outcomes:
@@ -124,8 +139,20 @@ def outcomes_table(outcomes: list[Outcome]) -> pd.DataFrame:
             "risk_annual_usd": o.risk_annual_usd,
             "total_annual_usd": o.monthly_usd * 12 + o.risk_annual_usd,
             "unconfirmed_lines": o.unconfirmed_lines,
+            **_worth_columns(o.dr_value),
         })
     return pd.DataFrame(rows)
+
+
+def _worth_columns(worth: DrValue | None) -> dict:
+    """The :func:`outcomes_table` columns of what DR is worth (NaN when not priced)."""
+    if worth is None:
+        return {"no_dr_risk_annual_usd": math.nan, "risk_avoided_annual_usd": math.nan,
+                "break_even_annual_disaster_probability": math.nan, "pays_for_itself": None}
+    return {"no_dr_risk_annual_usd": worth.no_dr_risk_annual_usd,
+            "risk_avoided_annual_usd": worth.risk_avoided_annual_usd,
+            "break_even_annual_disaster_probability": worth.break_even_annual_disaster_probability,
+            "pays_for_itself": worth.pays_for_itself}
 
 
 def common_objectives(outcomes) -> dict | None:

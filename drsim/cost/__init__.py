@@ -10,15 +10,17 @@ simulated outcomes (:func:`drsim.compare.risk.scenario_risk`,
 from drsim.cost.breakdown import CostBreakdown, CostLine
 from drsim.cost.lines import price_scenario
 from drsim.cost.prices import PriceBook, available_regions, load_prices
-from drsim.cost.risk import RiskCost, cost_of_risk
+from drsim.cost.risk import DrValue, RiskCost, cost_of_risk, dr_value
 
 __all__ = [
     "CostBreakdown",
     "CostLine",
+    "DrValue",
     "PriceBook",
     "RiskCost",
     "available_regions",
     "cost_of_risk",
+    "dr_value",
     "load_prices",
     "price_scenario",
 ]

@@ -360,6 +360,24 @@ class Probe(_Section):
 
 RTO_METRICS = ("clients", "probe")
 
+# How long a region stays down when nothing is failed over: a lognormal fitted to the
+# durations AWS's own post-event summaries give for five us-east-1 events that took a
+# region-wide dependency down (times as each summary states them):
+#   2017-02-28 S3        9:37 AM -> 1:54 PM PST           4 h 17 min  https://aws.amazon.com/message/41926/
+#   2020-11-25 Kinesis   5:15 AM -> 10:23 PM PST         17 h 08 min  https://aws.amazon.com/message/11201/
+#   2021-12-07 network   7:30 AM -> ~4:44 PM PST          9 h 14 min  https://aws.amazon.com/message/12721/
+#        (end: https://www.thousandeyes.com/blog/aws-outage-analysis-dec-7-2021, "not fully
+#        resolving until approximately 0:44 UTC (4:44 pm PT)")
+#   2023-06-13 Lambda   11:49 AM -> 3:37 PM PDT           3 h 48 min  https://aws.amazon.com/message/061323/
+#   2025-10-20 DynamoDB 11:48 PM (Oct 19) -> 2:20 PM PDT 14 h 32 min  https://aws.amazon.com/message/101925/
+# The fit: mu and sigma are the mean and sample standard deviation of the log durations
+# (mu = ln 29,575 s, sigma = 0.689), so p50 = 29,600 s (8.2 h) and p95 = 91,800 s (25.5 h);
+# the mean is 37,500 s (10.4 h). That a failure needing a failover lasts as long as these
+# published events (AWS publishes summaries of the large ones only) is an assumption.
+# The 2011-04-21 EBS event (https://aws.amazon.com/message/65648/, about 3.5 days) is left
+# out: it took one Availability Zone's volumes, not a region-wide dependency.
+REGION_OUTAGE_S = LogNormal(p50=29600, p95=91800)
+
 
 class Objectives(_Section):
     """What the business asks for.
@@ -377,6 +395,12 @@ class Objectives(_Section):
     lost_write_cost_usd : cost of one lost write. [USD]
     annual_disaster_probability : chance per year that the primary region fails
         in a way that needs this failover. [1/year]
+    region_outage_s : how long such a failure keeps the primary region down when
+        nothing fails over (the service waits for the region to return): the
+        downtime of the no-DR counterfactual against which the risk DR avoids is
+        measured (:mod:`drsim.compare.risk`). Default: a lognormal fitted to AWS's
+        post-event summaries of five us-east-1 events, p50 8.2 h, p95 25.5 h
+        (sources beside :data:`REGION_OUTAGE_S`). [s]
     """
 
     rto_s: PositiveSeconds = 900
@@ -387,6 +411,7 @@ class Objectives(_Section):
     downtime_cost_usd_per_h: Annotated[float, Field(ge=0)] = 0.0
     lost_write_cost_usd: Annotated[float, Field(ge=0)] = 0.0
     annual_disaster_probability: Probability = 0.02
+    region_outage_s: Duration = REGION_OUTAGE_S
 
 
 class Scenario(_Section):
