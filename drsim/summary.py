@@ -120,6 +120,26 @@ class SummaryObjectives:
 
 
 @dataclass(frozen=True)
+class Flaps:
+    """How often the health check declared the primary healthy again after declaring it
+    unhealthy (while checking went on; see :mod:`drsim.sim.trial`).
+
+    mean : flaps per trial. [-]
+    p_flapped : share of trials with at least one flap. [-]
+    """
+
+    mean: float
+    p_flapped: float
+
+    def as_dict(self) -> dict:
+        return {"mean": self.mean, "p_flapped": self.p_flapped}
+
+    def to_text(self) -> str:
+        return (f"P(flapped) = {self.p_flapped:.3f}   (health check declared the primary "
+                f"healthy again; {self.mean:.3f} flaps per trial)")
+
+
+@dataclass(frozen=True)
 class Summary:
     """The summary of one simulation (what ``drsim simulate`` prints).
 
@@ -142,6 +162,8 @@ class Summary:
     objectives : the objectives counted against.
     probe_rto_s : time until an external probe (resolving afresh every few seconds)
         is served again; None in a summary from before it was simulated. [s]
+    flaps : how the health check flapped (a brownout's can declare the primary
+        healthy again); None for a fault whose checks cannot recover.
 
     The mappings keep the order the JSON prints (phases in time order, datastores
     in the scenario's order); treat them as read-only.
@@ -161,6 +183,7 @@ class Summary:
     p_rpo_met_by_datastore: dict[str, float]
     objectives: SummaryObjectives
     probe_rto_s: Stats | None = None
+    flaps: Flaps | None = None
 
     def __post_init__(self):
         # Own copies, so a caller's later change to its dicts cannot change a frozen summary.
@@ -205,6 +228,7 @@ class Summary:
             "p_rpo_met": self.p_rpo_met,
             "p_rpo_met_by_datastore": dict(self.p_rpo_met_by_datastore),
             "meets_objectives": self.meets_objectives,
+        } | ({} if self.flaps is None else {"flaps": self.flaps.as_dict()}) | {
             "objectives": self.objectives.as_dict(),
         }
 
@@ -215,13 +239,14 @@ class Summary:
         def stats(m: dict) -> dict[str, Stats]:
             return {k: Stats.from_dict(v) for k, v in m.items()}
 
-        probe = d.get("probe_rto_s")
+        probe, flaps = d.get("probe_rto_s"), d.get("flaps")
         return cls(d["scenario"], d["trials"], d["seed"], Stats.from_dict(d["rto_s"]),
                    Stats.from_dict(d["detect_s"]), Stats.from_dict(d["first_success_s"]),
                    stats(d["phases"]), stats(d["rpo_s"]), stats(d["lost_writes"]),
                    d["p_rto_met"], d["p_rpo_met"], dict(d["p_rpo_met_by_datastore"]),
                    SummaryObjectives(**d["objectives"]),
-                   None if probe is None else Stats.from_dict(probe))
+                   None if probe is None else Stats.from_dict(probe),
+                   None if flaps is None else Flaps(**flaps))
 
     # --- tables ---------------------------------------------------------------------------
 
@@ -317,6 +342,8 @@ class Summary:
         lines += [f"  {name}: P(RPO <= {fmt_s(obj.rpo_of(name))} s) = {p:.3f}"
                   for name, p in self.p_rpo_met_by_datastore.items()
                   if self._own_rpo_objectives()]
+        if self.flaps is not None:
+            lines.append(self.flaps.to_text())
         lines.append(self.verdict())
         return "\n".join(lines)
 

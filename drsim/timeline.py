@@ -27,6 +27,7 @@ EVENTS = (
     "checker_unhealthy",
     "checker_healthy",
     "unhealthy_declared",
+    "healthy_declared",
     "alarm",
     "paged",
     "acknowledged",

@@ -123,6 +123,8 @@ CASES = {
         GOOD, ["runbook.switch_traffic.fences_primary=true"],
         ["runbook[switch_traffic].fences_primary", "only a promote_database step",
          "action: switch_traffic", "action: fence_primary"]),
+    "failback not one of the names": (GOOD, ["dns.failback=sometimes"],
+                                      ["dns.failback", "'sometimes' is not one of automatic, manual"]),
     "probe interval zero": (GOOD, ["probe.interval_s=0"],
                             ["--set probe.interval_s=0", "probe.interval_s", "must be > 0"]),
     "region outage p95 below p50": (

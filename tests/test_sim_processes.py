@@ -73,7 +73,10 @@ def test_brownout_checker_flaps_with_consecutive_counts():
     assert hc.declared.value == 33.0
     assert log == [(3.0, "check_failed", "checker-0"), (23.0, "check_failed", "checker-0"),
                    (33.0, "check_failed", "checker-0"), (33.0, "checker_unhealthy", "checker-0"),
-                   (33.0, "unhealthy_declared", "health_check"), (53.0, "checker_healthy", "checker-0")]
+                   (33.0, "unhealthy_declared", "health_check"), (53.0, "checker_healthy", "checker-0"),
+                   (53.0, "healthy_declared", "health_check")]
+    # The endpoint recovered: one reversal after the one declaration.
+    assert hc.changes == [(33.0, True), (53.0, False)] and hc.flaps == 1
 
 
 def test_checks_that_never_fail_never_declare():

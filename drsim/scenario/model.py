@@ -198,7 +198,19 @@ class Dns(_Section):
     propagation_s : from the health check's declaration, or from the end of a
         ``switch_traffic`` step, to the authoritative answers naming the
         secondary (Route 53: changes "generally propagate to all Route 53 name
-        servers within 60 seconds"). [s]
+        servers within 60 seconds"); each later change of the record takes as
+        long. [s]
+    failback : with ``routing: failover``, what the record does when the health
+        check declares the primary healthy again. ``automatic``: it names the
+        primary again, as Route 53 failover routing does ("route traffic to a
+        resource when it's healthy or to a different resource when the first
+        one is unhealthy",
+        https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-failover.html);
+        a flapping brownout then moves clients back and forth. ``manual``: it
+        stays on the secondary once declared (failback disabled, e.g. the team
+        holds it with ARC routing controls). The end of a ``switch_traffic`` step
+        pins the record to the secondary either way. Only a brownout's check can
+        recover, so for every other fault the two agree.
     """
 
     ttl_s: Seconds = 60
@@ -209,6 +221,7 @@ class Dns(_Section):
     primary_share: Probability = 1.0
     routing: Literal["failover", "manual"] = "failover"
     propagation_s: Duration = Fixed(value=0)
+    failback: Literal["automatic", "manual"] = "automatic"
 
 
 class Compute(_Section):

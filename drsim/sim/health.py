@@ -15,9 +15,13 @@ class Route53HealthCheck:
     says unhealthy after ``failure_threshold`` consecutive failed checks and
     healthy again after as many consecutive successes. The endpoint is declared
     unhealthy (``self.declared`` fires with the time) once the share of checkers
-    that say healthy is at or below ``healthy_fraction``. A checker whose checks
-    may pass (a brownout) is a SimPy process stepping through its checks; one
-    whose every check fails is a single event at its flip.
+    that say healthy is at or below ``healthy_fraction``, and declared healthy
+    again once more than that share say healthy: ``self.changes`` lists every
+    declaration and reversal as ``(t_s, unhealthy)``, ``self.flaps`` counts the
+    reversals, and ``self.declared`` is the first declaration. A checker whose
+    checks may pass (a brownout) is a SimPy process stepping through its checks;
+    one whose every check fails is a single event at its flip, and never recovers.
+    :meth:`fence` makes every later check fail (the old primary serves nothing).
 
     Parameters
     ----------
@@ -47,6 +51,9 @@ class Route53HealthCheck:
         self.log = log
         self.healthy_count = checkers
         self.declared = env.event()
+        self.changes: list[tuple[float, bool]] = []
+        self.unhealthy = False
+        self.next_declared = env.event()
         self.stopped = False
         if p_fail <= 0:
             return  # checks keep passing: nothing will ever change
@@ -60,6 +67,20 @@ class Route53HealthCheck:
     def stop(self) -> None:
         """Stop checking (the failover is over; later checks change nothing)."""
         self.stopped = True
+
+    def fence(self) -> None:
+        """The old primary is fenced: from now on every check of it fails (at once)."""
+        if 0 < self.p_fail < 1:  # a check that always or never fails is left as it is
+            self.p_fail = 1.0
+
+    @property
+    def flaps(self) -> int:
+        """Times the endpoint was declared healthy again after a declaration. [-]"""
+        return sum(1 for _, unhealthy in self.changes if not unhealthy)
+
+    def declarations_s(self) -> tuple[list[float], list[float]]:
+        """``(declared, recovered)``: the moments of each declaration and reversal. [s]"""
+        return ([t for t, bad in self.changes if bad], [t for t, bad in self.changes if not bad])
 
     def _always_failing(self, j: int, phase_s: float) -> None:
         # Every check fails, so nothing can happen to this checker before its
@@ -98,9 +119,17 @@ class Route53HealthCheck:
         if self.log:
             self.log(self.env.now, "checker_healthy" if healthy else "checker_unhealthy",
                      f"checker-{j}", "")
-        if not self.declared.triggered and not endpoint_healthy(
-                self.healthy_count, self.checkers, self.healthy_fraction):
-            if self.log:
-                self.log(self.env.now, "unhealthy_declared", "health_check",
-                         f"{self.healthy_count} of {self.checkers} checkers healthy")
-            self.declared.succeed(self.env.now)
+        unhealthy = not endpoint_healthy(self.healthy_count, self.checkers,
+                                         self.healthy_fraction)
+        if unhealthy == self.unhealthy:
+            return
+        self.unhealthy = unhealthy
+        self.changes.append((self.env.now, unhealthy))
+        if self.log:
+            self.log(self.env.now, "unhealthy_declared" if unhealthy else "healthy_declared",
+                     "health_check", f"{self.healthy_count} of {self.checkers} checkers healthy")
+        if unhealthy:
+            if not self.declared.triggered:
+                self.declared.succeed(self.env.now)
+            self.next_declared.succeed(self.env.now)
+            self.next_declared = self.env.event()

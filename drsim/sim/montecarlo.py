@@ -24,7 +24,7 @@ from drsim.rules import DELAY_TERMS, PHASES
 from drsim.scenario import Scenario, load_scenario
 from drsim.sim.stats import Digest
 from drsim.sim.trial import DEFAULT_HORIZON_S, TrialPlan
-from drsim.summary import Stats, Summary, SummaryObjectives
+from drsim.summary import Flaps, Stats, Summary, SummaryObjectives
 from drsim.timeline import Event, to_frame
 
 CHUNK_TRIALS = 2000
@@ -78,6 +78,8 @@ class _Chunk:
     rpo_met: int
     rpo_met_by_store: dict
     rows: dict | None
+    flaps: int = 0  # flaps in all trials
+    flapped: int = 0  # trials with a flap
 
     @classmethod
     def empty(cls, plan: TrialPlan) -> _Chunk:
@@ -89,6 +91,8 @@ class _Chunk:
         self.n += other.n
         self.rto_met += other.rto_met
         self.rpo_met += other.rpo_met
+        self.flaps += other.flaps
+        self.flapped += other.flapped
         for name, c in other.rpo_met_by_store.items():
             self.rpo_met_by_store[name] += c
         for name, dig in other.digests.items():
@@ -122,7 +126,8 @@ def _run_chunk(scenario, seed: int, start: int, stop: int, keep: bool, horizon_s
     if keep:
         cols = {"trial": np.arange(start, stop), **cols}
     met = np.sum(cols[_RTO_COLUMN[obj.rto_metric]] <= obj.rto_s)
-    return _Chunk(len(rows), digests, int(met), int(all_ok.sum()), rpo_ok, cols if keep else None)
+    return _Chunk(len(rows), digests, int(met), int(all_ok.sum()), rpo_ok, cols if keep else None,
+                  int(cols["flaps"].sum()), int(np.sum(cols["flaps"] > 0)))
 
 
 def _chunks(trials: int):
@@ -208,7 +213,7 @@ def _trials_table(kept: list[dict]) -> pd.DataFrame:
     """The kept rows of every chunk as one table, counts as integers."""
     table = pd.DataFrame({c: np.concatenate([k[c] for k in kept]) for c in kept[0]})
     table["trial"] = table["trial"].astype(np.int64)
-    for col in [c for c in table.columns if c.endswith(".attempts")]:
+    for col in [c for c in table.columns if c.endswith(".attempts") or c == "flaps"]:
         table[col] = table[col].astype(np.int64)
     return table
 
@@ -238,6 +243,8 @@ def _summary(scenario, seed: int, plan, total: _Chunk) -> Summary:
         objectives=SummaryObjectives(
             obj.rto_s, obj.rpo_s, obj.recovered_fraction, obj.rto_metric, obj.confidence,
             {ds.name: scenario.rpo_objective_s(ds) for ds in plan.recovery_datastores}),
+        # Only where the health check can recover, so other summaries keep their shape.
+        flaps=Flaps(total.flaps / n, total.flapped / n) if plan.can_flap else None,
     )
 
 

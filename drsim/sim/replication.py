@@ -47,7 +47,9 @@ def split_brain_s(delay_s: np.ndarray, flip_s: float, db_writable_s: float) -> n
     Those writes land on a copy the failover has left behind, so they are lost.
     A client writes there until its DNS answer moves (``flip_s + delay_s``);
     a stuck client never stops (inf). Nothing is lost if the secondary never
-    takes writes. The old primary is not fenced: no runbook action stops it.
+    takes writes. This is the case of one DNS flip and no fence; the engine uses
+    :func:`drsim.sim.dnsrecord.unfenced_primary_s`, which also bounds the writes
+    by the fence and follows a record that fails back, and equals this here.
     """
     if not math.isfinite(db_writable_s):
         return np.zeros(len(delay_s))

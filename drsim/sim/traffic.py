@@ -15,6 +15,7 @@ import numpy as np
 
 from drsim.rules import SHARE_EPS
 from drsim.sim.capacity import time_to_tasks
+from drsim.sim.dnsrecord import client_change_s, moved_count
 
 INF = float("inf")
 
@@ -59,7 +60,8 @@ def draw_clients(dns, rng) -> Clients:
 def recovery_s(*, clients: Clients, flip_s: float, db_writable_s: float, compute,
                ready_s: np.ndarray, recovered_fraction: float,
                primary_served_share: float = 0.0,
-               standby_at_s: float = 0.0) -> tuple[float, float]:
+               standby_at_s: float = 0.0, record=None,
+               fenced_s: float = INF) -> tuple[float, float]:
     """``(first_success_s, rto_s)``: fault to the first *affected* client served, and
     to ``recovered_fraction`` of the affected clients served. [s]
 
@@ -69,7 +71,10 @@ def recovery_s(*, clients: Clients, flip_s: float, db_writable_s: float, compute
     there and the database there is writable, up to the share of the load its
     healthy tasks carry (``required_tasks`` carry all of it; its home clients
     take their part of that first). During a brownout the primary still serves
-    ``primary_served_share`` of each unmoved client's requests. With no
+    ``primary_served_share`` of each unmoved client's requests until it is
+    fenced, and the record may flip back (automatic failback): the RTO is then the
+    moment from which the served share stays at or above ``recovered_fraction``
+    (with one flip and no fence, the first moment it gets there). With no
     affected client at all there is nothing to recover: both times are 0.
 
     Parameters
@@ -78,12 +83,16 @@ def recovery_s(*, clients: Clients, flip_s: float, db_writable_s: float, compute
     db_writable_s : fault to the secondary database accepting writes. [s]
     ready_s : fault to healthy, for each task a scale-up launched. [s]
     standby_at_s : fault to the standby's own tasks being healthy. [s]
+    record : when the DNS record names the secondary (:mod:`drsim.sim.dnsrecord`);
+        None for ``[flip_s, inf)``. Only a brownout's record can flip back. [s]
+    fenced_s : fault to the old primary being fenced (inf: never). [s]
     """
     if len(clients.delay_s) == 0:
         return 0.0, 0.0
     if primary_served_share > 0:
         return _recovery_by_breakpoints(clients, flip_s, db_writable_s, compute, ready_s,
-                                        recovered_fraction, primary_served_share, standby_at_s)
+                                        recovered_fraction, primary_served_share, standby_at_s,
+                                        record=record, fenced_s=fenced_s)
     # Affected share served = that of min(share of clients pointed at the secondary,
     # share of the load its healthy tasks carry), once its database takes writes; both
     # only grow, so recovery is the latest of the three moments each reaches its part.
@@ -149,42 +158,62 @@ def _kth_moved_s(cut_s: np.ndarray, k: int | None) -> float:
 
 
 def served_share(t_s, *, clients: Clients, flip_s, db_writable_s, compute, ready_s,
-                 primary_served_share=0.0, standby_at_s=0.0) -> np.ndarray:
+                 primary_served_share=0.0, standby_at_s=0.0, record=None,
+                 fenced_s=INF) -> np.ndarray:
     """Share of the affected clients' load served at each time in ``t_s``. [-]
 
     The secondary serves ``min(share of clients pointed there, share of the load
     its healthy tasks carry)`` once its database takes writes, its home clients
     first; during a brownout the primary also serves ``primary_served_share`` of
-    each unmoved client.
+    each unmoved client until it is fenced (at ``fenced_s``). ``record``: when the
+    DNS record names the secondary (None: from ``flip_s`` on).
     """
     t_s = np.atleast_1d(np.asarray(t_s, dtype=float))
     n, m = clients.total, len(clients.delay_s)
-    moved = np.searchsorted(np.sort(flip_s + clients.delay_s), t_s, side="right")
+    moved = moved_count(t_s, clients.delay_s, ((flip_s, INF),) if record is None else record)
     standby = np.where(t_s >= standby_at_s, compute.standby_tasks, 0)
     tasks = standby + np.searchsorted(np.sort(ready_s), t_s, side="right")
     secondary = np.minimum((clients.home + moved) / n, tasks / compute.required_tasks)
     served = np.where(t_s >= db_writable_s, _affected_share(secondary, clients), 0.0)
-    return served + primary_served_share * (m - moved) / m
+    primary = primary_served_share * (m - moved) / m
+    if math.isfinite(fenced_s):
+        primary = np.where(t_s < fenced_s, primary, 0.0)
+    return served + primary
 
 
 def _recovery_by_breakpoints(clients, flip_s, db_writable_s, compute, ready_s, fraction, share,
-                             standby_at_s=0.0):
+                             standby_at_s=0.0, *, record=None, fenced_s=INF):
     # Served share is not monotone here (a client that moves stops being half-served
-    # by the primary before the secondary can serve it), so check every moment the
-    # share can change. Also the check of the shortcut in recovery_s.
+    # by the primary before the secondary can serve it; the record may flip back; the
+    # fence stops the primary serving), so check every moment the share can change:
+    # the RTO is the first of them from which it stays recovered. Also the check of
+    # the shortcut in recovery_s.
     if len(clients.delay_s) == 0:
         return 0.0, 0.0
-    cut_s = flip_s + clients.delay_s
-    points = np.concatenate(([0.0, db_writable_s, standby_at_s], ready_s, cut_s))
+    record = ((flip_s, INF),) if record is None else record
+    points = np.concatenate(([0.0, db_writable_s, standby_at_s, fenced_s], ready_s,
+                             client_change_s(clients.delay_s, record)))
     points = np.unique(points[np.isfinite(points)])
     served = served_share(points, clients=clients, flip_s=flip_s, db_writable_s=db_writable_s,
                           compute=compute, ready_s=ready_s, primary_served_share=share,
-                          standby_at_s=standby_at_s)
-    ok = served >= fraction - SHARE_EPS
+                          standby_at_s=standby_at_s, record=record, fenced_s=fenced_s)
+    return _first_served_s(points, served), _stays_recovered_s(points, served, fraction)
+
+
+def _first_served_s(points: np.ndarray, served: np.ndarray) -> float:
+    """The first breakpoint at which any affected load is served (inf: none). [s]"""
     first_ok = served > 0
-    rto = float(points[np.argmax(ok)]) if ok.any() else INF
-    first = float(points[np.argmax(first_ok)]) if first_ok.any() else INF
-    return first, rto
+    return float(points[np.argmax(first_ok)]) if first_ok.any() else INF
+
+
+def _stays_recovered_s(points: np.ndarray, served: np.ndarray, fraction: float) -> float:
+    """The first breakpoint from which the served share stays at or above ``fraction``
+    (inf if the last one falls short: the share is constant after it). [s]"""
+    ok = served >= fraction - SHARE_EPS
+    if not ok[-1]:
+        return INF
+    short = np.flatnonzero(~ok)
+    return float(points[short[-1] + 1]) if len(short) else float(points[0])
 
 
 def probe_recovery_s(*, flip_s: float, db_writable_s: float, capacity_ready_s: float,

@@ -9,6 +9,14 @@ only after the processes (DNS propagation, the standby's readiness) are drawn
 after them, so that giving them a distribution leaves every other draw where
 it was. The external probe's two phases come last of all, so adding the probe
 changed no other figure of a trial: keep them last.
+
+Health checking stops once the runbook is done and the DNS record names the
+secondary for the rest of the trial: pinned by a ``switch_traffic`` step, or
+declared unhealthy where it cannot fail back (``dns.failback: manual``, a fault
+whose every check fails, or an old primary fenced, whose checks then all fail).
+With automatic failback of an unfenced brownout and nothing to pin the record,
+checking stops at the first declaration after the runbook, and later flaps are
+not simulated (an assumption: the state at that moment holds).
 """
 
 from __future__ import annotations
@@ -24,9 +32,10 @@ from drsim.scenario.model import RELATIONAL_KINDS
 from drsim.sim.alarm import alarm, alarm_delay_s
 from drsim.sim.capacity import draw_launch_s, standby_healthy_s
 from drsim.sim.decision import decision
+from drsim.sim.dnsrecord import record_intervals, unfenced_primary_s
 from drsim.sim.faults import check_behaviour, primary_served_share
 from drsim.sim.health import Route53HealthCheck
-from drsim.sim.replication import data_loss, draw_window_s, split_brain_s
+from drsim.sim.replication import data_loss, draw_window_s
 from drsim.sim.runbook import Runbook, draw_step, topological
 from drsim.sim.traffic import draw_clients, probe_recovery_s, recovery_s
 
@@ -70,6 +79,11 @@ class TrialPlan:
         self.writable_steps = [s.name for s in self.steps if s.action in WRITABLE_ACTIONS]
         self.scale_steps = [s.name for s in self.steps if s.action == "scale_standby"]
         self.switch_steps = [s.name for s in self.steps if s.action == "switch_traffic"]
+        self.fence_steps = [s.name for s in self.steps if s.action == "fence_primary"
+                            or (s.action == "promote_database" and s.fences_primary)]
+        # Only a check that sometimes passes (a brownout) can declare the primary
+        # healthy again, and so flap.
+        self.can_flap = 0 < self.check.p_fail < 1
         # Backups matter to a failover only when it restores from them; otherwise
         # the data comes from the replicas and backups guard against other losses.
         restores = any(s.action == "restore_database" for s in self.steps)
@@ -81,7 +95,7 @@ class TrialPlan:
         cols = ["health_detect_s", "alarm_s", "detect_s", "decided_s", "runbook_done_s",
                 "db_writable_s", "capacity_ready_s", "dns_switched_s", "first_success_s",
                 "rto_s", "probe_rto_s", "alarm_lag_s", "decide_s", "recover_s", "cutover_s",
-                "dns_propagation_s", "standby_ready_s"]
+                "dns_propagation_s", "standby_ready_s", "fenced_s", "flaps"]
         for step in self.steps:
             cols += [f"step.{step.name}.start_s", f"step.{step.name}.end_s",
                      f"step.{step.name}.attempts"]
@@ -126,6 +140,8 @@ class TrialPlan:
             env, mode=s.decision.mode, trigger=s.decision.trigger, detected=health.declared,
             alarmed=alarmed, ack_s=d.ack_s, decide_s=d.decide_s, log=log))
         runbook = Runbook(env, self.steps, d.steps, start=decided, log=log)
+        if self.fence_steps:
+            env.process(self._fence(env, runbook, health))
         env.process(self._stop_checking(runbook, health))
         env.run(until=self.horizon_s)
         late = _LateDraws(propagation_s=float(s.dns.propagation_s.sample(rng)),
@@ -133,13 +149,34 @@ class TrialPlan:
         probe_phases = rng.random(2)  # the last draws of a trial (see the module's docstring)
         return self._record(d, late, health, alarmed, decided, runbook, log, probe_phases)
 
+    def _fence(self, env, runbook, health):
+        # The first fence to finish fences the old primary; it then fails every check.
+        yield simpy.AnyOf(env, [runbook.finished[name] for name in self.fence_steps])
+        health.fence()
+
     def _stop_checking(self, runbook, health):
         # Once the runbook is over, later checks can only matter if the failover
-        # record is still the one thing that can move DNS.
+        # record is still the one thing that can move DNS (see the module docstring).
         yield runbook.done
         if self.scenario.dns.routing == "failover" and not self.switch_steps:
-            yield health.declared
+            if self.scenario.dns.failback == "manual" or not self.can_flap:
+                yield health.declared
+            else:
+                while not health.unhealthy:
+                    yield health.next_declared
         health.stop()
+
+    def _record_of(self, health, ends, propagation_s: float):
+        """When the DNS record names the secondary (:func:`record_intervals`). [s]"""
+        dns = self.scenario.dns
+        declared, recovered = health.declarations_s()
+        if dns.routing != "failover":
+            declared, recovered = [], []
+        elif dns.failback == "manual":
+            declared, recovered = declared[:1], []
+        pin_s = min((ends.get(n, INF) for n in self.switch_steps), default=INF)
+        return record_intervals(declared_s=declared, recovered_s=recovered, pin_s=pin_s,
+                                propagation_s=propagation_s)
 
     def _record(self, d: _Draws, late: _LateDraws, health, alarmed, decided, runbook,
                 log, probe_phases) -> dict:
@@ -151,6 +188,8 @@ class TrialPlan:
             decided_s if not self.steps else INF)
         db_writable_s = max((ends.get(n, INF) for n in self.writable_steps), default=0.0)
         scale_s = min((ends.get(n, INF) for n in self.scale_steps), default=INF)
+        fenced_s = min((ends.get(n, INF) for n in self.fence_steps), default=INF)
+        record = self._record_of(health, ends, late.propagation_s)
         ready_s = scale_s + d.launch_s
         flips = [ends.get(n, INF) for n in self.switch_steps]
         if s.dns.routing == "failover":
@@ -165,7 +204,8 @@ class TrialPlan:
         first_s, rto_s = recovery_s(
             clients=d.clients, flip_s=dns_s, db_writable_s=db_writable_s, compute=s.compute,
             ready_s=ready_s, recovered_fraction=s.objectives.recovered_fraction,
-            primary_served_share=self.primary_share, standby_at_s=standby_at_s)
+            primary_served_share=self.primary_share, standby_at_s=standby_at_s,
+            record=record, fenced_s=fenced_s)
         row = {
             "health_detect_s": health_s, "alarm_s": alarm_s,
             "decided_s": decided_s, "runbook_done_s": runbook_done_s,
@@ -179,27 +219,34 @@ class TrialPlan:
             "dns_propagation_s": late.propagation_s,
             # What the standby's readiness added: none where it served before the fault.
             "standby_ready_s": late.standby_ready_s if 0 < standby_at_s < INF else 0.0,
+            "fenced_s": fenced_s, "flaps": health.flaps,
         }
         for step in self.steps:
             row[f"step.{step.name}.start_s"] = runbook.started_s.get(step.name, INF)
             row[f"step.{step.name}.end_s"] = ends.get(step.name, INF)
             row[f"step.{step.name}.attempts"] = runbook.attempts.get(step.name, 0)
-        diverged_s = None
-        if self.primary_share > 0:  # the old primary still takes writes
-            diverged_s = split_brain_s(d.clients.delay_s, dns_s, db_writable_s)
-        for ds, window_s in zip(self.recovery_datastores, d.windows_s):
-            rpo, lost = data_loss(ds, s.failure.mode, window_s)
-            if diverged_s is not None and len(diverged_s) and ds.kind in RELATIONAL_KINDS:
-                # Each client carries 1/clients of the write rate, and the old primary
-                # acknowledges primary_share of its writes.
-                rpo = max(rpo, float(diverged_s.max()))
-                lost += (ds.write_rate_per_s * self.primary_share * float(diverged_s.sum())
-                         / d.clients.total)
-            row[f"rpo_s.{ds.name}"] = rpo
-            row[f"lost_writes.{ds.name}"] = lost
+        self._data_loss(row, d, record, db_writable_s, fenced_s)
         if log:
             self._log_outcome(log, row, ready_s, standby_at_s)
         return row
+
+    def _data_loss(self, row, d: _Draws, record, db_writable_s: float, fenced_s: float) -> None:
+        """RPO and lost writes per datastore, into ``row``: replication lag at the fault,
+        and in a brownout the writes the unfenced old primary takes after the promotion."""
+        diverged = None
+        if self.primary_share > 0:  # the old primary still takes writes
+            diverged = unfenced_primary_s(d.clients.delay_s, record, db_writable_s, fenced_s)
+        for ds, window_s in zip(self.recovery_datastores, d.windows_s):
+            rpo, lost = data_loss(ds, self.scenario.failure.mode, window_s)
+            if diverged is not None and len(diverged[0]) and ds.kind in RELATIONAL_KINDS:
+                # Each client carries 1/clients of the write rate, and the old primary
+                # acknowledges primary_share of its writes.
+                time_s, last_s = diverged
+                rpo = max(rpo, float(last_s.max()))
+                lost += (ds.write_rate_per_s * self.primary_share * float(time_s.sum())
+                         / d.clients.total)
+            row[f"rpo_s.{ds.name}"] = rpo
+            row[f"lost_writes.{ds.name}"] = lost
 
     def _probe_s(self, dns_s, db_writable_s, capacity_ready_s, phases) -> float:
         """The external probe's recovery (``probe_rto_s``) from the moments of the trial. [s]"""
@@ -231,6 +278,8 @@ class TrialPlan:
         if math.isfinite(row["capacity_ready_s"]):
             log(row["capacity_ready_s"], "capacity_ready", s.regions.secondary,
                 f"{s.compute.required_tasks} tasks")
+        if math.isfinite(row["fenced_s"]):
+            log(row["fenced_s"], "primary_fenced", s.regions.primary, "")
         if math.isfinite(row["dns_switched_s"]):
             log(row["dns_switched_s"], "dns_switched", "dns", s.regions.secondary)
         if math.isfinite(row["first_success_s"]):
