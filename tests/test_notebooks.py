@@ -130,7 +130,7 @@ def test_explore_tradeoffs_runs_a_small_sweep(tmp_path):
     run = run_notebook(NOTEBOOKS / "01-explore-tradeoffs.ipynb", tmp_path, {
         "scenario": "warm-standby", "trials": 60, "seed": 2, "health_check_intervals_s": [10],
         "failure_thresholds": [2], "ttls_s": [10], "standby_tasks": [3],
-        "decision_modes": ["manual"]})
+        "decision_modes": ["manual"], "explorer_trials": 40, "interactive": False})
     assert run.ok, run.error
     rows = run.records["sweep"]
     # each setting: the tried value and the base's own value
@@ -140,7 +140,8 @@ def test_explore_tradeoffs_runs_a_small_sweep(tmp_path):
                                             "compute.standby_tasks", "decision.mode"}
     standby3 = next(r for r in rows if r["setting"] == "compute.standby_tasks" and r["value"] == 3)
     assert standby3["strategy"] == "hot_standby"
-    assert len(run.figures) == 5
+    # five sweeps and the explorer's first state (a report has no widget frontend)
+    assert len(run.figures) == 6 and "explorer.png" in {p.name for p in run.figures}
 
 
 def test_compare_strategies_ranks_and_draws_the_frontier(tmp_path):

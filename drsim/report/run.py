@@ -305,7 +305,9 @@ def plan_jobs(loaded: list[tuple[Path, object]], *, trials: int, seed: int, over
         p, s = next(((p, s) for p, s in aws if s.name == SEED_SCENARIO), aws[0])
         jobs.append(NotebookJob(EXPLORE, f"explore-{s.name}", f"Explore trade-offs: {s.name}", {
             "scenario": str(p), "trials": max(int(trials * EXPLORE_TRIALS_SHARE), 1),
-            "seed": seed, "overrides": overrides}))
+            "seed": seed, "overrides": overrides,
+            # a report has no widget frontend: the explorer's first state, as a still figure
+            "interactive": False}))
     for p, s in loaded:
         jobs.append(NotebookJob(SCENARIO_REPORT, s.name, s.name, {
             "scenario": str(p), "trials": trials, "seed": seed, "overrides": overrides}))
