@@ -19,7 +19,11 @@ Known differences between the local stack and the model (measured on local-lab,
   ``lost_after_fault``); the model counts them too (split brain, see
   :func:`drsim.sim.replication.split_brain_s`). A ``fence_primary`` step (or
   ``fences_primary`` on the promotion) shuts A's database down and ends that
-  (``primary_fenced`` in the timeline).
+  (``primary_fenced`` in the timeline). The model fences at the instant the
+  promotion step ends, which is also when B becomes writable, so with
+  ``fences_primary`` it loses nothing; the lab's B takes writes up to 100 ms
+  before ``pg_promote`` answers and the fast shutdown takes about 0.1 s more,
+  so A still acknowledges a few writes in between (1-2 at 0.8 brownout, 2026-11-29).
 - The local probe is served by B's standby worker as soon as DNS names B and B
   takes writes; the model's probe also waits for ``capacity_ready`` (all the
   required tasks), so when B's second worker is slow the measured probe RTO can
