@@ -112,8 +112,16 @@ def test_scenario_report_runs_and_records_the_simulators_numbers(tmp_path):
         assert p.read_bytes().startswith(b"\x89PNG") and p.stat().st_size > 10_000
     html = run.html.read_text()
     for section in ("Summary", "P(meeting the objectives)", "Monthly cost", "Sources of the figures",
-                    "Expected downtime cost against DR spend", "unconfirmed", "assumption"):
+                    "What DR is worth: risk avoided against DR spend", "unconfirmed", "assumption"):
         assert section in html
+    # what DR is worth: the risk it avoids against no DR, not the residual risk
+    head, worth = run.records["headline"], run.records["dr-worth"]
+    assert head["risk_avoided_annual_usd"] == pytest.approx(
+        head["no_dr_risk_annual_usd"] - head["risk_annual_usd"], rel=1e-12)
+    assert head["pays_for_itself"] is (head["risk_avoided_annual_usd"] >= head["dr_yearly_usd"])
+    assert worth["break_even_annual_disaster_probability"] * worth["avoided_per_disaster_usd"] \
+        == pytest.approx(head["dr_yearly_usd"], rel=1e-12)
+    assert "seed-warm-standby pays for itself at 0.02 disasters/year" in html
 
 
 def test_scenario_report_of_a_local_scenario_says_why_there_is_no_bill(tmp_path):
@@ -154,7 +162,16 @@ def test_compare_strategies_ranks_and_draws_the_frontier(tmp_path):
     p95 = [r["rto_p95_s"] for r in ranking]
     assert p95 == sorted(p95)
     assert ranking[0]["scenario"] == "active-active"
-    assert {p.name for p in run.figures} == {"frontier.png", "rto-cdfs.png"}
+    assert {p.name for p in run.figures} == {"frontier.png", "rto-cdfs.png", "dr-worth.png"}
+    # what DR is worth per strategy: risk avoided against no DR, and which pay for themselves
+    worth = {r["scenario"]: r for r in run.records["dr-worth"]}
+    assert set(worth) == {"backup-restore", "active-active", "seed-warm-standby"}
+    for r in worth.values():
+        ranked = next(x for x in ranking if x["scenario"] == r["scenario"])
+        assert r["risk_avoided_annual_usd"] == pytest.approx(
+            r["no_dr_risk_annual_usd"] - ranked["risk_annual_usd"], rel=1e-12)
+        assert r["pays_for_itself"] is (r["risk_avoided_annual_usd"] >= r["dr_yearly_usd"])
+    assert "pays for itself from" in run.html.read_text()
     # the recommendation meets the objectives, or says none does
     advice = run.records["recommendation"]
     if advice["scenario"] is None:

@@ -93,6 +93,26 @@ def test_report_shows_the_numbers_drsim_simulate_gives(report, scenario):
     assert f"{summary['p_rto_met']:.3f}" in html
 
 
+def test_the_seed_report_sets_risk_avoided_against_dr_spend(report):
+    records = json.loads((report / "seed-warm-standby" / "02-scenario-report.json")
+                         .read_text())["records"]
+    head = records["headline"]
+    # risk avoided against no DR (the service waits for the region), not the residual risk
+    assert head["risk_avoided_annual_usd"] == pytest.approx(
+        head["no_dr_risk_annual_usd"] - head["risk_annual_usd"], rel=1e-12)
+    assert head["no_dr_risk_annual_usd"] > head["risk_annual_usd"]
+    assert head["pays_for_itself"] is (head["risk_avoided_annual_usd"] >= head["dr_yearly_usd"])
+    assert (head["break_even_annual_disaster_probability"]
+            * records["dr-worth"]["avoided_per_disaster_usd"]
+            == pytest.approx(head["dr_yearly_usd"], rel=1e-12))
+    html = (report / "seed-warm-standby" / "02-scenario-report.html").read_text()
+    assert "What DR is worth: risk avoided against DR spend" in html
+    assert "seed-warm-standby pays for itself at 0.02 disasters/year" in html
+    # the local lab has no bill, so nothing to set against
+    local = json.loads((report / "local-lab" / "02-scenario-report.json").read_text())
+    assert local["records"]["headline"]["risk_avoided_annual_usd"] is None
+
+
 def test_index_links_every_report_and_shows_its_p50_and_p95(report):
     index = (report / "index.html").read_text()
     links = re.findall(r'href="([^"]+)"', index)

@@ -13,8 +13,9 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from drsim.report.tables import fmt_p, fmt_s
+from drsim.report.tables import fmt_p, fmt_probability, fmt_s
 from drsim.rules import PHASES
 from drsim.summary import Summary
 
@@ -24,6 +25,7 @@ PHASE_LABELS = dict(zip(PHASES, ("detect", "alarm", "decide", "recover", "cut ov
 PHASE_COLORS = dict(zip(PHASES, ("#4c72b0", "#8172b3", "#dd8452", "#55a868", "#c44e52"),
                         strict=True))
 DR_COLOR, BASE_COLOR, RISK_COLOR = "#c44e52", "#8da0cb", "#e5ae38"
+AVOIDED_COLOR = "#55a868"
 WIDTH_IN = 9.0
 
 
@@ -249,32 +251,93 @@ def cost_breakdown(breakdown) -> Figure:
 
 
 def risk_vs_spend(report) -> Figure:
-    """Yearly DR spend against the expected yearly cost of disasters (downtime and lost
-    writes): what the DR configuration costs beside what it is expected to save."""
-    b, r = report.breakdown, report.risk
-    fig = Figure(figsize=(WIDTH_IN, 3.0), layout="constrained")
-    ax = fig.add_subplot()
-    ax.barh([0], [b.dr_yearly_usd], color=DR_COLOR, label="DR spend")
-    if r is not None:
-        down = r.annual_disaster_probability * r.downtime_usd_per_disaster
-        lost = r.annual_disaster_probability * r.lost_writes_usd_per_disaster
-        ax.barh([1], [down], color=RISK_COLOR, label="expected downtime cost")
-        ax.barh([1], [lost], left=[down], color="#8c564b", label="expected lost-write cost")
-        ax.text(down + lost, 1, f" {down + lost:,.0f}", va="center", fontsize=8)
-        title = (f"expected cost of disasters {r.expected_annual_usd:,.0f} USD/year "
-                 f"({r.annual_disaster_probability:g}/year x {r.per_disaster_usd:,.0f} USD) "
-                 f"vs DR spend {b.dr_yearly_usd:,.0f} USD/year")
+    """What DR is worth: the yearly DR spend against the expected yearly cost of disasters
+    it avoids (no DR, the service waiting for the region, minus this configuration), and,
+    beside it, both against the annual disaster probability: DR pays for itself where the
+    risk avoided reaches the spend (the break-even probability)."""
+    b, w = report.breakdown, report.dr_value
+    fig = Figure(figsize=(WIDTH_IN, 3.6), layout="constrained")
+    bars, by_p = fig.subplots(1, 2, width_ratios=(1.1, 1))
+    spend, p = b.dr_yearly_usd, w.no_dr.annual_disaster_probability
+    avoided = w.risk_avoided_annual_usd
+    bars.barh([0], [spend], color=DR_COLOR)
+    bars.text(spend, 0, f" {spend:,.0f}", va="center", fontsize=8)
+    if math.isfinite(avoided):
+        bars.barh([1], [max(avoided, 0.0)], color=AVOIDED_COLOR)
+        bars.text(max(avoided, 0.0), 1, f" {avoided:,.0f}", va="center", fontsize=8)
     else:
-        ax.text(0, 1, " unbounded: " + report.no_cost_reason, va="center", fontsize=8)
-        title = "expected cost of disasters vs DR spend"
-    ax.text(b.dr_yearly_usd, 0, f" {b.dr_yearly_usd:,.0f}", va="center", fontsize=8)
-    ax.set_yticks([0, 1], ["DR spend", "disasters (expected)"])
+        bars.text(0, 1, " none: some trials never recover", va="center", fontsize=8)
+    bars.set_yticks([0, 1], ["DR spend", "risk avoided"])
+    bars.invert_yaxis()
+    bars.set_xlabel("USD per year")
+    bars.set_xlim(0, bars.get_xlim()[1] * 1.18)  # room for the value labels
+    bars.xaxis.set_major_locator(MaxNLocator(4))
+    bars.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
+    bars.grid(alpha=0.3, axis="x")
+    bars.set_title(f"at {p:g} disasters/year (no DR: {w.no_dr_risk_annual_usd:,.0f} USD/year)",
+                   fontsize=9)
+    _worth_by_probability(by_p, w)
+    verdict = "pays for itself" if w.pays_for_itself else "does not pay for itself"
+    fig.suptitle(f"{report.scenario.name}: DR {verdict} at {p:g} disasters/year "
+                 f"(break-even {_probability_text(w.break_even_annual_disaster_probability)})",
+                 fontsize=10)
+    return fig
+
+
+def _probability_text(p: float) -> str:
+    return "never" if math.isinf(p) else f"{p:.3g}/year"
+
+
+def _worth_by_probability(ax, w) -> None:
+    """Risk avoided (a line through the origin: p x avoided per disaster) and the DR spend
+    against the annual disaster probability, log-log, the break-even marked."""
+    ps = np.logspace(-4, 0, 200)
+    ax.plot(ps, np.full_like(ps, w.dr_yearly_usd), color=DR_COLOR, label="DR spend")
+    per = w.avoided_per_disaster_usd
+    if per > 0:
+        ax.plot(ps, ps * per, color=AVOIDED_COLOR, label="risk avoided")
+        p_star = w.break_even_annual_disaster_probability
+        if p_star <= 1:
+            ax.axvline(p_star, color="k", linestyle=":", label=f"break-even {p_star:.3g}/year")
+    p = w.no_dr.annual_disaster_probability
+    if p > 0 and per > 0:
+        ax.plot([p], [p * per], "o", color="k", label=f"scenario: {p:g}/year")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("annual disaster probability [1/year]")
+    ax.set_ylabel("USD per year")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7, loc="upper left")
+
+
+def dr_worth(frame: pd.DataFrame) -> Figure:
+    """Per configuration, its yearly DR spend beside the risk it avoids against no DR (a
+    :func:`drsim.report.worth.worth_frame`), on a log axis; each label says from which
+    disaster probability on it pays for itself."""
+    t = frame.reset_index(drop=True)
+    fig = Figure(figsize=(WIDTH_IN, 1.2 + 0.55 * max(len(t), 1)), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(t))
+    avoided = t["risk_avoided_annual_usd"].to_numpy(float)
+    shown = np.where(np.isfinite(avoided) & (avoided > 0), avoided, np.nan)
+    ax.barh(y - 0.2, t["dr_yearly_usd"].to_numpy(float), 0.4, color=DR_COLOR, label="DR spend")
+    ax.barh(y + 0.2, shown, 0.4, color=AVOIDED_COLOR, label="risk avoided against no DR")
+    labels = [f"{r.scenario}\n{'pays' if r.pays_for_itself else 'does not pay'} at "
+              f"{r.annual_disaster_probability:g}/year; from "
+              f"{fmt_probability(r.break_even_annual_disaster_probability)}"
+              for r in t.itertuples()]
+    ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("USD per year")
-    ax.set_xlim(0, ax.get_xlim()[1] * 1.12)  # room for the value labels
-    fig.legend(fontsize=8, loc="outside lower center", ncol=3)
-    ax.grid(alpha=0.3, axis="x")
-    ax.set_title(title, fontsize=10)
+    ax.set_xscale("log")
+    ax.set_xlabel("USD per year (log scale)")
+    ax.grid(alpha=0.3, axis="x", which="both")
+    fig.legend(fontsize=8, loc="outside lower center", ncol=2)
+    values = np.concatenate([t["dr_yearly_usd"].to_numpy(float), shown])
+    values = values[np.isfinite(values) & (values > 0)]
+    if len(values):  # the bars start at the axis: leave room left of the smallest
+        ax.set_xlim(values.min() / 3, values.max() * 1.5)
+    ax.set_title("what DR is worth: its yearly spend against the disaster cost it avoids",
+                 fontsize=10)
     return fig
 
 

@@ -3,7 +3,7 @@
 :func:`scenario_report` loads the scenario (with overrides), simulates it once
 (the same call and numbers as ``drsim simulate --seed S --trials N``), re-runs
 the median and the p95 trial alone to record their timelines, prices the
-scenario and sets the cost of risk against the DR spend. The notebook then
+scenario and sets the risk its DR avoids against the DR spend. The notebook then
 only draws and tabulates what this returns.
 """
 
@@ -37,6 +37,8 @@ class ScenarioReport:
     risk : the cost of risk (``drsim.cost.RiskCost``), None off AWS or when a
         trial never recovers (then the mean downtime is unbounded).
     no_cost_reason : why ``breakdown`` or ``risk`` is None (empty otherwise).
+    dr_value : what its DR is worth against no DR (``drsim.cost.DrValue``: risk
+        avoided, break-even disaster probability), None off AWS.
     overrides : the overrides applied, as given.
     """
 
@@ -49,6 +51,7 @@ class ScenarioReport:
     risk: Any = None
     no_cost_reason: str = ""
     overrides: dict = field(default_factory=dict)
+    dr_value: Any = None
 
     @property
     def summary(self) -> Summary:
@@ -63,7 +66,7 @@ class ScenarioReport:
         """The figures the report index shows, as plain JSON-able data."""
         s = self.summary
         rpo_p95 = [d.p95 for d in s.rpo_s.values()]
-        b, r = self.breakdown, self.risk
+        b, r, w = self.breakdown, self.risk, self.dr_value
         return {
             "scenario": self.scenario.name,
             "strategy": self.scenario.strategy,
@@ -82,6 +85,11 @@ class ScenarioReport:
             "monthly_usd": b.monthly_usd if b else None,
             "dr_yearly_usd": b.dr_yearly_usd if b else None,
             "risk_annual_usd": r.expected_annual_usd if r else None,
+            "no_dr_risk_annual_usd": w.no_dr_risk_annual_usd if w else None,
+            "risk_avoided_annual_usd": w.risk_avoided_annual_usd if w else None,
+            "break_even_annual_disaster_probability":
+                w.break_even_annual_disaster_probability if w else None,
+            "pays_for_itself": w.pays_for_itself if w else None,
         }
 
 
@@ -128,7 +136,7 @@ def scenario_report(scenario: str | Path, *, trials: int, seed: int, overrides=(
         report.no_cost_reason = (f"platform: {sc.platform} runs on this machine and has no "
                                  "AWS bill; the cost model prices platform: aws scenarios")
         return report
-    from drsim.compare.risk import risk_from_summary
+    from drsim.compare.risk import risk_from_summary, scenario_dr_value
     from drsim.cost import price_scenario
     from drsim.cost.risk import UnboundedRisk
 
@@ -137,6 +145,7 @@ def scenario_report(scenario: str | Path, *, trials: int, seed: int, overrides=(
         report.risk = risk_from_summary(sc, result.summary)
     except UnboundedRisk as err:
         report.no_cost_reason = str(err)
+    report.dr_value = scenario_dr_value(sc, report.risk, report.breakdown.dr_yearly_usd)
     return report
 
 

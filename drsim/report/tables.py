@@ -32,6 +32,15 @@ def fmt_p(x) -> str:
     return f"{x:.3f}"
 
 
+def fmt_probability(p) -> str:
+    """A yearly probability to three significant digits: ``0.00193``; ``never`` for inf."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "-"
+    if math.isinf(p):
+        return "never"
+    return f"{p:.3g}"
+
+
 def summary_table(summary: Summary) -> pd.DataFrame:
     """The rows of ``drsim simulate``'s table: RTO, first success, phases, RPO and lost
     writes per datastore; columns mean, p50, p90, p95, p99, max; figures formatted as
@@ -68,7 +77,9 @@ def cost_lines_table(breakdown) -> pd.DataFrame:
 
 
 def risk_table(report) -> pd.DataFrame:
-    """Expected downtime cost against DR spend, per year, with how each figure is made."""
+    """Expected downtime cost against DR spend, per year, and what DR is worth against no
+    DR (risk avoided, whether and from which disaster probability on it pays for itself),
+    with how each figure is made."""
     b, r = report.breakdown, report.risk
     if b is None:
         return pd.DataFrame({"figure": ["cost"], "USD/year": ["-"],
@@ -90,7 +101,34 @@ def risk_table(report) -> pd.DataFrame:
             ("  lost writes per disaster", fmt_usd(r.lost_writes_usd_per_disaster),
              f"{r.expected_lost_writes:,.1f} mean lost writes x {r.lost_write_cost_usd:g} USD"),
         ]
+    if getattr(report, "dr_value", None) is not None:
+        rows += _worth_rows(report.dr_value)
     return pd.DataFrame(rows, columns=["figure", "USD/year", "how"])
+
+
+def _worth_rows(w) -> list[tuple[str, str, str]]:
+    """The :func:`risk_table` rows of what DR is worth against no DR (a ``DrValue``)."""
+    n = w.no_dr
+    p_star = w.break_even_annual_disaster_probability
+    when = ("no probability makes it pay" if math.isinf(p_star) or p_star > 1
+            else f"it pays for itself from {p_star:.3g} disasters/year on")
+    return [
+        ("expected cost of disasters with no DR", fmt_usd(n.expected_annual_usd),
+         f"{n.annual_disaster_probability:g} disasters/year x {fmt_usd(n.per_disaster_usd)} USD "
+         "per disaster: the service waits for the region to return"),
+        ("  downtime per disaster", fmt_usd(n.downtime_usd_per_disaster),
+         f"{fmt_s(n.expected_downtime_s)} s mean region outage (objectives.region_outage_s) x "
+         f"{fmt_usd(n.downtime_cost_usd_per_h)} USD/h"),
+        ("  lost writes per disaster", fmt_usd(n.lost_writes_usd_per_disaster),
+         f"{n.expected_lost_writes:,.1f} writes since the newest off-region backup x "
+         f"{n.lost_write_cost_usd:g} USD"),
+        ("risk avoided by DR", fmt_usd(w.risk_avoided_annual_usd),
+         "expected cost of disasters with no DR minus with this configuration"),
+        ("pays for itself", "yes" if w.pays_for_itself else "no",
+         f"risk avoided {'>=' if w.pays_for_itself else '<'} DR spend at "
+         f"{n.annual_disaster_probability:g} disasters/year; {when} (DR spend / risk avoided "
+         "per disaster)"),
+    ]
 
 
 def sources_table(scenario, breakdown=None) -> pd.DataFrame:
@@ -148,6 +186,12 @@ def outcomes_display(table: pd.DataFrame, columns=None) -> pd.DataFrame:
         "p_rpo_met": ("P(RPO met)", fmt_p), "monthly_usd": ("bill [USD/month]", fmt_usd),
         "dr_monthly_usd": ("DR part [USD/month]", fmt_usd),
         "risk_annual_usd": ("disasters [USD/year]", fmt_usd),
+        "no_dr_risk_annual_usd": ("disasters, no DR [USD/year]", fmt_usd),
+        "risk_avoided_annual_usd": ("risk avoided [USD/year]", fmt_usd),
+        "break_even_annual_disaster_probability": (
+            "pays from [disasters/year]", fmt_probability),
+        "pays_for_itself": ("pays for itself", lambda v: "-" if v is None else
+                            ("yes" if v else "no")),
         "total_annual_usd": ("bill + disasters [USD/year]", fmt_usd),
         "frontier": ("on frontier", lambda v: "yes" if v else ""),
         "meets_objectives": ("meets objectives", lambda v: "yes" if v else "no"),
