@@ -79,7 +79,7 @@ def rto_cdf(trials: pd.DataFrame, summary: Summary) -> Figure:
             ax.annotate(f"{q} {fmt_s(v)} s", (v / k, 0.5 if q == "p50" else 0.95),
                         textcoords="offset points", xytext=(6, -12), fontsize=8)
     ax.set_xlabel(f"time since the fault [{unit}]")
-    ax.set_ylabel("share of trials")
+    ax.set_ylabel("share of trials [-]")
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
@@ -105,7 +105,7 @@ def rpo_cdf(trials: pd.DataFrame, summary: Summary) -> Figure:
         ax.axvline(obj, color="k", linestyle=":", label=f"RPO objective {fmt_s(obj)} s")
     ax.set_xscale("log")
     ax.set_xlabel("data lost: replication lag or backup age at the fault [s]")
-    ax.set_ylabel("share of trials")
+    ax.set_ylabel("share of trials [-]")
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3, which="both")
     if not names:
@@ -362,7 +362,7 @@ def sweep_figure(outcomes, setting: str, label: str | None = None) -> Figure:
         if obj.rpo_s > 0:
             a_rpo.axvline(obj.rpo_s, color="k", linestyle=":")
     a_rto.set_xlabel(f"RTO [{unit}]")
-    a_rto.set_ylabel("share of trials")
+    a_rto.set_ylabel("share of trials [-]")
     a_rto.legend(fontsize=8, title=label, title_fontsize=8, loc="lower right")
     a_rpo.set_xscale("log")
     a_rpo.set_xlabel("worst RPO over datastores [s]")
@@ -390,13 +390,24 @@ def sweep_figure(outcomes, setting: str, label: str | None = None) -> Figure:
     return fig
 
 
+MARKERS = "osD^vP*Xhp<>"
+"""One marker per configuration (with its colour) in the frontier figure's legend."""
+POINT_COLORS = ("C0", "C1", "C2", "C4", "C5", "C6", "C7", "C8", "C9")
+"""Their colours: every default colour but red (C3), which marks the frontier."""
+
+
 def frontier_figure(table: pd.DataFrame, objectives: dict | None = None) -> Figure:
     """Monthly bill against p95 RTO and against p95 RPO, one point per configuration;
-    the frontier (no other configuration is both cheaper and faster) is joined up."""
+    the frontier (no other configuration is both cheaper and faster) is joined up.
+
+    Each configuration has its own marker and colour, named in one legend below the
+    panels: labels beside the points would overlap wherever two configurations have
+    nearly the same bill and percentile (as pilot light and warm standby can).
+    """
     from drsim.compare.strategies import frontier
 
     t = table[table["monthly_usd"].notna()].reset_index(drop=True)
-    fig = Figure(figsize=(WIDTH_IN + 2, 4.4), layout="constrained")
+    fig = Figure(figsize=(WIDTH_IN + 2, 4.8), layout="constrained")
     axes = fig.subplots(1, 2)
     for ax, col, what in ((axes[0], "rto_p95_s", "p95 RTO"), (axes[1], "rpo_p95_s",
                                                                "p95 RPO (worst datastore)")):
@@ -404,40 +415,30 @@ def frontier_figure(table: pd.DataFrame, objectives: dict | None = None) -> Figu
         if col == "rpo_p95_s":
             unit, k = "s", 1.0
         on = frontier(t, risk=col) if len(t) else pd.Series(dtype=bool)
-        ax.scatter(t["monthly_usd"], t[col] / k, c=["C3" if f else "C0" for f in on], zorder=3)
-        _label_points(ax, t["label"].tolist(), t["monthly_usd"].to_numpy(float),
-                      t[col].to_numpy(float) / k, log_y=col == "rpo_p95_s")
         f = t[on.to_numpy()].sort_values("monthly_usd") if len(t) else t
-        ax.plot(f["monthly_usd"], f[col] / k, color="C3", linewidth=1, label="frontier")
+        ax.plot(f["monthly_usd"], f[col] / k, color="C3", linewidth=1, zorder=2,
+                label="frontier")
+        for i, row in t.iterrows():
+            ax.scatter([row["monthly_usd"]], [row[col] / k], marker=MARKERS[i % len(MARKERS)],
+                       color=POINT_COLORS[i % len(POINT_COLORS)], s=45, zorder=3, label=row["label"],
+                       edgecolors="C3" if on.iloc[i] else "none", linewidths=1.5)
         if objectives and col == "rto_p95_s":
-            ax.axhline(objectives["rto_s"] / k, color="k", linestyle=":", label="RTO objective")
+            ax.axhline(objectives["rto_s"] / k, color="k", linestyle=":", label="objective")
         if objectives and col == "rpo_p95_s" and objectives["rpo_s"] > 0:
-            ax.axhline(objectives["rpo_s"], color="k", linestyle=":", label="RPO objective")
+            ax.axhline(objectives["rpo_s"], color="k", linestyle=":", label="objective")
         if col == "rpo_p95_s":
             ax.set_yscale("log")
         ax.set_xlabel("bill [USD/month]")
         ax.set_ylabel(f"{what} [{unit}]")
+        # Few bill ticks: a long last one would reach into the next panel's tick labels.
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle("cost against risk: configurations on the red line are not beaten on both")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4),
+               fontsize=8, frameon=False)
+    fig.suptitle("cost against risk: points ringed in red, on the red line, are not beaten "
+                 "on both")
     return fig
-
-
-def _label_points(ax, labels, x, y, log_y: bool = False) -> None:
-    """Label points, stacking the labels of points that nearly coincide (strategies with
-    almost the same bill and percentile) instead of printing them over each other."""
-    yy = np.log10(np.maximum(y, 1e-9)) if log_y else y
-    finite = np.isfinite(x) & np.isfinite(yy)
-    xr = np.ptp(x[finite]) or 1.0 if finite.any() else 1.0
-    yr = np.ptp(yy[finite]) or 1.0 if finite.any() else 1.0
-    placed: list[tuple[float, float]] = []
-    for i in np.argsort(-yy, kind="stable"):
-        if not finite[i]:
-            continue
-        near = sum(abs(x[i] - px) < 0.05 * xr and abs(yy[i] - py) < 0.08 * yr for px, py in placed)
-        ax.annotate(labels[i], (x[i], y[i]), fontsize=8, textcoords="offset points",
-                    xytext=(6, 4 - 11 * near))
-        placed.append((x[i], yy[i]))
 
 
 def rto_cdfs(outcomes, objectives: dict | None = None) -> Figure:
@@ -451,7 +452,7 @@ def rto_cdfs(outcomes, objectives: dict | None = None) -> Figure:
         ax.axvline(objectives["rto_s"], color="k", linestyle=":", label="RTO objective")
     ax.set_xscale("log")
     ax.set_xlabel("RTO [s]")
-    ax.set_ylabel("share of trials")
+    ax.set_ylabel("share of trials [-]")
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
