@@ -11,6 +11,7 @@ import pytest
 from drsim import compare, load_scenario
 from drsim.report import figures, scenario_report, tables
 from drsim.report.worth import pays_sentence, scenario_worth_note, worth_display, worth_frame
+from tests.test_figures import STRATEGIES, _overlaps, _texts
 
 
 def test_pays_sentence_says_whether_and_from_which_probability_on():
@@ -46,10 +47,11 @@ def test_scenario_report_sets_risk_avoided_against_spend(seed_report):
     assert list(rows["figure"])[-2:] == ["risk avoided by DR", "pays for itself"]
     fig = figures.risk_vs_spend(seed_report)
     bars, by_p = fig.axes
-    assert bars.get_xlabel() == "USD per year"
+    assert bars.get_xlabel() == "USD per year [USD/year]"
     assert [t.get_text() for t in bars.get_yticklabels()] == ["DR spend", "risk avoided"]
     assert by_p.get_xlabel() == "annual disaster probability [1/year]"
-    assert by_p.get_ylabel() == "USD per year"
+    assert by_p.get_ylabel() == "DR spend, risk avoided [USD/year]"
+    assert _overlaps(fig) == []
 
 
 def test_unbounded_dr_is_drawn_as_avoiding_nothing(seed_report):
@@ -76,4 +78,13 @@ def test_worth_frame_per_strategy_and_its_figure():
     shown = worth_display(frame)
     assert list(shown.columns)[2:4] == ["DR spend [USD/year]", "disasters, no DR [USD/year]"]
     fig = figures.dr_worth(frame)
-    assert fig.axes[0].get_xlabel() == "USD per year (log scale)"
+    assert fig.axes[0].get_xlabel() == "DR spend, risk avoided [USD/year] (log scale)"
+    assert _overlaps(fig) == []
+
+
+def test_dr_worth_of_every_bundled_strategy_has_no_overlapping_labels():
+    outcomes = compare.compare_scenarios(compare.load_all(STRATEGIES), trials=100, seed=1)
+    fig = figures.dr_worth(worth_frame(outcomes))
+    assert _overlaps(fig) == []
+    shown = {text.split("\n")[0] for text, _ in _texts(fig)}
+    assert set(STRATEGIES) <= shown

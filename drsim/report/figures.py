@@ -269,7 +269,7 @@ def risk_vs_spend(report) -> Figure:
         bars.text(0, 1, " none: some trials never recover", va="center", fontsize=8)
     bars.set_yticks([0, 1], ["DR spend", "risk avoided"])
     bars.invert_yaxis()
-    bars.set_xlabel("USD per year")
+    bars.set_xlabel("USD per year [USD/year]")
     bars.set_xlim(0, bars.get_xlim()[1] * 1.18)  # room for the value labels
     bars.xaxis.set_major_locator(MaxNLocator(4))
     bars.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
@@ -305,7 +305,7 @@ def _worth_by_probability(ax, w) -> None:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("annual disaster probability [1/year]")
-    ax.set_ylabel("USD per year")
+    ax.set_ylabel("DR spend, risk avoided [USD/year]")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7, loc="upper left")
 
@@ -329,7 +329,7 @@ def dr_worth(frame: pd.DataFrame) -> Figure:
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ax.set_xlabel("USD per year (log scale)")
+    ax.set_xlabel("DR spend, risk avoided [USD/year] (log scale)")
     ax.grid(alpha=0.3, axis="x", which="both")
     fig.legend(fontsize=8, loc="outside lower center", ncol=2)
     values = np.concatenate([t["dr_yearly_usd"].to_numpy(float), shown])
