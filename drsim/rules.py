@@ -90,7 +90,8 @@ def phase_durations(*, detected_s: float, decided_s: float, runbook_end_s: float
 
     Every moment is seconds since the fault; a moment that never came is inf
     (the simulator) or NaN (a timeline that lacks the event), and the phases
-    that end there come out inf or NaN too.
+    that end there come out inf or NaN too; a phase between two moments that
+    never came (a decision never taken after an alarm that never fired) is inf.
 
     Parameters
     ----------
@@ -124,12 +125,20 @@ def phase_durations(*, detected_s: float, decided_s: float, runbook_end_s: float
         "detect_s": detected_s,
         # Equal moments (inf included: never detected, never signalled) lag by nothing.
         "alarm_lag_s": signalled_s - detected_s if signalled_s != detected_s else 0.0,
-        "decide_s": decided_s - signalled_s,
-        "recover_s": runbook_end_s - decided_s,
+        "decide_s": _since(decided_s, signalled_s),
+        "recover_s": _since(runbook_end_s, decided_s),
         "cutover_s": cutover_s,
         "first_success_s": first_success_s,
         "rto_s": recovered_s,
     }
+
+
+def _since(end_s: float, start_s: float) -> float:
+    """``end_s - start_s``, except that a phase that never started (an alarm that
+    never fired, a decision never taken) never ends either: inf, not inf - inf. [s]"""
+    if math.isinf(end_s) and math.isinf(start_s):
+        return math.inf
+    return end_s - start_s
 
 
 # --- summaries of small samples -------------------------------------------------------

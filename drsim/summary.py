@@ -23,6 +23,9 @@ import pandas as pd
 STAT_NAMES = ("mean", "p50", "p90", "p95", "p99", "max")
 """The figures of every metric, in the order the JSON and the tables hold them."""
 
+NEVER_DETECTED = "neither the health check nor the alarm saw the fault"
+"""What ``p_never_detected`` counts, in the words the text and HTML show."""
+
 
 def fmt_s(x: float | None, infinite: str = "never") -> str:
     """A figure as the summary prints it: ``1,433.0``; ``-`` for none; an infinite
@@ -164,6 +167,9 @@ class Summary:
         is served again; None in a summary from before it was simulated. [s]
     flaps : how the health check flapped (a brownout's can declare the primary
         healthy again); None for a fault whose checks cannot recover.
+    p_never_detected : share of trials in which neither the health check declared the
+        primary unhealthy nor the alarm fired (a fault nothing watched can see); None
+        in a summary from before it was counted. [-]
 
     The mappings keep the order the JSON prints (phases in time order, datastores
     in the scenario's order); treat them as read-only.
@@ -184,6 +190,7 @@ class Summary:
     objectives: SummaryObjectives
     probe_rto_s: Stats | None = None
     flaps: Flaps | None = None
+    p_never_detected: float | None = None
 
     def __post_init__(self):
         # Own copies, so a caller's later change to its dicts cannot change a frozen summary.
@@ -228,9 +235,15 @@ class Summary:
             "p_rpo_met": self.p_rpo_met,
             "p_rpo_met_by_datastore": dict(self.p_rpo_met_by_datastore),
             "meets_objectives": self.meets_objectives,
-        } | ({} if self.flaps is None else {"flaps": self.flaps.as_dict()}) | {
+        } | ({} if self.flaps is None else {"flaps": self.flaps.as_dict()}) \
+          | self._detection_dict() | {
             "objectives": self.objectives.as_dict(),
         }
+
+    def _detection_dict(self) -> dict:
+        if self.p_never_detected is None:
+            return {}
+        return {"p_never_detected": self.p_never_detected}
 
     @classmethod
     def from_dict(cls, d: dict) -> Summary:
@@ -246,7 +259,8 @@ class Summary:
                    d["p_rto_met"], d["p_rpo_met"], dict(d["p_rpo_met_by_datastore"]),
                    SummaryObjectives(**d["objectives"]),
                    None if probe is None else Stats.from_dict(probe),
-                   None if flaps is None else Flaps(**flaps))
+                   None if flaps is None else Flaps(**flaps),
+                   d.get("p_never_detected"))
 
     # --- tables ---------------------------------------------------------------------------
 
@@ -344,6 +358,8 @@ class Summary:
                   if self._own_rpo_objectives()]
         if self.flaps is not None:
             lines.append(self.flaps.to_text())
+        if self.p_never_detected is not None:
+            lines.append(f"P(never detected) = {self.p_never_detected:.3f}   ({NEVER_DETECTED})")
         lines.append(self.verdict())
         return "\n".join(lines)
 
@@ -365,8 +381,11 @@ class Summary:
     def _repr_html_(self) -> str:
         """A notebook's view: the heading line, the metrics table, the probabilities."""
         table = self.to_frame(formatted=True).to_html(border=0, classes="drsim-table")
+        lines = self.objective_lines()
+        if self.p_never_detected is not None:
+            lines.append((f"never detected ({NEVER_DETECTED})", self.p_never_detected))
         probs = "".join(f"<tr><td>{html.escape(text)}</td><td>{p:.3f}</td></tr>"
-                        for text, p in self.objective_lines())
+                        for text, p in lines)
         head = (f"<p><b>{html.escape(self.scenario)}</b>: {self.trials:,} trials, "
                 f"seed {self.seed}</p>")
         return (f"<div>{head}{table}<table class=\"drsim-table\"><tr><th>objective</th>"

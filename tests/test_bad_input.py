@@ -134,6 +134,23 @@ CASES = {
                                ["objectives.region_outage_s", "-5 is out of range; must be >= 0"]),
     "region outage not a duration": (GOOD, ["objectives.region_outage_s=forever"],
                                      ["objectives.region_outage_s", "got 'forever'"]),
+    "unknown alarm source": (GOOD + "alarm: {source: canary}\n", [],
+                             [":20:", "alarm.source",
+                              "'canary' is not one of health_url, alb_5xx, db_writes, none"]),
+    "unknown treat_missing_data": (GOOD, ["alarm.treat_missing_data=breach"],
+                                   ["--set alarm.treat_missing_data=breach",
+                                    "alarm.treat_missing_data",
+                                    "'breach' is not one of not_breaching, breaching, ignore, "
+                                    "missing"]),
+    # The one alarm source no fault can change, where the failover waits for it.
+    "no alarm but a manual decision": (GOOD + "alarm: {source: none}\ndecision: {mode: manual}\n",
+                                       [], ["alarm.source", "'none' is an alarm no fault can change",
+                                            "decision.mode: manual pages on the alarm",
+                                            "allowed: health_url, alb_5xx, db_writes"]),
+    "no alarm but an automatic failover on it": (
+        GOOD, ["alarm.source=none", "decision.trigger=alarm"],
+        ["alarm.source", "no fault can change", "decision.trigger: alarm starts the failover",
+         "trigger: health_check"]),
 }
 
 

@@ -75,7 +75,15 @@ def test_the_alarm_lag_is_its_own_phase_between_detection_and_decision():
     never = phase_durations(detected_s=math.inf, signalled_s=math.inf, decided_s=math.inf,
                             runbook_end_s=math.inf, recovered_s=math.inf,
                             first_success_s=math.inf)
-    assert never["alarm_lag_s"] == 0.0 and math.isnan(never["decide_s"])
+    # A phase that never started never ends (an alarm blind to the fault leaves the
+    # decision and the runbook at inf): inf, not inf - inf = NaN, which no summary takes.
+    assert never["alarm_lag_s"] == 0.0
+    assert never["decide_s"] == math.inf and never["recover_s"] == math.inf
+    # A timeline that lacks the events still gives NaN.
+    missing = phase_durations(detected_s=math.nan, signalled_s=math.nan, decided_s=math.nan,
+                              runbook_end_s=math.nan, recovered_s=math.nan,
+                              first_success_s=math.nan)
+    assert math.isnan(missing["decide_s"]) and math.isnan(missing["recover_s"])
 
 
 def test_cutover_is_never_negative_and_counts_from_the_later_of_runbook_and_decision():

@@ -29,6 +29,15 @@ def load(scenario: str, args: argparse.Namespace) -> Scenario:
     return load_scenario(scenario, getattr(args, "overrides", ()))
 
 
+def print_warnings(scenario: Scenario, name: str) -> None:
+    """The scenario's warnings on stderr, ``warning: <file>: <path>: <message>`` each:
+    the scenario is valid, so the command goes on (stdout stays the result's)."""
+    import sys
+
+    for line in scenario.warnings():
+        print(f"warning: {name}: {line}", file=sys.stderr)
+
+
 PARQUET_ENGINES = ("pyarrow", "fastparquet")
 """The libraries pandas can write Parquet with (``engine="auto"`` tries them in this order)."""
 

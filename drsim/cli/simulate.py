@@ -8,6 +8,7 @@ from drsim.cli.common import (
     SCENARIO_HELP,
     add_set_option,
     load,
+    print_warnings,
     require_parquet,
     to_json,
     write_atomically,
@@ -55,6 +56,7 @@ def run(args) -> int:
         require_parquet("--out", args.out)
     first_k = _timeline_selection(args)
     scenario = load(args.scenario, args)
+    print_warnings(scenario, args.scenario)
     result = simulate(scenario, trials=args.trials, seed=args.seed, workers=args.workers,
                       keep_trials=bool(args.out or args.timeline_percentile),
                       timeline_trials=range(first_k) if args.timeline else ())

@@ -11,6 +11,8 @@ import difflib
 import re
 from typing import TYPE_CHECKING
 
+from drsim.scenario.alarm_sources import ALARM_SOURCES, alarm_sight, health_check_sees
+
 if TYPE_CHECKING:  # pragma: no cover
     from drsim.scenario.model import Scenario
 
@@ -41,6 +43,7 @@ def find_problems(s: "Scenario") -> list[Problem]:
         _capacity,
         _traffic,
         _standby_readiness,
+        _alarm_source,
         _sources,
     ):
         problems.extend(check(s))
@@ -264,6 +267,47 @@ def _standby_readiness(s):
         yield (("compute", "standby_ready_s"),
                "there are no standby tasks to become ready (standby_tasks: 0); the tasks a "
                "scale-up launches pass their health checks after target_healthy_s")
+
+
+def _alarm_source(s):
+    # "An alarm source no fault can change" (issue 11): ``none`` is the one source no
+    # fault changes. A scenario may have no alarm, but not one whose failover then
+    # waits for it, since no fault could ever start that failover.
+    d = s.decision
+    if s.alarm.source != "none" or (d.mode == "automatic" and d.trigger == "health_check"):
+        return
+    waits = ("decision.mode: manual pages on the alarm" if d.mode == "manual"
+             else "decision.trigger: alarm starts the failover on it")
+    allowed = ", ".join(a for a in ALARM_SOURCES if a != "none")
+    yield (("alarm", "source"),
+           f"'none' is an alarm no fault can change, but {waits}, so no failover ever "
+           f"starts; allowed: {allowed}, or decision: {{mode: automatic, trigger: health_check}}")
+
+
+def find_warnings(s: "Scenario") -> list[Problem]:
+    """What makes scenario ``s`` valid but doubtful, as ``(path, message)`` pairs.
+
+    An alarm that cannot see the scenario's fault never fires (it pages no one, and
+    triggers nothing), and where the health check cannot see the fault either, no
+    trial detects it: the simulation reports P(never detected) = 1. An explicit
+    ``alarm.source: none`` is not warned about by itself, only when nothing else
+    detects the fault.
+    """
+    warnings: list[Problem] = []
+    sight = alarm_sight(s)
+    mode = s.failure.mode
+    if not sight.fires and s.alarm.source != "none":
+        warnings.append((("alarm", "source"),
+                         f"{s.alarm.source} cannot see {mode} ({sight.why}): the alarm "
+                         "never fires"))
+    if not sight.fires and not health_check_sees(s):
+        warnings.append((("failure", "mode"),
+                         f"neither the alarm ({s.alarm.source}) nor the health check sees a "
+                         f"{mode}: no trial detects it (P(never detected) = 1)"
+                         + ("; a health path that queries the database "
+                            "(health_check.checks_database) would" if mode == "db_primary_loss"
+                            else "")))
+    return warnings
 
 
 def _sources(s):

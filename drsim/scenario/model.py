@@ -16,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic_core import PydanticCustomError
 
 from drsim.distributions import Distribution, Fixed, LogNormal, Triangular
+from drsim.scenario.alarm_sources import ALARM_SOURCES, MISSING_DATA
 from drsim.scenario.usage import Usage
 
 STRATEGIES = ("backup_restore", "pilot_light", "warm_standby", "hot_standby", "active_active")
@@ -102,12 +103,26 @@ class Alarm(_Section):
     evaluation_periods : N of "M out of N". [-]
     datapoints_to_alarm : M of "M out of N". [-]
     metric_delay_s : delay before a datapoint is visible to the alarm. [s]
+    source : what the alarm watches, so which faults can fire it
+        (:mod:`drsim.scenario.alarm_sources` has the table and the reasons):
+        ``health_url`` (an outside-in canary on the health URL, run from the
+        secondary region: the bundled stack's failover alarm, hence the default),
+        ``alb_5xx`` (the primary load balancer's 5xx responses), ``db_writes``
+        (the service's failed database writes), ``none`` (no alarm: nothing pages).
+        An alarm that cannot see the fault never fires.
+    treat_missing_data : CloudWatch's ``TreatMissingData`` (``not_breaching``, as
+        infra/ builds its alarms; ``breaching``, ``ignore``, ``missing``). Decides
+        whether an ``alb_5xx`` or ``db_writes`` alarm, whose metric the failed
+        region stops publishing in a ``region_outage`` or ``partition``, fires on
+        the silence (only ``breaching`` does, one period later).
     """
 
     period_s: PositiveSeconds = 60
     evaluation_periods: int = Field(default=3, ge=1)
     datapoints_to_alarm: int = Field(default=3, ge=1)
     metric_delay_s: Duration = Fixed(value=60)
+    source: Literal[ALARM_SOURCES] = "health_url"
+    treat_missing_data: Literal[MISSING_DATA] = "not_breaching"
 
     @model_validator(mode="after")
     def _m_of_n(self):
@@ -470,6 +485,14 @@ class Scenario(_Section):
         """The RPO objective of ``datastore``: its own, else ``objectives.rpo_s``. [s]"""
         own = datastore.rpo_objective_s
         return self.objectives.rpo_s if own is None else own
+
+    def warnings(self) -> list[str]:
+        """What makes this valid scenario doubtful, one ``"path: message"`` each (an
+        alarm that cannot see the fault; a fault nothing detects); see
+        :func:`drsim.scenario.checks.find_warnings`."""
+        from drsim.scenario.checks import find_warnings
+
+        return [f"{'.'.join(map(str, p))}: {m}" for p, m in find_warnings(self)]
 
     def step(self, name: str) -> Step:
         """The runbook step called ``name``."""

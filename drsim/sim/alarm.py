@@ -51,7 +51,12 @@ def alarm_delay_s(*, period_s: float, datapoints_to_alarm: int, phase_s: float,
 
 
 def alarm(env, delay_s: float, log=None):
-    """SimPy process: the alarm goes off ``delay_s`` after the fault; its value is the time. [s]"""
+    """SimPy process: the alarm goes off ``delay_s`` after the fault; its value is the time. [s]
+
+    An infinite ``delay_s`` (an alarm that cannot see the fault) never goes off.
+    """
+    if math.isinf(delay_s):
+        yield env.event()  # never triggered: the process waits past the horizon
     yield env.timeout(delay_s)
     if log:
         log(env.now, "alarm", "cloudwatch", "")

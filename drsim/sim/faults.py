@@ -1,12 +1,20 @@
-"""What each fault does to health checks, to service from the primary and to data.
+"""What each fault does to health checks, to the alarm, to service from the primary
+and to data.
 
 The fault happens at time 0. These tables are the only place where fault modes
-differ; every other part of the engine reads them.
+differ; every other part of the engine reads them. What the alarm sees of each
+fault (``alarm_sight``) is defined in :mod:`drsim.scenario.alarm_sources`, below
+the engine, because validation warns about an alarm that cannot see its fault.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from drsim.scenario.alarm_sources import AlarmSight, alarm_sight
+
+__all__ = ["AlarmSight", "CheckBehaviour", "alarm_sight", "check_behaviour",
+           "loses_primary_data", "primary_served_share"]
 
 # Datastore kinds whose primary copy a fault destroys, so unreplicated writes are lost.
 ALL_KINDS = ("aurora_global", "dynamodb_global", "s3_crr", "postgres_streaming", "backup")

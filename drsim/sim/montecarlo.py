@@ -245,6 +245,9 @@ def _summary(scenario, seed: int, plan, total: _Chunk) -> Summary:
             {ds.name: scenario.rpo_objective_s(ds) for ds in plan.recovery_datastores}),
         # Only where the health check can recover, so other summaries keep their shape.
         flaps=Flaps(total.flaps / n, total.flapped / n) if plan.can_flap else None,
+        # detect_s is the earlier of the health check's declaration and the alarm,
+        # inf where neither came.
+        p_never_detected=d["detect_s"].n_inf / n,
     )
 
 

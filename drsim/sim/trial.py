@@ -33,7 +33,7 @@ from drsim.sim.alarm import alarm, alarm_delay_s
 from drsim.sim.capacity import draw_launch_s, standby_healthy_s
 from drsim.sim.decision import decision
 from drsim.sim.dnsrecord import record_intervals, unfenced_primary_s
-from drsim.sim.faults import check_behaviour, primary_served_share
+from drsim.sim.faults import alarm_sight, check_behaviour, primary_served_share
 from drsim.sim.health import Route53HealthCheck
 from drsim.sim.replication import data_loss, draw_window_s
 from drsim.sim.runbook import Runbook, draw_step, topological
@@ -75,6 +75,7 @@ class TrialPlan:
         self.horizon_s = horizon_s
         self.steps = topological(scenario.runbook)
         self.check = check_behaviour(scenario)
+        self.alarm_sight = alarm_sight(scenario)
         self.primary_share = primary_served_share(scenario)
         self.writable_steps = [s.name for s in self.steps if s.action in WRITABLE_ACTIONS]
         self.scale_steps = [s.name for s in self.steps if s.action == "scale_standby"]
@@ -107,10 +108,13 @@ class TrialPlan:
         s = self.scenario
         windows = tuple(draw_window_s(ds, rng) for ds in self.recovery_datastores)
         clients = draw_clients(s.dns, rng)
+        # Drawn whether or not the alarm can see the fault (common random numbers).
         delay = alarm_delay_s(period_s=s.alarm.period_s,
                               datapoints_to_alarm=s.alarm.datapoints_to_alarm,
                               phase_s=rng.uniform(0.0, s.alarm.period_s),
                               metric_delay_s=float(s.alarm.metric_delay_s.sample(rng)))
+        sight = self.alarm_sight
+        delay = delay + sight.late_periods * s.alarm.period_s if sight.fires else INF
         ack = float(s.decision.page_ack_s.sample(rng))
         decide = float(s.decision.decide_s.sample(rng))
         steps = {step.name: draw_step(step, rng) for step in self.steps}
