@@ -19,11 +19,13 @@ def scenario_alarm(
     threshold: float,
     comparison: cloudwatch.ComparisonOperator,
     description: str,
+    treat_missing_data: str = "not_breaching",
 ) -> cloudwatch.Alarm:
     """An alarm on ``metric`` with the scenario's period, N and M.
 
-    Missing data does not breach: an alarm that fires on silence would start
-    a failover whenever a metric stops being published.
+    Missing data does not breach by default: an alarm that fires on silence
+    would start a failover whenever a metric stops being published. The
+    failover alarm takes the scenario's ``alarm.treat_missing_data`` instead.
     """
     return cloudwatch.Alarm(
         scope,
@@ -33,7 +35,7 @@ def scenario_alarm(
         comparison_operator=comparison,
         evaluation_periods=spec.evaluation_periods,
         datapoints_to_alarm=spec.datapoints_to_alarm,
-        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        treat_missing_data=cloudwatch.TreatMissingData[treat_missing_data.upper()],
         alarm_description=description,
     )
 

@@ -263,6 +263,22 @@ class PrimaryLinksStack(_DrStack):
             )
 
 
+def _check_alarm_source(scenario: Scenario) -> None:
+    """The failover alarm this app builds watches the health URL from the secondary region
+    (``alarm.source: health_url``); refuse the sources it does not build, by name."""
+    source = scenario.alarm.source
+    if source == "health_url":
+        return
+    why = ("a scenario without an alarm would deploy one anyway" if source == "none" else
+           f"the {source} metrics are the primary region's, where an alarm on them must "
+           "live too, and its state changes would have to cross regions to reach the "
+           "runbook in the secondary region")
+    raise UnsupportedScenario(
+        f"alarm.source: {source!r}: infra/ builds the failover alarm only on an "
+        f"outside-in canary of the health URL ('health_url'), run from the secondary "
+        f"region; {why}. Use alarm.source: health_url to deploy this scenario")
+
+
 class FailoverStack(_DrStack):
     """Stage 4, secondary region. Attributes: dns, canary, failover_alarm, runbook, trigger."""
 
@@ -271,6 +287,7 @@ class FailoverStack(_DrStack):
                  domain_name: str) -> None:
         super().__init__(scope, construct_id, scenario=scenario, env=env, role="failover",
                          description="DNS failover, outside-in probe, failover runbook")
+        _check_alarm_source(scenario)
         hc = scenario.health_check
         self.dns = FailoverDns(
             self, "Dns", zone_name=domain_name, record_name=SERVICE_RECORD_NAME,
@@ -290,6 +307,7 @@ class FailoverStack(_DrStack):
             spec=scenario.alarm, threshold=CANARY_SUCCESS_THRESHOLD_PCT,
             comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             description="The primary's endpoint fails the outside-in canary",
+            treat_missing_data=scenario.alarm.treat_missing_data,
         )
         db = secondary.database
         self.runbook = FailoverRunbook(

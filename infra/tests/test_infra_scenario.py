@@ -287,3 +287,23 @@ def test_a_local_scenario_is_refused():
 
     with pytest.raises(DrsimError, match="platform"):
         _compose("local-lab.yaml")
+
+
+def test_the_failover_alarm_treats_missing_data_as_the_scenario_says(seed_synth):
+    assert seed_synth.scenario.alarm.treat_missing_data == "not_breaching"
+    seed_synth.templates["failover"].has_resource_properties("AWS::CloudWatch::Alarm", {
+        "MetricName": "SuccessPercent", "TreatMissingData": "notBreaching"})
+
+
+@pytest.mark.parametrize("source", ["alb_5xx", "db_writes", "none"])
+def test_an_alarm_source_infra_does_not_build_is_refused_by_name(source):
+    require_infra_extra()
+    import aws_cdk as cdk
+    from conftest import load_app_module
+    from drsim_infra.topology import UnsupportedScenario
+
+    from drsim import load_scenario
+
+    s = load_scenario("warm-standby.yaml", [f"alarm.source={source}"])
+    with pytest.raises(UnsupportedScenario, match=f"alarm.source: '{source}'.*'health_url'"):
+        load_app_module().compose(cdk.App(), s)
