@@ -143,17 +143,60 @@ def test_probe_waits_for_the_ttl_of_its_own_cache():
     assert stats.kstest(x, dist.cdf).pvalue > KS_P
 
 
-def test_probe_waits_for_all_the_capacity():
-    # One standby task of two; the scale-up (fixed 1 s + 20 s + 30 s) ends at D + 51.
+def test_probe_is_served_with_the_capacity_share_while_the_standby_scales():
+    # One standby task of two: from the flip (detection D, TTL 0, no database) each attempt
+    # is served with probability 1/2 until the scale-up (1 s + 20 s + 30 s) ends at D + 51,
+    # then surely. Attempts come every 5 s from a = D + u, u ~ U(0, 5): the k-th (from 0)
+    # is the first served with probability 2^-(k+1) while a + 5k < D + 51.
     s = scenario(strategy="warm_standby",
                  compute={"primary_tasks": 2, "standby_tasks": 1, "required_tasks": 2,
                           "task_start_s": 20, "target_healthy_s": 30},
                  runbook=[{"name": "scale_standby", "duration_s": 1}],
                  probe={"interval_s": 5, "writes": True})
-    t = simulate(s, trials=2000, seed=24).trials
-    over = (t["probe_rto_s"] - t["health_detect_s"] - 51).to_numpy()
-    assert over.min() >= -1e-9 and over.max() < 5
-    assert stats.kstest(over, stats.uniform(0, 5).cdf).pvalue > KS_P
+    t = simulate(s, trials=4000, seed=24).trials
+    after = (t["probe_rto_s"] - t["health_detect_s"]).to_numpy()
+    assert after.min() >= 0 and after.max() < 51 + 5  # never later than the whole capacity
+    k = np.floor(after / 5).astype(int)
+    observed = [np.sum(k == j) for j in range(4)] + [np.sum(k >= 4)]
+    expected = np.array([1 / 2, 1 / 4, 1 / 8, 1 / 16, 1 / 16]) * len(k)
+    assert stats.chisquare(observed, expected).pvalue > KS_P
+
+
+def test_probe_with_whole_capacity_is_the_first_attempt_after_its_answer():
+    from drsim.sim.probe import probe_served_s
+
+    rng = np.random.default_rng(3)
+    whole = (np.asarray([0.0]), np.asarray([1.0]))
+    for flip, db, cache, attempt, luck in rng.random((500, 5)) * [300, 400, 1, 1, 1]:
+        expect = probe_recovery_s(flip_s=flip, db_writable_s=db, capacity_ready_s=0.0,
+                                  ttl_s=60, interval_s=5, cache_phase=cache,
+                                  attempt_phase=attempt)
+        got = probe_served_s(flip_s=flip, db_writable_s=db, steps=whole, ttl_s=60,
+                             interval_s=5, cache_phase=cache, attempt_phase=attempt,
+                             luck=1 - luck)
+        assert got == expect
+
+
+@pytest.mark.parametrize("share", [0.1, 0.25, 0.5, 0.9])
+def test_probe_with_a_share_that_stays_is_geometric(share):
+    # Capacity share p forever: served at the first attempt k with (1 - p)^(k+1) < luck,
+    # i.e. k = floor(log(luck) / log(1 - p)) attempts after the first.
+    from drsim.sim.probe import probe_served_s
+
+    steps = (np.asarray([0.0]), np.asarray([share]))
+    for luck in np.linspace(0.001, 1.0, 400):
+        got = probe_served_s(flip_s=100.0, db_writable_s=0.0, steps=steps, ttl_s=0,
+                             interval_s=5, cache_phase=0.0, attempt_phase=0.0, luck=luck)
+        k = math.floor(math.log(luck) / math.log1p(-share))
+        assert got == pytest.approx(100.0 + 5 * k), luck
+
+
+def test_probe_never_served_without_capacity():
+    from drsim.sim.probe import probe_served_s
+
+    none = (np.asarray([0.0]), np.asarray([0.0]))
+    assert probe_served_s(flip_s=10.0, db_writable_s=0.0, steps=none, ttl_s=0, interval_s=5,
+                          cache_phase=0.0, attempt_phase=0.0, luck=0.5) == math.inf
 
 
 def test_the_probe_draws_last_so_every_other_figure_keeps_its_value():

@@ -37,7 +37,8 @@ from drsim.sim.faults import alarm_sight, check_behaviour, primary_served_share
 from drsim.sim.health import Route53HealthCheck
 from drsim.sim.replication import data_loss, draw_window_s
 from drsim.sim.runbook import Runbook, draw_step, topological
-from drsim.sim.traffic import draw_clients, probe_recovery_s, recovery_s
+from drsim.sim.probe import capacity_steps, probe_served_s
+from drsim.sim.traffic import draw_clients, recovery_s
 
 INF = math.inf
 WRITABLE_ACTIONS = ("promote_database", "restore_database")
@@ -150,7 +151,9 @@ class TrialPlan:
         env.run(until=self.horizon_s)
         late = _LateDraws(propagation_s=float(s.dns.propagation_s.sample(rng)),
                           standby_ready_s=float(s.compute.standby_ready_s.sample(rng)))
-        probe_phases = rng.random(2)  # the last draws of a trial (see the module's docstring)
+        # The last draws of a trial (see the module's docstring): the probe's cache and
+        # attempt phases, then its luck with partial capacity (drsim.sim.probe).
+        probe_phases = rng.random(3)
         return self._record(d, late, health, alarmed, decided, runbook, log, probe_phases)
 
     def _fence(self, env, runbook, health):
@@ -215,7 +218,9 @@ class TrialPlan:
             "decided_s": decided_s, "runbook_done_s": runbook_done_s,
             "db_writable_s": db_writable_s, "capacity_ready_s": capacity_ready_s,
             "dns_switched_s": dns_s,
-            "probe_rto_s": self._probe_s(dns_s, db_writable_s, capacity_ready_s, probe_phases),
+            "probe_rto_s": self._probe_s(dns_s, db_writable_s, probe_phases, capacity_steps(
+                compute=s.compute, ready_s=ready_s, standby_at_s=standby_at_s,
+                clients=d.clients)),
             **phase_durations(detected_s=min(health_s, alarm_s), decided_s=decided_s,
                               runbook_end_s=runbook_done_s, recovered_s=rto_s,
                               first_success_s=first_s,
@@ -252,13 +257,14 @@ class TrialPlan:
             row[f"rpo_s.{ds.name}"] = rpo
             row[f"lost_writes.{ds.name}"] = lost
 
-    def _probe_s(self, dns_s, db_writable_s, capacity_ready_s, phases) -> float:
+    def _probe_s(self, dns_s, db_writable_s, phases, steps) -> float:
         """The external probe's recovery (``probe_rto_s``) from the moments of the trial. [s]"""
         s = self.scenario
-        return probe_recovery_s(
+        return probe_served_s(
             flip_s=dns_s, db_writable_s=db_writable_s if s.probe.writes else 0.0,
-            capacity_ready_s=capacity_ready_s, ttl_s=s.dns.ttl_s, interval_s=s.probe.interval_s,
-            cache_phase=float(phases[0]), attempt_phase=float(phases[1]))
+            steps=steps, ttl_s=s.dns.ttl_s, interval_s=s.probe.interval_s,
+            cache_phase=float(phases[0]), attempt_phase=float(phases[1]),
+            luck=1.0 - float(phases[2]))
 
     def _signal_s(self, health_s: float, alarm_s: float, decided_s: float) -> float | None:
         """The alarm, when the decision waited for it: an automatic failover on the
