@@ -171,6 +171,42 @@ def test_an_alarm_on_a_silenced_metric_fires_one_period_later_only_if_missing_da
         assert np.isinf(simulate(quiet, trials=50, seed=23).trials["alarm_s"]).all()
 
 
+@pytest.mark.parametrize("m", [1, 2])
+def test_a_canary_in_a_brownout_breaches_by_chance_and_the_alarm_waits_for_m_in_a_row(m):
+    # One canary run per 60 s period fails with p = 0.4; an M-of-M alarm goes off at the
+    # end of the K-th period, K the first to close M failed runs in a row (geometric for
+    # M = 1). With a fixed 60 s delay seen at the next evaluation,
+    # alarm_s = U(0, 60) + (K - 1) 60 + 60, so K = floor(alarm_s / 60). The waiting time
+    # for r successes in a row (Feller): E = (1 - p^r) / (q p^r),
+    # Var = (1 - (2r + 1) q p^r - p^(2r + 1)) / (q^2 p^(2r)).
+    p, q = 0.4, 0.6
+    s = scenario(failure={"mode": "brownout", "brownout_failure_fraction": p},
+                 alarm={"evaluation_periods": m, "datapoints_to_alarm": m})
+    x = simulate(s, trials=4000, seed=24).trials["alarm_s"].to_numpy()
+    k = np.floor(x / 60)
+    mean = (1 - p**m) / (q * p**m)
+    var = (1 - (2 * m + 1) * q * p**m - p**(2 * m + 1)) / (q**2 * p**(2 * m))
+    assert k.min() >= m
+    assert abs(k.mean() - mean) <= 4 * math.sqrt(var / len(k))
+    assert abs((k == m).mean() - p**m) <= 4 * math.sqrt(p**m * (1 - p**m) / len(k))
+
+
+def test_the_brownout_canarys_draws_leave_the_trials_own_draws_where_they_were():
+    # The breaches come from a stream of their own: _draw takes as many values from the
+    # trial's generator whichever source sees the brownout.
+    canary, lb = (TrialPlan(scenario(failure={"mode": "brownout"}, alarm={"source": src}))
+                  for src in ("health_url", "alb_5xx"))
+    assert canary.alarm_sight.breach_probability == 0.5  # brownout_failure_fraction
+    assert lb.alarm_sight.breach_probability == 1.0
+    for i in range(20):
+        after = []
+        for plan in (canary, lb):
+            rng = trial_rng(9, i)
+            plan._draw(rng)
+            after.append(rng.random())
+        assert after[0] == after[1]
+
+
 def test_a_manual_decision_with_a_blind_alarm_never_decides():
     s = scenario(failure={"mode": "app_crash"}, alarm={"source": "db_writes"},
                  decision={"mode": "manual"})

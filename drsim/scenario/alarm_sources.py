@@ -72,8 +72,9 @@ ALARM_SIGHT: dict[str, dict[str, tuple[str, str]]] = {
                             "checkers do, and its requests time out"),
         "app_crash": (SEES, "the health URL refuses connections or answers 503"),
         "app_hang": (SEES, "the canary's requests time out"),
-        # A canary run fails only brownout_failure_fraction of the time, so a datapoint
-        # breaches less often than the alarm delay assumes: the modelled alarm is early.
+        # The canary runs once per alarm period (infra/) and the alarm breaches below 50 %
+        # success, so a period breaches when its one run fails: with the chance
+        # brownout_failure_fraction (AlarmSight.breach_probability).
         "brownout": (LIKE_HEALTH_CHECK, "the canary's runs fail as often as the health "
                                         "checks (brownout_failure_fraction)"),
         "db_primary_loss": (LIKE_HEALTH_CHECK,
@@ -118,11 +119,15 @@ class AlarmSight:
     late_periods : metric periods after the fault's own before the first breaching
         datapoint (1 where the alarm breaches on missing data, else 0). [-]
     why : what the source sees of the fault, in words.
+    breach_probability : chance that one datapoint after the fault breaches; 1 where
+        every period breaches, below 1 for a canary in a brownout (its one run per
+        period fails only so often). [-]
     """
 
     fires: bool
     late_periods: int
     why: str
+    breach_probability: float = 1.0
 
 
 def alarm_sight(scenario) -> AlarmSight:
@@ -130,7 +135,10 @@ def alarm_sight(scenario) -> AlarmSight:
     alarm, mode = scenario.alarm, scenario.failure.mode
     how, why = ALARM_SIGHT[alarm.source][mode]
     if how == LIKE_HEALTH_CHECK:
-        return AlarmSight(health_check_sees(scenario), 0, why)
+        sees = health_check_sees(scenario)
+        if alarm.source == "health_url" and mode == "brownout":
+            return AlarmSight(sees, 0, why, scenario.failure.brownout_failure_fraction)
+        return AlarmSight(sees, 0, why)
     if how == IF_MISSING_BREACHES:
         breaches = alarm.treat_missing_data == "breaching"
         return AlarmSight(breaches, 1 if breaches else 0,

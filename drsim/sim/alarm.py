@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 HIGH_RESOLUTION_EVALUATION_S = 10.0
 """An alarm with a period under a minute is evaluated every 10 s ("If the alarm period
 is 10 seconds or 30 seconds, the alarm is evaluated every 10 seconds",
@@ -48,6 +50,39 @@ def alarm_delay_s(*, period_s: float, datapoints_to_alarm: int, phase_s: float,
         evaluation_s = evaluation_interval_s(period_s)
     wait_s = evaluation_s * math.ceil(metric_delay_s / evaluation_s) if metric_delay_s > 0 else 0.0
     return phase_s + (datapoints_to_alarm - 1) * period_s + wait_s
+
+
+def periods_to_alarm(*, breach_probability: float, datapoints_to_alarm: int,
+                     evaluation_periods: int, rng: np.random.Generator,
+                     max_periods: int) -> float:
+    """The period (1 = the one that holds the fault) at whose end ``datapoints_to_alarm``
+    of the last ``evaluation_periods`` datapoints breach, each after the fault breaching
+    with chance ``breach_probability`` and every one before it not; inf if none does
+    within ``max_periods``. [-]
+
+    With ``breach_probability`` 1 that is ``datapoints_to_alarm`` (the M of "M out of
+    N"); with 1 of 1 it is geometric. Draws breaches in blocks from ``rng``, so give it a
+    stream of its own: the number of draws depends on the outcome.
+    """
+    m, n = datapoints_to_alarm, evaluation_periods
+    if breach_probability >= 1:
+        return float(m)
+    if breach_probability <= 0:
+        return math.inf
+    block = max(256, 4 * n)
+    history = np.zeros(n - 1, dtype=np.int64)  # the n - 1 periods before: not breaching
+    done = 0
+    while done < max_periods:
+        x = np.concatenate([history, (rng.random(block) < breach_probability).astype(np.int64)])
+        total = np.concatenate([[0], np.cumsum(x)])
+        in_window = total[n:] - total[:-n]  # entry i: the window that ends at period done+i+1
+        hits = np.flatnonzero(in_window >= m)
+        if hits.size:
+            k = done + int(hits[0]) + 1
+            return float(k) if k <= max_periods else math.inf
+        history = x[len(x) - (n - 1):]
+        done += block
+    return math.inf
 
 
 def alarm(env, delay_s: float, log=None):

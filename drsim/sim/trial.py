@@ -29,7 +29,7 @@ import simpy
 
 from drsim.rules import phase_durations
 from drsim.scenario.model import RELATIONAL_KINDS
-from drsim.sim.alarm import alarm, alarm_delay_s
+from drsim.sim.alarm import alarm, alarm_delay_s, periods_to_alarm
 from drsim.sim.capacity import draw_launch_s, standby_healthy_s
 from drsim.sim.decision import decision
 from drsim.sim.dnsrecord import record_intervals, unfenced_primary_s
@@ -114,13 +114,31 @@ class TrialPlan:
                               datapoints_to_alarm=s.alarm.datapoints_to_alarm,
                               phase_s=rng.uniform(0.0, s.alarm.period_s),
                               metric_delay_s=float(s.alarm.metric_delay_s.sample(rng)))
-        sight = self.alarm_sight
-        delay = delay + sight.late_periods * s.alarm.period_s if sight.fires else INF
+        delay = self._alarm_s(delay, rng)
         ack = float(s.decision.page_ack_s.sample(rng))
         decide = float(s.decision.decide_s.sample(rng))
         steps = {step.name: draw_step(step, rng) for step in self.steps}
         launch = draw_launch_s(s.compute, rng)
         return _Draws(windows, clients, delay, ack, decide, steps, launch)
+
+    def _alarm_s(self, delay_s: float, rng) -> float:
+        """The alarm's delay where every period breaches (``delay_s``), for what the
+        alarm sees of the fault: inf if nothing, a period later on missing data, and
+        later still where a period breaches only by chance (a canary in a brownout). [s]"""
+        sight, a = self.alarm_sight, self.scenario.alarm
+        if not sight.fires:
+            return INF
+        delay_s += sight.late_periods * a.period_s
+        if sight.breach_probability < 1:
+            # Its own stream (the trial's, jumped ahead): the breaches drawn depend on
+            # the outcome, and every draw from ``rng`` stays where it was.
+            k = periods_to_alarm(
+                breach_probability=sight.breach_probability,
+                datapoints_to_alarm=a.datapoints_to_alarm, evaluation_periods=a.evaluation_periods,
+                rng=np.random.Generator(rng.bit_generator.jumped()),
+                max_periods=math.ceil(self.horizon_s / a.period_s))
+            delay_s += (k - a.datapoints_to_alarm) * a.period_s
+        return delay_s
 
     def run(self, rng: np.random.Generator, log=None) -> dict:
         """Simulate one trial; returns one row (see ``self.columns``).
