@@ -8,6 +8,7 @@ game days (:mod:`drsim.gameday`) do not know each other; this package joins them
 - :mod:`drsim.compare.outcomes` — one configuration simulated and priced, and the table;
 - :mod:`drsim.compare.sweeps` — one-at-a-time sweeps of a scenario's settings;
 - :mod:`drsim.compare.strategies` — whole scenarios side by side, frontier and ranking;
+- :mod:`drsim.compare.sensitivity` — the RTO with the TTL violators' share at 0, as given, doubled;
 - :mod:`drsim.compare.gameday` — measured game days beside the simulation.
 
 ``from drsim import compare`` gives the names a notebook needs (below); the game
@@ -23,6 +24,12 @@ from drsim.compare.outcomes import (
     outcomes_table,
 )
 from drsim.compare.risk import annual_risk_usd, risk_from_summary, scenario_risk
+from drsim.compare.sensitivity import (
+    VIOLATOR_CASES,
+    violator_runs,
+    violator_sensitivity,
+    violator_shares,
+)
 from drsim.compare.strategies import (
     RANK_COLUMNS,
     STRATEGY_ORDER,
@@ -37,6 +44,7 @@ __all__ = [
     "RANK_COLUMNS",
     "STRATEGY_ORDER",
     "SWEEP_SETTINGS",
+    "VIOLATOR_CASES",
     "Outcome",
     "annual_risk_usd",
     "common_objectives",
@@ -53,4 +61,7 @@ __all__ = [
     "setting_overrides",
     "standby_overrides",
     "sweep",
+    "violator_runs",
+    "violator_sensitivity",
+    "violator_shares",
 ]

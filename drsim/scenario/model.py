@@ -200,9 +200,12 @@ class Dns(_Section):
     """Client DNS caching and the cut-over of traffic.
 
     ttl_s : TTL of the service record. [s]
-    ttl_violation_fraction : share of clients whose resolver keeps an answer
-        past its TTL. [-]
-    violation_extra_s : how much longer such a resolver keeps it. [s]
+    ttl_violation_fraction : probability that a client sits behind a resolver
+        that keeps an answer past its TTL (measured as a share of resolvers);
+        the violators' count is drawn per trial, Binomial(clients that can
+        move, this). [-]
+    violation_extra_s : how much longer such a resolver keeps it (default
+        bounded at one hour, an assumption). [s]
     stuck_fraction : share of clients that never re-resolve (e.g. a JVM that
         caches forever). [-]
     clients : client population drawn per trial. [-]
@@ -230,7 +233,7 @@ class Dns(_Section):
 
     ttl_s: Seconds = 60
     ttl_violation_fraction: Probability = 0.0874
-    violation_extra_s: Duration = LogNormal(p50=120, p95=900)
+    violation_extra_s: Duration = LogNormal(p50=120, p95=900, upper=3600)
     stuck_fraction: Probability = 0.0
     clients: int = Field(default=1000, ge=1)
     primary_share: Probability = 1.0

@@ -3,11 +3,13 @@
 The client population of a trial is drawn as vectors (never one process per
 client): each client that resolved to the primary keeps its cached answer
 until its own TTL expiry (uniform within the TTL after the record flips),
-a TTL-violating resolver keeps it longer, a stuck client never moves.
+a TTL-violating resolver keeps it longer (how many clients sit behind one is
+drawn per trial), a stuck client never moves.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -28,10 +30,12 @@ class Clients:
         (active/active). [-]
     delay_s : for each client of the primary, from the DNS flip to its move to
         the secondary (inf: never moves). [s]
+    violators : how many of those sit behind a TTL-violating resolver. [-]
     """
 
     home: int
     delay_s: np.ndarray
+    violators: int = 0
 
     @property
     def total(self) -> int:
@@ -41,20 +45,72 @@ class Clients:
 def draw_clients(dns, rng) -> Clients:
     """Draw the client population of one trial from the scenario's ``dns`` section.
 
-    ``stuck_fraction`` of the clients never move; ``ttl_violation_fraction`` of
-    the others sit behind a TTL-violating resolver. Those shares are taken as
-    exact (the clients stand for a large population), rounded to whole clients
-    with the stuck share rounded down; drawing them binomially from a
-    thousand clients would add spread that real populations do not have.
+    ``stuck_fraction`` of the clients never move: that share is taken as exact
+    (rounded down to whole clients), as a property of the client software
+    (a JVM caching forever), not of a draw.
+
+    The TTL violators are a *drawn count*: each client that can move sits
+    behind a TTL-violating resolver with probability ``ttl_violation_fraction``,
+    independently, so their number is Binomial(clients that can move,
+    fraction). ``ttl_violation_fraction`` is measured as a share of resolvers
+    (8.74 % of 8,524 resolvers, PAM 2023), not of clients; how clients spread
+    over resolvers (a public resolver carries many) has no source here, so
+    each client is taken to draw its own resolver (a share of resolvers fixes
+    no exact number of a thousand clients). Grouping clients behind shared
+    resolvers would keep the mean and widen the spread: the binomial's
+    variance is the least a share that is a probability per client can have.
+
+    Draws (common random numbers, see :mod:`drsim.sim.trial`): from ``rng``
+    always the TTL phases of the clients that move and one extra delay per
+    client that can move, whatever the fraction, so a trial's other draws stay
+    where they are when only the fraction changes. The count comes from one
+    uniform of a generator spawned from ``rng`` (``Generator.spawn`` takes
+    nothing from ``rng``'s own stream), turned into the count by the
+    binomial's inverse CDF: with the same uniform a larger fraction gives at
+    least as many violators, the same clients and more (a coupled sensitivity),
+    and a fraction of 1 gives them all with the same draws as before the count
+    was drawn (the local lab keeps every bit).
     """
     moving = int(round(dns.clients * dns.primary_share))
     stuck = int(math.floor(moving * dns.stuck_fraction + 1e-9))
-    violating = min(int(round((moving - stuck) * dns.ttl_violation_fraction)), moving - stuck)
+    free = moving - stuck
     delay_s = rng.uniform(0.0, dns.ttl_s, moving)
-    if violating:
-        delay_s[stuck:stuck + violating] += dns.violation_extra_s.sample(rng, int(violating))
+    if free:
+        extra_s = np.asarray(dns.violation_extra_s.sample(rng, free), dtype=float)
+        u = float(rng.spawn(1)[0].random())
+        violating = violator_count(free, dns.ttl_violation_fraction, u)
+        delay_s[stuck:stuck + violating] += extra_s[:violating]
+    else:
+        violating = 0
     delay_s[:stuck] = INF
-    return Clients(home=dns.clients - moving, delay_s=delay_s)
+    return Clients(home=dns.clients - moving, delay_s=delay_s, violators=violating)
+
+
+def violator_count(n: int, p: float, u: float) -> int:
+    """The Binomial(``n``, ``p``) count at cumulative probability ``u`` (inverse CDF):
+    the smallest ``k`` with ``u < P(X <= k)``. [-]
+
+    ``u`` uniform on [0, 1) gives a Binomial(n, p) count; for a fixed ``u`` the
+    count never falls as ``p`` grows.
+    """
+    if p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    return min(int(np.searchsorted(_binomial_cdf(n, p), u, side="right")), n)
+
+
+@functools.lru_cache(maxsize=32)
+def _binomial_cdf(n: int, p: float) -> np.ndarray:
+    """P(X <= k) for k = 0..n, X ~ Binomial(n, p), 0 < p < 1. [-]"""
+    # In logs, scaled by the largest term: (1 - p)^n alone underflows for large n.
+    j = np.arange(1, n + 1, dtype=float)
+    log_choose = np.concatenate(([0.0], np.cumsum(np.log((n - j + 1) / j))))
+    k = np.arange(n + 1, dtype=float)
+    log_pmf = log_choose + k * math.log(p) + (n - k) * math.log1p(-p)
+    pmf = np.exp(log_pmf - log_pmf.max())
+    cdf = np.cumsum(pmf)
+    return cdf / cdf[-1]
 
 
 def recovery_s(*, clients: Clients, flip_s: float, db_writable_s: float, compute,
