@@ -74,3 +74,29 @@ def test_no_function_is_more_complex_than_15_without_a_reason():
     assert done.returncode in (0, 1), done.stderr
     assert not found, ("split these, or write '# noqa: C901  <why>' beside the def:\n"
                        + "\n".join(found))
+
+
+def test_no_module_binds_a_top_level_name_twice():
+    # A second top-level assignment silently replaces the first (a figures module once
+    # had two MARKERS, and the timeline chart read the frontier's string as its dict).
+    import ast
+
+    from tests.conftest import ROOT
+
+    twice = []
+    for path in sorted((ROOT / "drsim").rglob("*.py")):
+        seen: dict[str, int] = {}
+        for node in ast.parse(path.read_text()).body:
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                targets = [node.target.id]
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                targets = [node.name]
+            for name in targets:
+                if name in seen and name not in ("__all__",):
+                    twice.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name} "
+                                 f"(first at line {seen[name]})")
+                seen.setdefault(name, node.lineno)
+    assert twice == []

@@ -390,8 +390,9 @@ def sweep_figure(outcomes, setting: str, label: str | None = None) -> Figure:
     return fig
 
 
-MARKERS = "osD^vP*Xhp<>"
-"""One marker per configuration (with its colour) in the frontier figure's legend."""
+CONFIG_MARKERS = "osD^vP*Xhp<>"
+"""One marker per configuration (with its colour) in the frontier figure's legend
+(not ``MARKERS``: the timeline chart's events have that name)."""
 POINT_COLORS = ("C0", "C1", "C2", "C4", "C5", "C6", "C7", "C8", "C9")
 """Their colours: every default colour but red (C3), which marks the frontier."""
 
@@ -419,7 +420,8 @@ def frontier_figure(table: pd.DataFrame, objectives: dict | None = None) -> Figu
         ax.plot(f["monthly_usd"], f[col] / k, color="C3", linewidth=1, zorder=2,
                 label="frontier")
         for i, row in t.iterrows():
-            ax.scatter([row["monthly_usd"]], [row[col] / k], marker=MARKERS[i % len(MARKERS)],
+            ax.scatter([row["monthly_usd"]], [row[col] / k],
+                       marker=CONFIG_MARKERS[i % len(CONFIG_MARKERS)],
                        color=POINT_COLORS[i % len(POINT_COLORS)], s=45, zorder=3, label=row["label"],
                        edgecolors="C3" if on.iloc[i] else "none", linewidths=1.5)
         if objectives and col == "rto_p95_s":
