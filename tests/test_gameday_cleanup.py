@@ -187,7 +187,10 @@ def test_without_postgresql_the_command_says_how_to_install_and_exits_2(monkeypa
     (["--scenario", str(SCENARIOS / "seed-warm-standby.yaml")], "platform: aws"),
     (["--set", "dns.ttl_s=2.5"], "dns.ttl_s: 2.5 is not a whole number of seconds"),
     (["--runs", "0"], "runs: 0"),
-    (["--set", "decision.trigger=alarm"], "no CloudWatch alarm"),
+    # local-lab has alarm.source: none, so an alarm trigger is refused when it is validated
+    (["--set", "decision.trigger=alarm"], "alarm.source: 'none' is an alarm no fault can change"),
+    (["--set", "alarm.source=health_url", "--set", "decision.trigger=alarm"],
+     "no CloudWatch alarm"),
     (["--link-latency-ms", "-1"], "--link-latency-ms"),
 ])
 def test_bad_input_exits_2_with_one_message(capsys, args, message):
