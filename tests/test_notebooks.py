@@ -107,12 +107,14 @@ def test_scenario_report_runs_and_records_the_simulators_numbers(tmp_path):
     assert run.records["summary"] == json.loads(json.dumps(_finite(expected.as_dict())))
     assert run.records["headline"]["rto_objective_s"] == 1200
     assert {p.name for p in run.figures} == {"rto-cdf.png", "rpo-cdf.png", "phases.png",
-                                             "timeline.png", "cost.png", "risk-vs-spend.png"}
+                                             "violators.png", "timeline.png", "cost.png",
+                                             "risk-vs-spend.png"}
     for p in run.figures:
         assert p.read_bytes().startswith(b"\x89PNG") and p.stat().st_size > 10_000
     html = run.html.read_text()
     for section in ("Summary", "P(meeting the objectives)", "Monthly cost", "Sources of the figures",
-                    "What DR is worth: risk avoided against DR spend", "unconfirmed", "assumption"):
+                    "What DR is worth: risk avoided against DR spend", "unconfirmed", "assumption",
+                    "TTL violators", "dns.violation_extra_s"):
         assert section in html
     # what DR is worth: the risk it avoids against no DR, not the residual risk
     head, worth = run.records["headline"], run.records["dr-worth"]
@@ -122,6 +124,12 @@ def test_scenario_report_runs_and_records_the_simulators_numbers(tmp_path):
     assert worth["break_even_annual_disaster_probability"] * worth["avoided_per_disaster_usd"] \
         == pytest.approx(head["dr_yearly_usd"], rel=1e-12)
     assert "seed-warm-standby pays for itself at 0.02 disasters/year" in html
+    # The violators' sensitivity: share 0, as given, doubled; the given run is the report's
+    # own, and the probe (a TTL-honouring resolver) does not move.
+    rows = run.records["violators-sensitivity"]
+    assert [r["share"] for r in rows] == [0.0, 0.0874, 0.1748]
+    assert rows[1]["rto_p50_s"] == expected.rto_s.p50
+    assert len({r["probe_rto_p50_s"] for r in rows}) == 1
 
 
 def test_scenario_report_of_a_local_scenario_says_why_there_is_no_bill(tmp_path):
@@ -129,7 +137,7 @@ def test_scenario_report_of_a_local_scenario_says_why_there_is_no_bill(tmp_path)
                        {"scenario": "local-lab", "trials": 200, "seed": 1})
     assert run.ok, run.error
     assert {p.name for p in run.figures} == {"rto-cdf.png", "rpo-cdf.png", "phases.png",
-                                             "timeline.png"}
+                                             "violators.png", "timeline.png"}
     assert "has no AWS bill" in run.html.read_text()
     assert run.records["headline"]["monthly_usd"] is None
 

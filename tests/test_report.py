@@ -24,7 +24,8 @@ pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 TRIALS, SEED = 400, 7
 SCENARIOS = ("seed-warm-standby", "local-lab", "active-active")
-FIGURES_02 = {"rto-cdf", "rpo-cdf", "phases", "timeline", "cost", "risk-vs-spend"}
+FIGURES_02 = {"rto-cdf", "rpo-cdf", "phases", "violators", "timeline", "cost",
+              "risk-vs-spend"}
 IMG = re.compile(r'<img[^>]+src="data:image/png;base64,([^"]+)"')
 
 

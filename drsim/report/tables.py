@@ -146,8 +146,7 @@ def sources_table(scenario, breakdown=None) -> pd.DataFrame:
             value = _value_text(resolve(scenario, key))
         except PathError:
             value = "-"
-        low = src.lower()
-        flag = "assumption" if low.startswith("assumption") or "unconfirmed" in low else ""
+        flag = source_flag(src)
         rows.append({"figure": key, "value": value, "source": src, "flag": flag})
     if breakdown is not None:
         seen = set()
@@ -161,6 +160,48 @@ def sources_table(scenario, breakdown=None) -> pd.DataFrame:
                          "source": f"{p.source} (table {p.table})",
                          "flag": "unconfirmed" if p.unconfirmed else ""})
     return pd.DataFrame(rows, columns=["figure", "value", "source", "flag"])
+
+
+def source_flag(source: str) -> str:
+    """``assumption`` for a scenario source that backs nothing (it says ``assumption``,
+    or ``unconfirmed``), else empty."""
+    low = source.lower()
+    return "assumption" if low.startswith("assumption") or "unconfirmed" in low else ""
+
+
+def violators_note(scenario) -> str:
+    """What the scenario assumes of the TTL violators, each figure with its source and
+    *assumption* where no source backs it (Markdown, for the sensitivity section)."""
+    dns = scenario.dns
+    lines = [f"**TTL violators**: each client that can move sits behind a TTL-violating "
+             f"resolver with probability {dns.ttl_violation_fraction:.4g} (their count is "
+             f"drawn per trial: binomial over those of the {dns.clients:,} clients that can "
+             f"move); such a resolver keeps "
+             f"the old answer `{_value_text(dns.violation_extra_s)}` s past the TTL."]
+    for key in ("dns.ttl_violation_fraction", "dns.violation_extra_s"):
+        # The most specific entry that covers the field (a whole section may have one).
+        covering = [k for k in scenario.sources if key == k or key.startswith(k + ".")]
+        src = scenario.sources[max(covering, key=len)] if covering else None
+        if src is None:
+            lines.append(f"- `{key}`: *assumption* (the scenario's `sources` name none)")
+        elif src.lower().startswith("assumption"):
+            lines.append(f"- `{key}`: *assumption*{src[len('assumption'):]}")
+        else:
+            lines.append(f"- `{key}`: {'*assumption*: ' if source_flag(src) else ''}{src}")
+    return "\n".join(lines)
+
+
+def sensitivity_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`drsim.compare.sensitivity.violator_sensitivity` frame, formatted."""
+    return pd.DataFrame({
+        "violators": frame["case"],
+        "share": [f"{x:.2%}" for x in frame["share"]],
+        "p50 RTO [s]": [fmt_s(x) for x in frame["rto_p50_s"]],
+        "p95 RTO [s]": [fmt_s(x) for x in frame["rto_p95_s"]],
+        "p50 probe RTO [s]": [fmt_s(x) for x in frame["probe_rto_p50_s"]],
+        "p95 probe RTO [s]": [fmt_s(x) for x in frame["probe_rto_p95_s"]],
+        "P(RTO met)": [fmt_p(x) for x in frame["p_rto_met"]],
+    })
 
 
 def _value_text(value) -> str:
