@@ -483,8 +483,8 @@ def violator_sensitivity(frame: pd.DataFrame, summary: Summary) -> Figure:
     ticks: dict[float, list[str]] = {}  # equal shares (a given share of 1, doubled) share one
     for x, case in zip(share, frame["case"], strict=True):
         ticks.setdefault(x, []).append(case)
-    ax.set_xticks(list(ticks), [f"{x:.3g} %\n{' = '.join(c)}" for x, c in ticks.items()])
-    ax.set_xlabel("share of clients behind a TTL-violating resolver (drawn per trial)")
+    ax.set_xticks(list(ticks), [f"{x:.3g}\n{' = '.join(c)}" for x, c in ticks.items()])
+    ax.set_xlabel("clients behind a TTL-violating resolver, probability per client [%]")
     ax.set_ylabel(f"fault to recovery [{unit}]")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
