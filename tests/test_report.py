@@ -223,7 +223,7 @@ window.addEventListener("load", () => {
                          check=False, capture_output=True, text=True, timeout=120)
     loaded = re.search(r'data-images="(\d+)/(\d+)"', dom.stdout)
     assert loaded, dom.stderr[-2000:]
-    assert loaded.group(1) == loaded.group(2) == "6"
+    assert loaded.group(1) == loaded.group(2) == str(len(FIGURES_02))
 
     shot = tmp_path / "shot.png"
     proc = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p2'}",
