@@ -16,7 +16,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 LAYERS = (
-    ("errors", "jsontext", "progress"),  # plumbing with no model in it
+    ("errors", "jsontext", "progress", "defaults"),  # plumbing with no model in it
     ("bundled",),                        # where the package's data files are
     ("distributions",),
     ("rules",),                          # what the model and the real stacks share

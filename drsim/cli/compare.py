@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 from drsim.cli.common import add_set_option, to_json
+from drsim import defaults
 from drsim.errors import DrsimError
 
-DEFAULT_TRIALS, DEFAULT_SEED = 10_000, 0  # as drsim simulate
 SHOWN_DIFFERENCES = 6
 """Differences listed per configuration in the text (the JSON lists them all)."""
 
@@ -25,10 +25,10 @@ def register(sub) -> None:
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help="scenario files or bundled names (default: every bundled platform: "
                         "aws scenario)")
-    p.add_argument("--trials", type=int, default=DEFAULT_TRIALS,
-                   help=f"trials per scenario (default {DEFAULT_TRIALS})")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                   help=f"root seed, the same for every scenario (default {DEFAULT_SEED})")
+    p.add_argument("--trials", type=int, default=defaults.TRIALS,
+                   help=f"trials per scenario (default {defaults.TRIALS})")
+    p.add_argument("--seed", type=int, default=defaults.SEED,
+                   help=f"root seed, the same for every scenario (default {defaults.SEED})")
     p.add_argument("--workers", type=int, default=1,
                    help="processes, one scenario each; results identical for any number")
     add_set_option(p)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from drsim.cli.common import SCENARIO_HELP, add_set_option, load, to_json
+from drsim import defaults
 from drsim.errors import DrsimError
 
 
@@ -19,10 +20,11 @@ def register(sub) -> None:
     add_set_option(p)
     p.add_argument("--json", action="store_true",
                    help="print one JSON object instead of a table")
-    p.add_argument("--trials", type=_positive_int, default=2000, metavar="N",
-                   help="simulated failovers for the expected downtime (default 2000)")
-    p.add_argument("--seed", type=int, default=1, metavar="S",
-                   help="seed of that simulation (default 1)")
+    p.add_argument("--trials", type=_positive_int, default=defaults.TRIALS, metavar="N",
+                   help=f"simulated failovers for the expected downtime (default "
+                        f"{defaults.TRIALS}, as drsim simulate)")
+    p.add_argument("--seed", type=int, default=defaults.SEED, metavar="S",
+                   help=f"seed of that simulation (default {defaults.SEED})")
     p.add_argument("--no-risk", dest="risk", action="store_false",
                    help="price only; do not simulate the cost of risk")
     p.add_argument("--prices-dir", metavar="DIR", default=None,

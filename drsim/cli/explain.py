@@ -6,10 +6,10 @@ import math
 from pathlib import Path
 
 from drsim.cli.common import SCENARIO_HELP, add_set_option, load, to_json, write_atomically
+from drsim import defaults
 from drsim.errors import DrsimError
 
 TIMELINE_SUFFIXES = (".csv", ".jsonl")
-DEFAULT_TRIALS = 10_000  # as drsim simulate, so trial N and the percentiles are the same run's
 
 
 def register(sub) -> None:
@@ -28,9 +28,10 @@ def register(sub) -> None:
     p.add_argument("--metric", default=None, metavar="COLUMN",
                    help="what --percentile ranks: rto_s, probe_rto_s, first_success_s, "
                         "detect_s or rpo_s.DATASTORE (default: the RTO the objectives name)")
-    p.add_argument("--trials", type=int, default=DEFAULT_TRIALS,
-                   help=f"trials of the run (default {DEFAULT_TRIALS}, as drsim simulate)")
-    p.add_argument("--seed", type=int, default=0, help="root seed (default 0, as drsim simulate)")
+    p.add_argument("--trials", type=int, default=defaults.TRIALS,
+                   help=f"trials of the run (default {defaults.TRIALS}, as drsim simulate)")
+    p.add_argument("--seed", type=int, default=defaults.SEED,
+                   help=f"root seed (default {defaults.SEED}, as drsim simulate)")
     p.add_argument("--workers", type=int, default=1,
                    help="worker processes for --percentile; the trial is the same for any number")
     add_set_option(p)

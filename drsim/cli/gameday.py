@@ -6,6 +6,7 @@ import math
 import sys
 
 from drsim.cli.common import add_set_option, load, to_json
+from drsim import defaults
 from drsim.errors import DrsimError
 from drsim.scenario.model import FAILURE_MODES
 
@@ -33,8 +34,9 @@ def register(sub) -> None:
                      help=f"fault to inject: {', '.join(FAILURE_MODES)} (default: the "
                           "scenario's failure.mode)")
     loc.add_argument("--runs", type=int, default=1, help="game days to run (default 1)")
-    loc.add_argument("--seed", type=int, default=0,
-                     help="root seed of fault moments, checker phases and the simulation (default 0)")
+    loc.add_argument("--seed", type=int, default=defaults.SEED,
+                     help="root seed of fault moments, checker phases and the simulation "
+                          f"(default {defaults.SEED})")
     add_set_option(loc)
     loc.add_argument("--out", metavar="DIR",
                      help="write each run's timeline, request journal, acknowledged writes and "
@@ -47,8 +49,8 @@ def register(sub) -> None:
                           "(default 0)")
     loc.add_argument("--timeout-s", type=float, default=20.0,
                      help="stop waiting for recovery this long after the fault (default 20)")
-    loc.add_argument("--sim-trials", type=int, default=4000,
-                     help="trials of the simulation set beside the runs (default 4000)")
+    loc.add_argument("--sim-trials", type=int, default=defaults.TRIALS,
+                     help=f"trials of the simulation set beside the runs (default {defaults.TRIALS})")
     loc.add_argument("--no-simulate", action="store_true", help="skip the simulation")
     loc.add_argument("--json", action="store_true", help="print the report as one JSON object")
     loc.set_defaults(func=run_local)

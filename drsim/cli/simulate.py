@@ -13,6 +13,7 @@ from drsim.cli.common import (
     to_json,
     write_atomically,
 )
+from drsim import defaults
 from drsim.errors import DrsimError
 from drsim.timeline import write_timeline
 
@@ -27,8 +28,10 @@ def register(sub) -> None:
                     "Monte Carlo trials; print RTO, detection, first success, RPO and lost "
                     "writes as distributions.")
     p.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
-    p.add_argument("--trials", type=int, default=10_000, help="number of trials (default 10000)")
-    p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    p.add_argument("--trials", type=int, default=defaults.TRIALS,
+                   help=f"number of trials (default {defaults.TRIALS})")
+    p.add_argument("--seed", type=int, default=defaults.SEED,
+                   help=f"root seed (default {defaults.SEED})")
     p.add_argument("--workers", type=int, default=1,
                    help="worker processes; results are identical for any number (default 1)")
     add_set_option(p)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+from drsim import defaults
 from drsim.compare.risk import no_dr_windows_s, scenario_dr_value, scenario_risk
 from drsim.cost.breakdown import JSON_DECIMALS
 from drsim.cost.lines import price_scenario
 
 
-def cost_report(scenario, *, risk: bool = True, trials: int = 2000, seed: int = 1,
+def cost_report(scenario, *, risk: bool = True, trials: int = defaults.TRIALS,
+                seed: int = defaults.SEED,
                 prices_dir: str | os.PathLike | None = None,
                 as_of: dt.date | None = None) -> dict:
     """Monthly cost of ``scenario`` and, when asked, its cost of risk, as plain data.

@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from drsim import defaults
 from drsim.errors import DrsimError
 from drsim.gameday import GamedayReport
 from drsim.jsontext import to_json
@@ -48,8 +49,8 @@ from drsim.sim import simulate
 from drsim.summary import Summary
 from drsim.timeline import PHASE_COLUMNS, phases
 
-SIM_TRIALS = 4000
-"""Trials of the simulation a game day is set beside, by default. [-]"""
+SIM_TRIALS = defaults.TRIALS
+"""Trials of the simulation a game day is set beside, by default (:mod:`drsim.defaults`). [-]"""
 
 
 @dataclass
@@ -106,7 +107,7 @@ class GamedayComparison:
         }
 
 
-def beside_simulation(gamedays: GamedayReport, *, seed: int = 0,
+def beside_simulation(gamedays: GamedayReport, *, seed: int = defaults.SEED,
                       trials: int = SIM_TRIALS) -> GamedayComparison:
     """Simulate the scenario the game days played and set the runs beside it.
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 
+from drsim import defaults
 from drsim.cost.risk import DrValue, RiskCost, UnboundedRisk, cost_of_risk, dr_value
 from drsim.errors import DrsimError
 from drsim.sim import simulate
@@ -69,7 +70,8 @@ def risk_from_summary(scenario, summary: Summary) -> RiskCost:
                         expected_lost_writes=lost, lost_write_cost_usd=o.lost_write_cost_usd)
 
 
-def scenario_risk(scenario, *, trials: int = 2000, seed: int = 1) -> RiskCost:
+def scenario_risk(scenario, *, trials: int = defaults.TRIALS,
+                  seed: int = defaults.SEED) -> RiskCost:
     """The cost of risk of ``scenario``, its downtime and lost writes simulated."""
     result = simulate(scenario, trials=trials, seed=seed, workers=1, keep_trials=False)
     return risk_from_summary(scenario, result.summary)

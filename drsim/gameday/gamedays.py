@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from drsim import defaults
 from drsim.errors import DrsimError
 from drsim.gameday.local.run import Options, RunResult, check_scenario, run_once, scenario_db_name
 from drsim.gameday.local.signals import terminate_as_interrupt
@@ -82,7 +83,8 @@ def _summarise(scenario: Scenario, runs: list[RunResult]) -> dict:
     }
 
 
-def local_gamedays(scenario: Scenario, *, fault: str | None = None, runs: int = 1, seed: int = 0,
+def local_gamedays(scenario: Scenario, *, fault: str | None = None, runs: int = 1,
+                   seed: int = defaults.SEED,
                    options: Options | None = None, out_dir: str | Path | None = None,
                    log=None) -> GamedayReport:
     """Run ``runs`` local game days of ``scenario`` and measure them.

@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from drsim import progress
+from drsim import defaults, progress
 from drsim.errors import DrsimError
 from drsim.report.display import RECORD_MIME
 
@@ -32,10 +32,9 @@ EXPLORE = "01-explore-tradeoffs"
 SCENARIO_REPORT = "02-scenario-report"
 COMPARE = "03-compare-strategies"
 
-DEFAULT_TRIALS = 5000
-"""Trials per scenario of ``drsim report``: p95 rests on 250 trials beyond it,
-and the whole ``make report`` stays under a minute on 2 cores (see README)."""
-DEFAULT_SEED = 1
+DEFAULT_TRIALS = defaults.TRIALS
+"""Trials per scenario of ``drsim report``: the one default (:mod:`drsim.defaults`)."""
+DEFAULT_SEED = defaults.SEED
 EXPLORE_TRIALS_SHARE = 0.4
 """01-explore-tradeoffs simulates about 15 configurations; each gets this share of
 the trials, so the sweep costs about what one scenario report and a half cost."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from drsim import defaults
 from drsim.errors import DrsimError
 from drsim.rules import DELAY_TERMS, PHASES
 from drsim.sim.montecarlo import simulate, trial_rng
@@ -72,7 +73,7 @@ def trial_at_percentile(values, percentile: float) -> int:
     return int(order[rank - 1])
 
 
-def explain_trial(scenario, trial: int, seed: int = 0, *,
+def explain_trial(scenario, trial: int, seed: int = defaults.SEED, *,
                   horizon_s: float = DEFAULT_HORIZON_S) -> TrialStory:
     """Re-run trial ``trial`` of ``seed`` alone, with its events. [s]"""
     if not isinstance(trial, (int, np.integer)) or trial < 0:
@@ -90,7 +91,8 @@ def explain_trial(scenario, trial: int, seed: int = 0, *,
 
 
 def explain_percentile(scenario, percentile: float, *, metric: str = "rto_s",
-                       trials: int = 10_000, seed: int = 0, workers: int = 1,
+                       trials: int = defaults.TRIALS, seed: int = defaults.SEED,
+                       workers: int = 1,
                        horizon_s: float = DEFAULT_HORIZON_S) -> TrialStory:
     """The trial at ``percentile`` of ``metric`` among ``trials`` trials of ``seed``."""
     check_metric(metric, TrialPlan(scenario, horizon_s=horizon_s))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from drsim import defaults
 from drsim.errors import DrsimError
 from drsim.progress import progress_bar
 from drsim.rules import DELAY_TERMS, PHASES
@@ -134,7 +135,8 @@ def _chunks(trials: int):
     return [(i, min(i + CHUNK_TRIALS, trials)) for i in range(0, trials, CHUNK_TRIALS)]
 
 
-def simulate(scenario, trials: int = 10_000, seed: int = 0, workers: int = 1, *,
+def simulate(scenario, trials: int = defaults.TRIALS, seed: int = defaults.SEED,
+             workers: int = 1, *,
              keep_trials: bool = True, timeline_trials=(), progress: bool | None = None,
              horizon_s: float = DEFAULT_HORIZON_S) -> SimulationResult:
     """Simulate ``trials`` independent failures of ``scenario`` and summarise them.
