@@ -88,3 +88,13 @@ def test_the_overlap_check_finds_an_overlap():
     ax.text(0.5, 0.5, "pilot-light")
     ax.text(0.5, 0.5, "warm-standby")
     assert _overlaps(fig)
+
+
+def test_linked_escapes_the_text_and_links_each_address():
+    from drsim.report.display import linked
+
+    text = "measured (https://a.example/x?y=1&z=2). <b>not bold</b> see https://b.example/p."
+    assert linked(text) == (
+        'measured (<a href="https://a.example/x?y=1&amp;z=2">https://a.example/x?y=1&amp;z=2'
+        '</a>). &lt;b&gt;not bold&lt;/b&gt; see <a href="https://b.example/p">'
+        'https://b.example/p</a>.')

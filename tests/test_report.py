@@ -147,6 +147,16 @@ def test_a_partial_rerun_keeps_the_other_reports_in_the_index(report, tmp_path):
     assert "seed = 8" in (out / "local-lab" / "02-scenario-report.ipynb").read_text()
 
 
+def test_the_sources_are_links(report):
+    html = (report / "seed-warm-standby" / "02-scenario-report.html").read_text()
+    sources = html[html.index("sources"):]
+    links = re.findall(r'<a href="(https?://[^"]+)">', sources)
+    assert any("docs.aws.amazon.com" in u for u in links), links[:5]
+    # each link is the text it shows, never cut at a closing bracket or a full stop
+    for url in links:
+        assert f'<a href="{url}">{url}</a>' in sources and not url.endswith((".", ")", ","))
+
+
 def test_every_report_page_links_back_to_the_index(report):
     for page in report.glob("*/*.html"):
         assert '<a href="../index.html">' in page.read_text(), page

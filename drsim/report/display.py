@@ -46,13 +46,34 @@ def show_figure(fig, name: str) -> None:
             metadata={"drsim": {"figure": name}})
 
 
-def show_table(df, name: str, record=None, index: bool = True) -> None:
+URL = re.compile(r"https?://[^\s<>\"')\]]+")
+"""A web address in a table cell (stops before spaces, quotes and closing brackets)."""
+
+
+def linked(text) -> str:
+    """``text`` escaped for HTML, with each web address in it made a link. [-]"""
+    import html
+
+    out, at = [], 0
+    text = str(text)
+    for m in URL.finditer(text):
+        url = m.group(0).rstrip(".,;:")
+        out.append(html.escape(text[at:m.start()]))
+        out.append(f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>')
+        at = m.start() + len(url)
+    out.append(html.escape(text[at:]))
+    return "".join(out)
+
+
+def show_table(df, name: str, record=None, index: bool = True, links: bool = False) -> None:
     """Display a DataFrame as an HTML table named ``name``, with ``record`` (JSON-able
-    data) alongside for the runner."""
+    data) alongside for the runner; ``links`` makes the web addresses in its cells links
+    (the sources table)."""
     from IPython.display import display
 
-    bundle = {"text/html": df.to_html(index=index, escape=True, border=0, na_rep="-",
-                                      classes="drsim-table"),
+    shown = df.map(linked) if links else df
+    bundle = {"text/html": shown.to_html(index=index, escape=not links, border=0, na_rep="-",
+                                         classes="drsim-table"),
               "text/plain": df.to_string(index=index)}
     if record is not None:
         # Round-trip through JSON so the kernel sends plain data; JSON has no inf or NaN.
