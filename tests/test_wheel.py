@@ -142,8 +142,8 @@ def test_a_report_runs_from_the_install(installed):
     # not importable modules: point Jupyter at them as an install with the extra would.
     jupyter_path = os.pathsep.join([str(Path(sys.prefix) / "share" / "jupyter"),
                                     os.environ.get("JUPYTER_PATH", "")]).rstrip(os.pathsep)
-    proc = _run([drsim, "report", "local-lab", "--trials", "50", "--out", out], cwd=elsewhere,
-                JUPYTER_PATH=jupyter_path)
+    proc = _run([drsim, "report", "local-lab", "--trials", "50", "--seed", "1", "--out", out],
+                cwd=elsewhere, JUPYTER_PATH=jupyter_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     record = json.loads((out / "local-lab" / "02-scenario-report.json").read_text())
     simulated = _run([drsim, "simulate", "local-lab", "--trials", "50", "--seed", "1", "--json"],
