@@ -24,6 +24,20 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_run_options(parser: argparse.ArgumentParser, *, trials: str, seed: str,
+                    workers: str) -> None:
+    """``--trials``, ``--seed`` and ``--workers`` with the one default of trials and seed
+    (:mod:`drsim.defaults`); the words say what each means for this command."""
+    from drsim import defaults
+
+    parser.add_argument("--trials", type=int, default=defaults.TRIALS,
+                        help=f"{trials} (default {defaults.TRIALS})")
+    parser.add_argument("--seed", type=int, default=defaults.SEED,
+                        help=f"{seed} (default {defaults.SEED})")
+    parser.add_argument("--workers", type=int, default=1,
+                        help=f"{workers} (default 1)")
+
+
 def load(scenario: str, args: argparse.Namespace) -> Scenario:
     """The scenario at a path or of a bundled name, with the command's ``--set`` overrides."""
     return load_scenario(scenario, getattr(args, "overrides", ()))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 
-from drsim.cli.common import add_set_option, to_json
-from drsim import defaults
+from drsim.cli.common import add_run_options, add_set_option, to_json
 from drsim.errors import DrsimError
 
 SHOWN_DIFFERENCES = 6
@@ -25,12 +24,9 @@ def register(sub) -> None:
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help="scenario files or bundled names (default: every bundled platform: "
                         "aws scenario)")
-    p.add_argument("--trials", type=int, default=defaults.TRIALS,
-                   help=f"trials per scenario (default {defaults.TRIALS})")
-    p.add_argument("--seed", type=int, default=defaults.SEED,
-                   help=f"root seed, the same for every scenario (default {defaults.SEED})")
-    p.add_argument("--workers", type=int, default=1,
-                   help="processes, one scenario each; results identical for any number")
+    add_run_options(p, trials="trials per scenario",
+                    seed="root seed, the same for every scenario",
+                    workers="processes, one scenario each; results identical for any number")
     add_set_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from drsim.cli.common import SCENARIO_HELP, add_set_option, load, to_json
 from drsim import defaults
+from drsim.cli.common import SCENARIO_HELP, add_set_option, load, to_json
 from drsim.errors import DrsimError
 
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from drsim.cli.common import SCENARIO_HELP, add_set_option, load, to_json, write_atomically
-from drsim import defaults
+from drsim.cli.common import (
+    SCENARIO_HELP,
+    add_run_options,
+    add_set_option,
+    load,
+    to_json,
+    write_atomically,
+)
 from drsim.errors import DrsimError
 
 TIMELINE_SUFFIXES = (".csv", ".jsonl")
@@ -28,12 +34,9 @@ def register(sub) -> None:
     p.add_argument("--metric", default=None, metavar="COLUMN",
                    help="what --percentile ranks: rto_s, probe_rto_s, first_success_s, "
                         "detect_s or rpo_s.DATASTORE (default: the RTO the objectives name)")
-    p.add_argument("--trials", type=int, default=defaults.TRIALS,
-                   help=f"trials of the run (default {defaults.TRIALS}, as drsim simulate)")
-    p.add_argument("--seed", type=int, default=defaults.SEED,
-                   help=f"root seed (default {defaults.SEED}, as drsim simulate)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="worker processes for --percentile; the trial is the same for any number")
+    add_run_options(p, trials="trials of the run, as drsim simulate", seed="root seed",
+                    workers="worker processes for --percentile; the trial is the same for "
+                            "any number")
     add_set_option(p)
     p.add_argument("--timeline", metavar="FILE",
                    help="also write the trial's event timeline (.csv or .jsonl)")
@@ -43,7 +46,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from drsim.sim.explain import explain_percentile, explain_trial
-    from drsim.sim.montecarlo import MAX_TRIALS
+    from drsim.sim.montecarlo import MAX_TRIALS, rto_column
     from drsim.timeline import write_timeline
 
     if args.timeline and Path(args.timeline).suffix not in TIMELINE_SUFFIXES:
@@ -64,8 +67,7 @@ def run(args) -> int:
             raise DrsimError("--metric: only with --percentile (it says what the percentile ranks)")
         story = explain_trial(scenario, args.trial, args.seed)
     else:
-        metric = args.metric or {"clients": "rto_s", "probe": "probe_rto_s"}[
-            scenario.objectives.rto_metric]
+        metric = args.metric or rto_column(scenario)
         story = explain_percentile(scenario, args.percentile, metric=metric, trials=args.trials,
                                    seed=args.seed, workers=args.workers)
     if args.timeline:

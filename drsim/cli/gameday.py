@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import sys
 
-from drsim.cli.common import add_set_option, load, to_json
 from drsim import defaults
+from drsim.cli.common import add_set_option, load, to_json
 from drsim.errors import DrsimError
 from drsim.scenario.model import FAILURE_MODES
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from drsim.cli.common import (
     SCENARIO_HELP,
+    add_run_options,
     add_set_option,
     load,
     print_warnings,
@@ -13,7 +14,6 @@ from drsim.cli.common import (
     to_json,
     write_atomically,
 )
-from drsim import defaults
 from drsim.errors import DrsimError
 from drsim.timeline import write_timeline
 
@@ -28,12 +28,8 @@ def register(sub) -> None:
                     "Monte Carlo trials; print RTO, detection, first success, RPO and lost "
                     "writes as distributions.")
     p.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
-    p.add_argument("--trials", type=int, default=defaults.TRIALS,
-                   help=f"number of trials (default {defaults.TRIALS})")
-    p.add_argument("--seed", type=int, default=defaults.SEED,
-                   help=f"root seed (default {defaults.SEED})")
-    p.add_argument("--workers", type=int, default=1,
-                   help="worker processes; results are identical for any number (default 1)")
+    add_run_options(p, trials="number of trials", seed="root seed",
+                    workers="worker processes; results are identical for any number")
     add_set_option(p)
     p.add_argument("--out", metavar="FILE",
                    help="write the trials table (.csv, or .parquet with the parquet extra)")
@@ -103,13 +99,13 @@ def _with_percentile_timelines(result, percentiles):
     import pandas as pd
 
     from drsim.sim.explain import trial_at_percentile
-    from drsim.sim.montecarlo import record_timelines
+    from drsim.sim.montecarlo import record_timelines, rto_column
 
     table = result.trials
-    column = {"clients": "rto_s", "probe": "probe_rto_s"}[result.scenario.objectives.rto_metric]
+    column = rto_column(result.scenario)
     chosen = [int(table["trial"].iloc[trial_at_percentile(table[column], p)]) for p in percentiles]
-    first = set() if result.timeline is None else set(
-        int(r.rsplit("-", 1)[1]) for r in result.timeline["run_id"].unique())
+    first = set() if result.timeline is None else {
+        int(r.rsplit("-", 1)[1]) for r in result.timeline["run_id"].unique()}
     more = [i for i in dict.fromkeys(chosen) if i not in first]
     parts = [t for t in (result.timeline, record_timelines(result.scenario, result.seed, more))
              if t is not None and len(t)]

@@ -104,6 +104,11 @@ _RTO_COLUMN = {"clients": "rto_s", "probe": "probe_rto_s"}
 """The trials' column each ``objectives.rto_metric`` holds against ``objectives.rto_s``."""
 
 
+def rto_column(scenario) -> str:
+    """The trials' column ``scenario``'s RTO objective counts: ``rto_s`` or ``probe_rto_s``."""
+    return _RTO_COLUMN[scenario.objectives.rto_metric]
+
+
 def _summary_columns(plan: TrialPlan) -> list[str]:
     cols = ["rto_s", "probe_rto_s", "first_success_s", *PHASES, *DELAY_TERMS]
     for ds in plan.recovery_datastores:

@@ -35,9 +35,9 @@ from drsim.sim.decision import decision
 from drsim.sim.dnsrecord import record_intervals, unfenced_primary_s
 from drsim.sim.faults import alarm_sight, check_behaviour, primary_served_share
 from drsim.sim.health import Route53HealthCheck
+from drsim.sim.probe import capacity_steps, probe_served_s
 from drsim.sim.replication import data_loss, draw_window_s
 from drsim.sim.runbook import Runbook, draw_step, topological
-from drsim.sim.probe import capacity_steps, probe_served_s
 from drsim.sim.traffic import draw_clients, recovery_s
 
 INF = math.inf

@@ -42,8 +42,8 @@ class Journal:
         os.close(self.fd)
 
 
-def _client(i: int, cfg: dict, stop: threading.Event, journal: Journal, acked: Journal) -> None:
-    import dns.exception
+def ttl_honouring_resolver(cfg: dict):
+    """A dnspython resolver of the game day's DNS server with its own TTL-honouring cache."""
     import dns.resolver
 
     resolver = dns.resolver.Resolver(configure=False)
@@ -51,6 +51,39 @@ def _client(i: int, cfg: dict, stop: threading.Event, journal: Journal, acked: J
     resolver.port = cfg["dns_port"]
     resolver.cache = dns.resolver.Cache()
     resolver.lifetime = cfg["request_timeout_s"]
+    return resolver
+
+
+def request(cfg: dict, resolver, *, client: int, write_seq: int | None) -> tuple:
+    """One request as a client makes it: resolve the service name (through ``resolver``'s
+    cache), then ``POST /write`` with body ``CLIENT SEQ`` (``write_seq`` given) or
+    ``GET /read?client=CLIENT``. Returns ``(address, status, region, error)``: the
+    address answered, the HTTP status (0 when none came), the ``X-Region`` header, and
+    the exception's name when the request failed."""
+    import dns.exception
+
+    address, status, region, error = "", 0, "", ""
+    try:
+        address = resolver.resolve(cfg["name"], "A")[0].address
+        conn = http.client.HTTPConnection(address, cfg["service_port"],
+                                          timeout=cfg["request_timeout_s"])
+        try:
+            if write_seq is not None:
+                conn.request("POST", "/write", body=f"{client} {write_seq}")
+            else:
+                conn.request("GET", f"/read?client={client}")
+            resp = conn.getresponse()
+            resp.read()
+            status, region = resp.status, resp.getheader("X-Region", "")
+        finally:
+            conn.close()
+    except (dns.exception.DNSException, OSError, http.client.HTTPException) as err:
+        error = type(err).__name__
+    return address, status, region, error
+
+
+def _client(i: int, cfg: dict, stop: threading.Event, journal: Journal, acked: Journal) -> None:
+    resolver = ttl_honouring_resolver(cfg)
     rng = random.Random(cfg["seed"] * 1_000_003 + i)
     period_s = cfg["write_interval_s"]
     seq = 0
@@ -62,25 +95,11 @@ def _client(i: int, cfg: dict, stop: threading.Event, journal: Journal, acked: J
         cycle_start = time.monotonic()
         for op in ("write", "read"):
             t0 = time.monotonic()
-            address, status, region, error = "", 0, "", ""
             this_seq = seq if op == "write" else -1
-            try:
-                address = resolver.resolve(cfg["name"], "A")[0].address
-                conn = http.client.HTTPConnection(address, cfg["service_port"],
-                                                  timeout=cfg["request_timeout_s"])
-                try:
-                    if op == "write":
-                        seq += 1
-                        conn.request("POST", "/write", body=f"{i} {this_seq}")
-                    else:
-                        conn.request("GET", f"/read?client={i}")
-                    resp = conn.getresponse()
-                    resp.read()
-                    status, region = resp.status, resp.getheader("X-Region", "")
-                finally:
-                    conn.close()
-            except (dns.exception.DNSException, OSError, http.client.HTTPException) as err:
-                error = type(err).__name__
+            address, status, region, error = request(
+                cfg, resolver, client=i, write_seq=this_seq if op == "write" else None)
+            if op == "write" and address:
+                seq += 1  # sent (the name resolved): the next write has the next number
             t1 = time.monotonic()
             journal.write(f"{t0:.6f}", f"{t1:.6f}", i, op, this_seq, address, status, region, error)
             if op == "write" and status == 200:

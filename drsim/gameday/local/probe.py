@@ -20,7 +20,6 @@ error) came.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import signal
@@ -28,7 +27,7 @@ import sys
 import threading
 import time
 
-from drsim.gameday.local.loadgen import Journal
+from drsim.gameday.local.loadgen import Journal, request, ttl_honouring_resolver
 
 PROBE_CLIENT = -1
 """The probe's client number in the ``writes`` table: no load-generator client has it."""
@@ -37,38 +36,10 @@ PROBE_HEADER = "t_attempt,t_end,seq,address,status,region,error\n"
 
 def _attempt(seq: int, cfg: dict, resolver, journal: Journal) -> None:
     """One attempt: resolve (through the TTL-honouring cache), then write or read."""
-    import dns.exception
-
     t0 = time.monotonic()
-    address, status, region, error = "", 0, "", ""
-    try:
-        address = resolver.resolve(cfg["name"], "A")[0].address
-        conn = http.client.HTTPConnection(address, cfg["service_port"],
-                                          timeout=cfg["request_timeout_s"])
-        try:
-            if cfg["writes"]:
-                conn.request("POST", "/write", body=f"{PROBE_CLIENT} {seq}")
-            else:
-                conn.request("GET", f"/read?client={PROBE_CLIENT}")
-            resp = conn.getresponse()
-            resp.read()
-            status, region = resp.status, resp.getheader("X-Region", "")
-        finally:
-            conn.close()
-    except (dns.exception.DNSException, OSError, http.client.HTTPException) as err:
-        error = type(err).__name__
+    address, status, region, error = request(
+        cfg, resolver, client=PROBE_CLIENT, write_seq=seq if cfg["writes"] else None)
     journal.write(f"{t0:.6f}", f"{time.monotonic():.6f}", seq, address, status, region, error)
-
-
-def _resolver(cfg: dict):
-    import dns.resolver
-
-    resolver = dns.resolver.Resolver(configure=False)
-    resolver.nameservers = [cfg["dns_host"]]
-    resolver.port = cfg["dns_port"]
-    resolver.cache = dns.resolver.Cache()  # honours each answer's TTL; shared by the attempts
-    resolver.lifetime = cfg["request_timeout_s"]
-    return resolver
 
 
 def main(argv=None):
@@ -79,7 +50,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
     signal.signal(signal.SIGINT, lambda *a: stop.set())
     journal = Journal(cfg["journal_path"], PROBE_HEADER)
-    resolver = _resolver(cfg)
+    resolver = ttl_honouring_resolver(cfg)
     interval_s, parent = float(cfg["interval_s"]), cfg.get("parent")
     threads: list[threading.Thread] = []
     print("ready", flush=True)
