@@ -85,7 +85,7 @@ def as_dict(story, trials: int) -> dict:
         "trial": story.trial, "metric": story.metric, "percentile": story.percentile,
         "value_s": float(story.row[story.metric]) if story.metric else None,
         "phases": story.phases,
-        "row": {k: (v if not isinstance(v, float) else float(v)) for k, v in story.row.items()},
+        "row": dict(story.row),
         "events": story.timeline.drop(columns=["run_id", "source"]).to_dict("records"),
     }
 

@@ -96,8 +96,7 @@ def explain_percentile(scenario, percentile: float, *, metric: str = "rto_s",
                        horizon_s: float = DEFAULT_HORIZON_S) -> TrialStory:
     """The trial at ``percentile`` of ``metric`` among ``trials`` trials of ``seed``."""
     check_metric(metric, TrialPlan(scenario, horizon_s=horizon_s))
-    if not 0 <= percentile <= 100 or math.isnan(percentile):
-        raise DrsimError(f"--percentile: {percentile!r} is outside 0..100")
+    trial_at_percentile([0.0], percentile)  # refuse a bad percentile before simulating
     result = simulate(scenario, trials=trials, seed=seed, workers=workers, horizon_s=horizon_s)
     table = result.trials
     index = int(table["trial"].iloc[trial_at_percentile(table[metric], percentile)])

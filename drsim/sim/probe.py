@@ -37,7 +37,9 @@ def capacity_steps(*, compute, ready_s: np.ndarray, standby_at_s: float,
     times = np.unique(np.asarray([t for t in starts if math.isfinite(t)], dtype=float))
     if not len(times):
         return np.asarray([0.0]), np.asarray([0.0])
-    tasks = np.asarray([sum(t <= x for t in starts) for x in times], dtype=float)
+    # tasks healthy from each moment on: the starts at or before it (this runs every trial)
+    tasks = np.searchsorted(np.sort(np.asarray(starts, dtype=float)), times,
+                            side="right").astype(float)
     shares = _affected_share(np.minimum(tasks / compute.required_tasks, 1.0), clients)
     return times, np.minimum(np.asarray(shares, dtype=float), 1.0)
 
