@@ -54,6 +54,13 @@ def register(sub) -> None:
     loc.add_argument("--no-simulate", action="store_true", help="skip the simulation")
     loc.add_argument("--json", action="store_true", help="print the report as one JSON object")
     loc.set_defaults(func=run_local)
+    aws = kinds.add_parser("aws", help="the reference stack on AWS: replay a recorded game day",
+                           description="AWS game days on the stack infra/ deploys.")
+    aws_commands = aws.add_subparsers(dest="aws_command", metavar="COMMAND")
+    aws_commands.required = True
+    from drsim.cli.gameday_aws import add_replay
+
+    add_replay(aws_commands)
 
 
 def run_local(args) -> int:
@@ -93,9 +100,9 @@ def _f(x, unit="s", digits=2) -> str:
     return "never" if math.isinf(x) else f"{x:.{digits}f} {unit}"
 
 
-def format_report(report) -> str:
+def format_report(report, where: str = "local") -> str:
     s = report.scenario
-    lines = [f"{s.name}: {s.failure.mode}, {len(report.runs)} local game day(s)", ""]
+    lines = [f"{s.name}: {s.failure.mode}, {len(report.runs)} {where} game day(s)", ""]
     lines.append(f"{'run':<5}{'detect':>10}{'first ok':>10}{'probe':>10}{'RTO':>10}{'lost':>6}"
                  f"{'RPO':>10}{'wall':>9}{'  sim pct':>10}")
     pcts = report.measured_rto_percentiles or [math.nan] * len(report.runs)

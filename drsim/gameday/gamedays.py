@@ -64,8 +64,14 @@ def _measured_json(measured: dict) -> dict:
     return one(measured)
 
 
-def _summarise(scenario: Scenario, runs: list[RunResult]) -> dict:
-    ds = scenario_db_name(scenario)
+def summarise(scenario: Scenario, runs: list, db_name: str | None = None) -> dict:
+    """The ``measured`` summary of game-day runs (local or AWS: anything whose
+    ``summary`` has ``recovered``, ``rto_s``, ``detect_s``, ``first_success_s``,
+    ``probe_rto_s``, ``rpo_s``, ``lost_writes``, ``writes`` and ``wall_s``).
+
+    db_name : the reconciled datastore (default: the local stack's database).
+    """
+    ds = db_name or scenario_db_name(scenario)
     col = lambda key: [getattr(r.summary, key) for r in runs]
     return {
         "runs": len(runs),
@@ -121,7 +127,7 @@ def local_gamedays(scenario: Scenario, *, fault: str | None = None, runs: int = 
             run_id = f"{scenario.name}/{scenario.failure.mode}/seed-{seed}/run-{i}"
             results.append(run_once(scenario, fault=scenario.failure.mode, seed_seq=ss,
                                     run_id=run_id, options=options, log=log))
-    report = GamedayReport(scenario, results, _summarise(scenario, results))
+    report = GamedayReport(scenario, results, summarise(scenario, results))
     if out_dir is not None:
         write_report(report, out_dir)
     return report

@@ -1,0 +1,18 @@
+"""The AWS game day's records: the raw poll format, its conversion to the shared
+timeline, and the replay that measures it.
+
+:mod:`.raw` documents and reads a run directory (poll lines, the probe fleet's
+journals, the manifest); :mod:`.signals` reads each AWS API's answers as
+timeline events; :mod:`.convert` makes one run's timeline (``source: aws``)
+and figures; :mod:`.replay` measures a game day's runs into the same
+:class:`drsim.gameday.GamedayReport` the local game day gives; :mod:`.validate`
+holds poll lines against the AWS API model (botocore's Stubber);
+:mod:`.faults` maps the FIS faults to the scenario's failure modes.
+:mod:`.fixture` finds the constructed run shipped in the package.
+Nothing here calls AWS.
+"""
+
+from drsim.gameday.aws.faults import AWS_FAULTS, failure_mode
+from drsim.gameday.aws.replay import aws_gamedays
+
+__all__ = ["AWS_FAULTS", "aws_gamedays", "failure_mode"]
