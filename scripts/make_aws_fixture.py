@@ -26,7 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from drsim.gameday.aws.validate import PollValidator  # noqa: E402
+from drsim.gameday.aws.validate import PollValidator
 
 SEED = 20261130
 T0 = datetime(2026, 11, 30, 14, 0, 7, 412000, tzinfo=UTC)  # the FIS experiment's start
@@ -324,10 +324,9 @@ def rds_polls(run: Run, failover_s: float, done_s: float) -> None:
                                    "ToDbClusterArn": SECONDARY_CLUSTER, "IsDataLossAllowed": True}
         run.poll("rds.DescribeGlobalClusters.jsonl", t, "rds.DescribeGlobalClusters", S,
                  {"GlobalClusterIdentifier": GLOBAL_ID}, {"GlobalClusters": [gc]})
-    events = [(failover_s + 1.7, "Global failover to DB cluster drsim-secondary-orders in Region "
-               f"{S} started."),
-              (done_s, f"Global failover to DB cluster drsim-secondary-orders in Region {S} "
-               "completed.")]
+    cluster = f"drsim-secondary-orders in Region {S}"
+    events = [(failover_s + 1.7, f"Global failover to DB cluster {cluster} started."),
+              (done_s, f"Global failover to DB cluster {cluster} completed.")]
     for t in poll_times(30.0, 14.3):
         seen = [{"SourceIdentifier": "drsim-secondary-orders", "SourceType": "db-cluster",
                  "Message": m, "EventCategories": ["global-failover"], "Date": iso(d),

@@ -52,7 +52,6 @@ journals with times in Unix epoch seconds (UTC) instead of the monotonic clock;
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -227,8 +226,12 @@ def _present(path: Path) -> list[tuple[int, int]] | None:
 
 def read_run(run_dir: str | Path) -> RawRun:
     """Read and check one run directory (layout in this module's docstring)."""
-    from drsim.gameday.local.journals import (ACKED_COLUMNS, JOURNAL_COLUMNS, PROBE_COLUMNS,
-                                              read_journal)
+    from drsim.gameday.local.journals import (
+        ACKED_COLUMNS,
+        JOURNAL_COLUMNS,
+        PROBE_COLUMNS,
+        read_journal,
+    )
 
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -262,6 +265,3 @@ def _fis_start(polls: list[Poll]) -> float | None:
             return epoch_s(start, f"{p.where}: experiment.startTime")
     return None
 
-
-def is_number(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)

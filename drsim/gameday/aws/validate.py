@@ -46,11 +46,12 @@ class PollValidator:
         unless ``request`` and ``response`` fit the operation ``api``
         (``"service.Operation"``)."""
         from botocore import xform_name
+        from botocore.exceptions import UnknownServiceError
 
         service, _, operation = api.partition(".")
         try:
             client, stubber = self._client(service, region)
-        except Exception as err:  # botocore's UnknownServiceError and kin
+        except UnknownServiceError as err:
             raise DrsimError(f"api {api!r}: unknown service {service!r} ({err})") from None
         method = xform_name(operation)
         if not hasattr(client, method):
