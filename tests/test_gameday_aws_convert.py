@@ -122,3 +122,23 @@ def test_the_report_is_the_local_game_days_shape(report):
     assert out["runs"][0]["fault"] == "region_isolation"
     assert out["measured"]["runs"] == 1 and out["measured"]["recovered_runs"] == 1
     assert set(out["measured"]["lost_writes"]) == {"orders_db"}
+
+
+def test_a_folder_of_runs_is_one_sample_of_one_game_day(tmp_path):
+    import shutil
+
+    from drsim.errors import DrsimError
+
+    for i in range(2):
+        d = tmp_path / f"run-{i}"
+        shutil.copytree(RUN, d)
+        m = json.loads((d / "manifest.json").read_text())
+        (d / "manifest.json").write_text(json.dumps({**m, "run_id": f"fixture/run-{i}"}))
+    report = aws_gamedays(tmp_path)
+    assert [r.run_id for r in report.runs] == ["fixture/run-0", "fixture/run-1"]
+    assert report.measured["runs"] == 2 and report.measured["rto_s"].n == 2
+    assert phases(report.timeline)["run_id"].tolist() == ["fixture/run-0", "fixture/run-1"]
+    m = json.loads((tmp_path / "run-1" / "manifest.json").read_text())
+    (tmp_path / "run-1" / "manifest.json").write_text(json.dumps({**m, "fault": "app_crash"}))
+    with pytest.raises(DrsimError, match="replay one game day's runs together"):
+        aws_gamedays(tmp_path)

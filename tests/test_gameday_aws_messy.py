@@ -149,3 +149,37 @@ def test_a_retried_step_is_failed_and_started_again():
                    (2.0, "step_failed", "promote_database"),
                    (32.0, "step_started", "promote_database"),
                    (33.1, "step_finished", "promote_database")]
+
+
+def test_a_response_not_in_the_boto3_shape_is_named_by_file_and_line(run):
+    path = run / "polls" / "stepfunctions.GetExecutionHistory.jsonl"
+    lines = [json.loads(ln) for ln in path.read_text().splitlines()]
+    del lines[5]["response"]["events"][0]["id"]
+    path.write_text("".join(json.dumps(ln) + "\n" for ln in lines))
+    with pytest.raises(DrsimError, match=r"GetExecutionHistory.jsonl:6: stepfunctions"
+                                         r".GetExecutionHistory: the response is not the boto3 shape"):
+        aws_gamedays(run)
+
+
+def test_a_manual_decision_is_timed_from_the_page_the_alarm_sent(run):
+    # The scenario file beside the run (as drsim gameday aws run copies it) says people decide.
+    seed = (fixture_run_dir().parents[2] / "scenarios" / "seed-warm-standby.yaml").read_text()
+    assert "  mode: automatic\n  trigger: alarm\n" in seed
+    (run / "scenario.yaml").write_text(seed.replace("  mode: automatic\n  trigger: alarm\n",
+                                                    "  mode: manual\n"))
+    manifest = json.loads((run / "manifest.json").read_text())
+    (run / "manifest.json").write_text(json.dumps({**manifest, "scenario": "scenario.yaml"}))
+    items = [i for ln in (run / "polls" / "cloudwatch.DescribeAlarmHistory.jsonl").read_text().splitlines()
+             for i in json.loads(ln)["response"]["AlarmHistoryItems"]]
+    page = next(i for i in items if i["HistoryItemType"] == "Action")
+    alarm = next(i for i in items if i["HistoryItemType"] == "StateUpdate")
+    fault = datetime.fromisoformat(manifest["fault_injected_utc"]).timestamp()
+    page_s = datetime.fromisoformat(page["Timestamp"]).timestamp() - fault
+    report = aws_gamedays(run)
+    tl = report.timeline
+    decided = tl[tl.event == "failover_decided"]
+    assert list(decided.detail) == ["manual"]
+    assert tl.loc[tl.event == "paged", "t_s"].tolist() == [pytest.approx(page_s, abs=1e-6)]
+    assert page_s > datetime.fromisoformat(alarm["Timestamp"]).timestamp() - fault
+    s = report.runs[0].summary
+    assert s.decide_s == pytest.approx(decided.t_s.iloc[0] - page_s, abs=1e-6)

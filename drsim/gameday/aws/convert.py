@@ -7,6 +7,7 @@ FIS experiment ``startTime``          ``fault_injected`` (t = 0)
 a checker's first failed check        ``check_failed`` (component: checker region + IP)
 Route 53's 18 % rule over checkers    ``checker_unhealthy``, ``unhealthy_declared``
 alarm StateUpdate to ALARM            ``alarm`` (component: the alarm)
+the alarm's SNS action (its page)     ``paged``
 Step Functions ExecutionStarted       ``failover_decided`` (``automatic (TRIGGER)``)
 a step's states entered / exited      ``step_started`` / ``step_finished`` (component:
                                       the runbook step), TaskFailed ``step_failed``
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
+from drsim.errors import DrsimError
 from drsim.gameday.aws import signals as sig
 from drsim.gameday.aws.raw import RawRun
 from drsim.gameday.measure import client_recovery_s, probe_recovery_s, recovery_times
@@ -118,34 +120,55 @@ def _res(raw: RawRun, key: str) -> str:
     return str(raw.resources.get(key, ""))
 
 
+def _read(api: str, polls: list, extract) -> list[sig.Signal]:
+    """``extract(polls)``; a response that is not the boto3 shape (a key missing, a
+    list where an object belongs) becomes a DrsimError naming its file and line."""
+    shape_errors = (KeyError, TypeError, ValueError, AttributeError)
+    try:
+        return extract(polls)
+    except shape_errors as err:
+        def fails(p) -> bool:
+            try:
+                extract([p])
+            except shape_errors:
+                return True
+            return False
+
+        where = next((p.where for p in polls if fails(p)), api)
+        raise DrsimError(f"{where}: {api}: the response is not the boto3 shape "
+                         f"({type(err).__name__}: {err})") from None
+
+
 def _aws_signals(raw: RawRun, scenario: Scenario) -> list[sig.Signal]:
     """Every poller's signals (a poller absent from the record gives none)."""
-    p, t0 = raw.polls, raw.fault_t
-    hc, secondary = scenario.health_check, scenario.regions.secondary
-    d = scenario.decision
+    t0, secondary, hc, d = raw.fault_t, scenario.regions.secondary, scenario.health_check, \
+        scenario.decision
     how = "manual" if d.mode == "manual" else f"automatic ({d.trigger})"
-    required = scenario.compute.required_tasks
-    out = [sig.fault_signal(p.get("fis.GetExperiment", []), t0, raw.manifest["fault"])]
-    out += sig.health_check_signals(
-        p.get("route53.GetHealthCheckStatus", []), _res(raw, "health_check_id"),
-        interval_s=hc.interval_s, failure_threshold=hc.failure_threshold,
-        healthy_fraction=hc.healthy_fraction, fault_t=t0)
-    out += sig.alarm_signals(p.get("cloudwatch.DescribeAlarmHistory", []), t0)
-    out += sig.runbook_signals(sig.execution_events(p.get("stepfunctions.GetExecutionHistory", []),
-                                                    t0),
-                               tuple(s.name for s in scenario.runbook), how)
-    capacity = sig.target_signals(p.get("elbv2.DescribeTargetHealth", []),
-                                  _res(raw, "secondary_target_group_arn"), required, t0, secondary)
+    required, steps = scenario.compute.required_tasks, tuple(s.name for s in scenario.runbook)
+
+    def read(api, extract):
+        return _read(api, raw.polls.get(api, []), extract)
+
+    out = read("fis.GetExperiment", lambda ps: [sig.fault_signal(ps, t0, raw.manifest["fault"])])
+    out += read("route53.GetHealthCheckStatus", lambda ps: sig.health_check_signals(
+        ps, _res(raw, "health_check_id"), interval_s=hc.interval_s,
+        failure_threshold=hc.failure_threshold, healthy_fraction=hc.healthy_fraction, fault_t=t0))
+    out += read("cloudwatch.DescribeAlarmHistory", lambda ps: sig.alarm_signals(ps, t0))
+    out += read("stepfunctions.GetExecutionHistory", lambda ps: sig.runbook_signals(
+        sig.execution_events(ps, t0), steps, how))
+    capacity = read("elbv2.DescribeTargetHealth", lambda ps: sig.target_signals(
+        ps, _res(raw, "secondary_target_group_arn"), required, t0, secondary))
     if not any(s.event == "capacity_ready" for s in capacity):
-        capacity += sig.ecs_signals(p.get("ecs.DescribeServices", []),
-                                    _res(raw, "secondary_ecs_service"), required, t0, secondary)
-    out += capacity
-    out += sig.database_signals(
-        p.get("rds.DescribeEvents", []), p.get("rds.DescribeGlobalClusters", []),
-        global_cluster_id=_res(raw, "global_cluster_id"),
-        secondary_cluster_arn=_res(raw, "secondary_cluster_arn"), fault_t=t0, secondary=secondary)
-    out += sig.dns_signals(p.get("route53.TestDNSAnswer", []), _res(raw, "record_name"),
-                           _secondary_answers(raw), t0, secondary)
+        capacity += read("ecs.DescribeServices", lambda ps: sig.ecs_signals(
+            ps, _res(raw, "secondary_ecs_service"), required, t0, secondary))
+    writable = read("rds.DescribeEvents", lambda ps: sig.rds_event_signals(ps, t0, secondary))
+    writable += read("rds.DescribeGlobalClusters", lambda ps: sig.writer_signals(
+        ps, global_cluster_id=_res(raw, "global_cluster_id"),
+        secondary_cluster_arn=_res(raw, "secondary_cluster_arn"), fault_t=t0,
+        secondary=secondary))
+    out += capacity + sig.earliest(writable)
+    out += read("route53.TestDNSAnswer", lambda ps: sig.dns_signals(
+        ps, _res(raw, "record_name"), _secondary_answers(raw), t0, secondary))
     return out
 
 

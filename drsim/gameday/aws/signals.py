@@ -132,19 +132,33 @@ def _new_state(item: dict) -> str:
         return m.group(1) if m else ""
 
 
+def _alarm_item(item: dict, fault_t: float, where: str) -> Signal | None:
+    """An alarm history item as an event: a StateUpdate to ALARM is ``alarm``; an
+    SNS action the alarm ran (the page it sent) is ``paged``."""
+    t = epoch_s(item.get("Timestamp"), f"{where}: AlarmHistoryItems.Timestamp")
+    kind, summary = item.get("HistoryItemType"), str(item.get("HistorySummary", ""))
+    if t < fault_t:
+        return None
+    if kind == "StateUpdate" and _new_state(item) == "ALARM":
+        return Signal(t, "alarm", str(item.get("AlarmName", "")), summary)
+    if kind == "Action" and summary.startswith("Successfully executed") and ":sns:" in summary:
+        return Signal(t, "paged", "on_call", f"{item.get('AlarmName', '')}: {summary}")
+    return None
+
+
 def alarm_signals(polls: list[Poll], fault_t: float) -> list[Signal]:
-    """``alarm``: each StateUpdate to ALARM after the fault (component: the alarm)."""
+    """``alarm``: each StateUpdate to ALARM after the fault (component: the alarm);
+    ``paged``: the first page an alarm's SNS action sent (the on-call's signal)."""
     seen, out = set(), []
     for p in polls:
         for item in p.response.get("AlarmHistoryItems", []):
-            if item.get("HistoryItemType") != "StateUpdate" or _new_state(item) != "ALARM":
+            signal = _alarm_item(item, fault_t, p.where)
+            if signal is None or (signal.event, signal.component, signal.t) in seen:
                 continue
-            t = epoch_s(item.get("Timestamp"), f"{p.where}: AlarmHistoryItems.Timestamp")
-            key = (item.get("AlarmName"), t)
-            if t >= fault_t and key not in seen:
-                seen.add(key)
-                out.append(Signal(t, "alarm", str(item.get("AlarmName", "")),
-                                  str(item.get("HistorySummary", ""))))
+            if signal.event == "paged" and any(s.event == "paged" for s in out):
+                continue
+            seen.add((signal.event, signal.component, signal.t))
+            out.append(signal)
     return out
 
 
@@ -263,20 +277,23 @@ def ecs_signals(polls: list[Poll], service: str, required_tasks: int, fault_t: f
 _COMPLETED = re.compile(r"global (failover|switchover)\b.*\bcompleted", re.IGNORECASE)
 
 
-def database_signals(event_polls: list[Poll], cluster_polls: list[Poll], *,
-                     global_cluster_id: str, secondary_cluster_arn: str, fault_t: float,
-                     secondary: str) -> list[Signal]:
-    """``database_writable``: the promotion's evidence, the earlier of the RDS event
-    announcing the global failover completed (its ``Date``) and the first
-    DescribeGlobalClusters poll naming the secondary cluster the writer."""
-    found: list[Signal] = []
-    for p in event_polls:
+def rds_event_signals(polls: list[Poll], fault_t: float, secondary: str) -> list[Signal]:
+    """``database_writable`` at each RDS event announcing a global failover (or
+    switchover) completed, at its ``Date``."""
+    out = []
+    for p in polls:
         for ev in p.response.get("Events", []):
             t = epoch_s(ev.get("Date"), f"{p.where}: Events.Date")
             if t >= fault_t and _COMPLETED.search(str(ev.get("Message", ""))):
-                found.append(Signal(t, "database_writable", secondary,
-                                    f"rds event: {ev['Message']}"))
-    for p in cluster_polls:
+                out.append(Signal(t, "database_writable", secondary, f"rds event: {ev['Message']}"))
+    return out
+
+
+def writer_signals(polls: list[Poll], *, global_cluster_id: str, secondary_cluster_arn: str,
+                   fault_t: float, secondary: str) -> list[Signal]:
+    """``database_writable`` at the first DescribeGlobalClusters poll after the fault
+    that names the secondary cluster the global database's writer."""
+    for p in polls:
         if p.t < fault_t:
             continue
         for gc in p.response.get("GlobalClusters", []):
@@ -284,11 +301,14 @@ def database_signals(event_polls: list[Poll], cluster_polls: list[Poll], *,
                 continue
             writer = [m for m in gc.get("GlobalClusterMembers", []) if m.get("IsWriter")]
             if writer and writer[0].get("DBClusterArn") == secondary_cluster_arn:
-                found.append(Signal(p.t, "database_writable", secondary,
-                                    "rds.DescribeGlobalClusters: the secondary cluster is "
-                                    "the writer"))
-                break
-    return [min(found, key=lambda s: s.t)] if found else []
+                return [Signal(p.t, "database_writable", secondary,
+                               "rds.DescribeGlobalClusters: the secondary cluster is the writer")]
+    return []
+
+
+def earliest(signals: list[Signal]) -> list[Signal]:
+    """The earliest of several pieces of evidence for one moment (none: none)."""
+    return [min(signals, key=lambda s: s.t)] if signals else []
 
 
 # --- FIS --------------------------------------------------------------------------------
