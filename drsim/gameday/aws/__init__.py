@@ -2,7 +2,8 @@
 timeline, and the replay that measures it.
 
 :mod:`.raw` documents and reads a run directory (poll lines, the probe fleet's
-journals, the manifest); :mod:`.signals` reads each AWS API's answers as
+journals, the manifest); :mod:`.polls` writes it as a run polls (``PollLog``,
+``write_manifest``); :mod:`.signals` reads each AWS API's answers as
 timeline events; :mod:`.convert` makes one run's timeline (``source: aws``)
 and figures; :mod:`.replay` measures a game day's runs into the same
 :class:`drsim.gameday.GamedayReport` the local game day gives; :mod:`.validate`

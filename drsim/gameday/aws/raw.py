@@ -151,6 +151,11 @@ def read_manifest(run_dir: Path) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as err:
         raise DrsimError(f"{path}: not JSON ({err})") from None
+    return check_manifest(manifest, path)
+
+
+def check_manifest(manifest, path: Path) -> dict:
+    """``manifest`` if it has what a run's manifest needs, else DrsimError naming ``path``."""
     if not isinstance(manifest, dict):
         raise DrsimError(f"{path}: not a JSON object")
     missing = [k for k in MANIFEST_KEYS if k not in manifest]
@@ -162,7 +167,10 @@ def read_manifest(run_dir: Path) -> dict:
     regions = manifest["regions"]
     if not isinstance(regions, dict) or not {"primary", "secondary"} <= set(regions):
         raise DrsimError(f"{path}: regions must be {{\"primary\": ..., \"secondary\": ...}}")
-    clients = (manifest["probe_fleet"] or {}).get("clients")
+    if not isinstance(manifest["resources"], dict):
+        raise DrsimError(f"{path}: resources must be an object of resource ids")
+    fleet = manifest["probe_fleet"]
+    clients = fleet.get("clients") if isinstance(fleet, dict) else None
     if not isinstance(clients, int) or clients < 1:
         raise DrsimError(f"{path}: probe_fleet.clients: {clients!r} is not a whole number >= 1")
     return manifest
