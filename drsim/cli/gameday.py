@@ -7,6 +7,7 @@ import sys
 
 from drsim import defaults
 from drsim.cli.common import add_set_option, load, to_json
+from drsim.cli.gameday_aws_plan import add_plan, add_run
 from drsim.errors import DrsimError
 from drsim.scenario.model import FAILURE_MODES
 
@@ -54,12 +55,15 @@ def register(sub) -> None:
     loc.add_argument("--no-simulate", action="store_true", help="skip the simulation")
     loc.add_argument("--json", action="store_true", help="print the report as one JSON object")
     loc.set_defaults(func=run_local)
-    aws = kinds.add_parser("aws", help="the reference stack on AWS: replay a recorded game day",
+    aws = kinds.add_parser("aws", help="the reference stack of infra/ on AWS: plan, run "
+                           "(guards only for now), replay a recorded game day",
                            description="AWS game days on the stack infra/ deploys.")
     aws_commands = aws.add_subparsers(dest="aws_command", metavar="COMMAND")
     aws_commands.required = True
     from drsim.cli.gameday_aws import add_replay
 
+    add_plan(aws_commands)
+    add_run(aws_commands)
     add_replay(aws_commands)
 
 

@@ -10,7 +10,10 @@ and figures; :mod:`.replay` measures a game day's runs into the same
 holds poll lines against the AWS API model (botocore's Stubber);
 :mod:`.faults` maps the FIS faults to the scenario's failure modes.
 :mod:`.fixture` finds the constructed run shipped in the package.
-Nothing here calls AWS.
+:mod:`.plan` says what a run would deploy, inject, watch and cost, from a synthesis of
+infra/ by :mod:`.synth`; :mod:`.guards` are the run's guards (the one AWS call there is
+STS GetCallerIdentity, made only by ``drsim gameday aws run``).
+Nothing else here calls AWS.
 """
 
 from drsim.gameday.aws.faults import AWS_FAULTS, failure_mode

@@ -1,0 +1,125 @@
+"""``drsim gameday aws plan`` and ``drsim gameday aws run`` (its guards, for now).
+
+``plan`` synthesizes infra/ offline and says what a run would deploy, inject, watch and
+cost; it needs no credentials. ``run`` checks its guards and, once they pass, stops:
+deploying, injecting and collecting are not implemented yet, and it says so.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from drsim.cli.common import SCENARIO_HELP, to_json
+from drsim.errors import DrsimError
+from drsim.gameday.aws.plan import DEFAULT_FAULT, DEFAULT_HOURS, FAULTS
+
+NOT_IMPLEMENTED = "deploy/inject/collect are not implemented yet"
+
+
+def _common(p) -> None:
+    p.add_argument("scenario", metavar="SCENARIO",
+                   help=SCENARIO_HELP.replace("a scenario", "a platform: aws scenario", 1))
+    p.add_argument("--fault", default=DEFAULT_FAULT, metavar="KIND",
+                   help=f"fault to inject through FIS: {', '.join(FAULTS)} "
+                        f"(default {DEFAULT_FAULT})")
+    p.add_argument("--hours", type=float, default=DEFAULT_HOURS, metavar="H",
+                   help=f"hours the stack lives, for the cost estimate (default "
+                        f"{DEFAULT_HOURS:g})")
+
+
+def add_plan(aws_sub) -> None:
+    """Add ``plan`` to the ``drsim gameday aws`` subcommands."""
+    p = aws_sub.add_parser(
+        "plan", help="what a run would deploy, inject, watch and cost (offline)",
+        description="Synthesize the CDK app in infra/ for the scenario (offline, no "
+                    "credentials; tens of seconds) and list the stacks in deployment order "
+                    "with their resources by type, the FIS experiment templates of the fault, "
+                    "the probes and pollers, the steps of a run and the estimated cost of the "
+                    "stack for --hours from drsim's cost model.")
+    _common(p)
+    p.add_argument("--json", action="store_true", help="print the plan as one JSON object")
+    p.set_defaults(func=run_plan)
+
+
+def add_run(aws_sub) -> None:
+    """Add ``run`` to the ``drsim gameday aws`` subcommands (guards only, this round)."""
+    p = aws_sub.add_parser(
+        "run", help="run a game day in your AWS account (guards only for now)",
+        description="Check the guards of a run: --confirm-account must be the account of "
+                    "the credentials (STS), the estimate for --hours must be within "
+                    "--max-usd, the session's region one of the scenario's, and the CDK CLI "
+                    "installed. Any refusal exits 2 with nothing done. Past the guards, "
+                    f"{NOT_IMPLEMENTED}: the command stops there (exit 2).")
+    _common(p)
+    p.add_argument("--confirm-account", metavar="ID",
+                   help="the 12-digit AWS account the credentials must belong to (required)")
+    p.add_argument("--max-usd", type=float, metavar="X",
+                   help="refuse when the estimated cost exceeds X USD (required)")
+    p.set_defaults(func=run_run)
+
+
+def run_plan(args) -> int:
+    from drsim.compare.aws_plan import aws_plan
+
+    plan = aws_plan(args.scenario, fault=args.fault, hours=args.hours, log=sys.stderr)
+    print(to_json(plan.as_dict()) if args.json else format_plan(plan))
+    return 0
+
+
+def run_run(args) -> int:
+    from drsim.compare.aws_plan import clear_run
+
+    cleared = clear_run(args.scenario, confirm_account=args.confirm_account,
+                        max_usd=args.max_usd, fault=args.fault, hours=args.hours)
+    print(f"guards passed: account {cleared.account}, region {cleared.region}, estimate "
+          f"{cleared.estimated_usd:.2f} USD <= {cleared.max_usd:g} USD, cdk {cleared.cdk}",
+          file=sys.stderr)
+    raise DrsimError(f"{NOT_IMPLEMENTED}; nothing was deployed (see drsim gameday aws plan "
+                     f"{args.scenario} for what a run will do)")
+
+
+def format_plan(plan) -> str:
+    """The plan as text: stacks, FIS, probes, pollers, steps, estimate."""
+    d = plan.as_dict()
+    lines = [f"{d['scenario']}: AWS game day plan, fault {d['fault']} "
+             f"({d['regions']['primary']} -> {d['regions']['secondary']})", "",
+             "stacks, in deployment order (from the synthesized dependencies):"]
+    for i, s in enumerate(d["stacks"], 1):
+        after = f"after {', '.join(s['depends_on'])}" if s["depends_on"] else "first"
+        top = ", ".join(f"{n} {t.removeprefix('AWS::')}" for t, n in
+                        list(s["resource_types"].items())[:6])
+        lines.append(f"  {i}. {s['name']:<18} {s['region']:<10} {s['resources']:>3} resources"
+                     f"  ({after})")
+        lines.append(f"       {top}, ...")
+    lines += ["", f"FIS experiment templates for {d['fault']}:"]
+    if not d["fis_templates"]:
+        lines.append(f"  {d['fis_status']}")
+    for t in d["fis_templates"]:
+        acts = ", ".join(f"{a['action_id']}" + (f" {a['duration']}" if a["duration"] else "")
+                         for a in t["actions"])
+        stops = ", ".join(f"{c['source']} {c['value']}" for c in t["stop_conditions"]) or "none"
+        lines.append(f"  {t['stack']}/{t['logical_id']}: {acts}; stop condition: {stops}")
+    lines += ["", "probes:"]
+    for p in d["probes"]:
+        if p["kind"] == "drsim_probe":
+            lines.append(f"  drsim probe on this machine: {', '.join(p['resolves']) if isinstance(p['resolves'], list) else p['resolves']}"
+                         f" every {p['interval_s']:g} s ({'writes' if p['writes'] else 'reads'})")
+        elif p["kind"] == "route53_health_check":
+            lines.append(f"  Route 53 health check {p['type']} :{p['port']}{p['path'] or ''} "
+                         f"every {p['interval_s']} s, {p['failure_threshold']} failures")
+        else:
+            lines.append(f"  canary {p['name']} ({p['stack']}, {p['region']}) {p['schedule']}")
+    lines += ["", "pollers:"]
+    for p in d["pollers"]:
+        lines.append(f"  {p['service'] + ' ' + p['operation']:<36} every {p['interval_s']:>4g} s"
+                     f"  {', '.join(p['regions'])}")
+    lines += ["", "steps:"]
+    for i, s in enumerate(d["steps"], 1):
+        lines.append(f"  {i}. {s['step']}: {s['what']}")
+        lines += [f"       {c}" for c in s["calls"]]
+    e = d["estimate"]
+    lines += ["", f"estimated cost for {e['hours']:g} h: {d['estimated_usd']:.2f} USD "
+                  f"({e['monthly_usd']:,.2f} USD/month x {e['hours']:g} / "
+                  f"{e['hours_per_month']:g} h)", "  not in the estimate:"]
+    lines += [f"    - {m}" for m in e["missing"]]
+    return "\n".join(lines)
