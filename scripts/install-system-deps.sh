@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
 # Install the non-Python parts the tests use (PostgreSQL 15 for the local game
-# day, Chromium for rendering reports). Needs root for apt-get; without root it
-# says what to install and the tests that need a part skip with that reason.
+# day, Chromium for rendering reports) and the CDK CLI that `drsim gameday aws run`
+# deploys with. Needs root for apt-get; without root it says what to install and
+# the tests that need a part skip with that reason.
 set -euo pipefail
+
+# The CDK CLI (npm package aws-cdk) into infra/node_modules, where drsim looks first
+# (then `cdk` on PATH). --no-save: no package.json or lock file is written into infra/.
+# A failure only warns: `drsim gameday aws run` refuses without the CLI, saying so.
+infra="$(cd "$(dirname "$0")/.." && pwd)/infra"
+if [ ! -x "$infra/node_modules/.bin/cdk" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "install-system-deps: installing the CDK CLI (npm aws-cdk@2) into infra/node_modules"
+    npm install --prefix "$infra" --no-save --no-audit --no-fund --loglevel=error aws-cdk@2 \
+      >/dev/null || echo "install-system-deps: npm could not install aws-cdk; drsim gameday aws run will refuse until cdk is installed" >&2
+  else
+    echo "install-system-deps: npm not found; install Node.js and npm for the CDK CLI (aws-cdk)" >&2
+  fi
+fi
 
 need=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)

@@ -11,7 +11,7 @@ import sys
 
 from drsim.cli.common import SCENARIO_HELP, to_json
 from drsim.errors import DrsimError
-from drsim.gameday.aws.plan import DEFAULT_FAULT, DEFAULT_HOURS, FAULTS
+from drsim.gameday.aws.plan import DEFAULT_FAULT, DEFAULT_HOURS, FAULTS, NOT_SYNTHESIZED
 
 NOT_IMPLEMENTED = "deploy/inject/collect are not implemented yet"
 
@@ -102,8 +102,9 @@ def format_plan(plan) -> str:
     lines += ["", "probes:"]
     for p in d["probes"]:
         if p["kind"] == "drsim_probe":
-            lines.append(f"  drsim probe on this machine: {', '.join(p['resolves']) if isinstance(p['resolves'], list) else p['resolves']}"
-                         f" every {p['interval_s']:g} s ({'writes' if p['writes'] else 'reads'})")
+            names = ", ".join(p["resolves"]) or f"the service record ({NOT_SYNTHESIZED})"
+            lines.append(f"  drsim probe on this machine: {names} every {p['interval_s']:g} s "
+                         f"({'writes' if p['writes'] else 'reads'})")
         elif p["kind"] == "route53_health_check":
             lines.append(f"  Route 53 health check {p['type']} :{p['port']}{p['path'] or ''} "
                          f"every {p['interval_s']} s, {p['failure_threshold']} failures")

@@ -80,13 +80,14 @@ def check_budget(estimated_usd: float, max_usd: float, hours: float) -> None:
 def check_region(session_region: str | None, scenario_regions: tuple[str, ...]) -> None:
     """GuardRefused unless the session's region is one of the scenario's regions."""
     allowed = ", ".join(scenario_regions)
+    # boto3 takes the region from AWS_DEFAULT_REGION or the profile (not AWS_REGION).
+    what_to_do = "set AWS_DEFAULT_REGION (or your profile's region) to one of them"
     if session_region is None:
-        raise GuardRefused(f"refused: no AWS region is configured; set AWS_REGION to one of "
-                           f"the scenario's regions ({allowed}); nothing was done")
+        raise GuardRefused(f"refused: no AWS region is configured, and a run acts only in the "
+                           f"scenario's regions ({allowed}); {what_to_do}; nothing was done")
     if session_region not in scenario_regions:
         raise GuardRefused(f"refused: the session's region {session_region} is not one of the "
-                           f"scenario's regions ({allowed}); set AWS_REGION to one of them; "
-                           "nothing was done")
+                           f"scenario's regions ({allowed}); {what_to_do}; nothing was done")
 
 
 def check_account(caller: str, confirm_account: str) -> None:

@@ -227,7 +227,7 @@ def drsim_probe(scenario: Scenario, assembly: CloudAssembly) -> dict:
     """drsim's own probe, run on this machine (what ``probe_rto_s`` is measured with)."""
     hc = scenario.health_check
     return {"kind": "drsim_probe", "where": "the machine running drsim",
-            "resolves": service_names(assembly) or NOT_SYNTHESIZED,
+            "resolves": service_names(assembly),
             "port": hc.port, "protocol": hc.protocol, "interval_s": scenario.probe.interval_s,
             "writes": scenario.probe.writes,
             "resolver": "a fresh resolution each attempt, through a cache that honours the TTL",

@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import TextIO
 
@@ -42,32 +43,33 @@ _TAIL_LINES = 15
 """Lines of a failed synthesis's stderr shown in the message."""
 
 
-def infra_dir() -> Path:
-    """The infra/ folder holding the CDK app: ``$DRSIM_INFRA_DIR``, else beside the
-    checkout drsim is imported from, else ``./infra``.
+def infra_candidates() -> list[Path]:
+    """Where infra/ may be, in the order looked at: ``$DRSIM_INFRA_DIR``, beside the
+    checkout drsim is imported from (an editable install or a PYTHONPATH checkout), ``./infra``."""
+    found = [Path(os.environ[INFRA_ENV])] if os.environ.get(INFRA_ENV) else []
+    found.append(Path(str(files("drsim"))).resolve().parent / "infra")
+    found.append(Path.cwd() / "infra")
+    return list(dict.fromkeys(found))
 
-    Raises DrsimError (saying where it looked) when none holds ``app.py``.
+
+def infra_dir(candidates: list[Path] | None = None) -> Path:
+    """The first of ``candidates`` (default :func:`infra_candidates`) holding ``app.py``.
+
+    Raises DrsimError, saying where it looked and what to do, when none does.
     """
-    import drsim
-
-    candidates = []
-    if os.environ.get(INFRA_ENV):
-        candidates.append(Path(os.environ[INFRA_ENV]))
-    # An editable install or a PYTHONPATH checkout: infra/ sits beside the package.
-    candidates.append(Path(drsim.__file__).resolve().parent.parent / "infra")
-    candidates.append(Path.cwd() / "infra")
-    for folder in candidates:
+    looked = infra_candidates() if candidates is None else candidates
+    for folder in looked:
         if (folder / "app.py").is_file():
             return folder.resolve()
-    looked = ", ".join(str(c) for c in dict.fromkeys(candidates))
-    raise DrsimError(f"no infra/ folder with the CDK app (app.py) found (looked in {looked}); "
-                     f"run drsim from a checkout of the repository, or set {INFRA_ENV} to its "
-                     "infra/ folder")
+    raise DrsimError(f"no infra/ folder with the CDK app (app.py) found (looked in "
+                     f"{', '.join(map(str, looked))}); run drsim from a checkout of the "
+                     f"repository, or set {INFRA_ENV} to its infra/ folder")
 
 
-def require_infra_extra() -> None:
-    """Raise DrsimError unless this Python has what infra/app.py imports (the ``infra`` extra)."""
-    missing = [m for m in INFRA_EXTRA if importlib.util.find_spec(m) is None]
+def require_infra_extra(modules: tuple[str, ...] = INFRA_EXTRA) -> None:
+    """Raise DrsimError unless this Python has ``modules``: what infra/app.py imports (the
+    ``infra`` extra), checked before a synthesis that would fail after seconds."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
         raise DrsimError(f"synthesizing infra/ needs the infra extra, and {', '.join(missing)} "
                          "is not installed; install it with pip install -e '.[infra]'")
@@ -140,7 +142,8 @@ def deployment_order(depends_on: dict[str, list[str]]) -> list[str]:
 
 
 def read_assembly(outdir: str | os.PathLike, synth_s: float = 0.0) -> CloudAssembly:
-    """The stacks of the cloud assembly in ``outdir`` (its ``manifest.json``), in deployment order."""
+    """The stacks of the cloud assembly in ``outdir`` (its ``manifest.json``), in deployment
+    order."""
     folder = Path(outdir)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     artifacts = {name: a for name, a in manifest.get("artifacts", {}).items()
@@ -179,7 +182,7 @@ def synthesize(scenario_file: str | os.PathLike, *, infra: Path | None = None,
         (with the end of its error output).
     """
     folder = infra if infra is not None else infra_dir()
-    require_infra_extra()
+    require_infra_extra(INFRA_EXTRA)
     scenario = str(Path(scenario_file).resolve())
     if log is not None:
         print(f"synthesizing the CDK app in {folder} for {Path(scenario).name} "
