@@ -31,6 +31,7 @@ from drsim.gameday.aws.plan import (
     duration_min,
     fis_templates,
 )
+from drsim.gameday.aws.raw import POLLED_APIS
 from drsim.scenario import load_scenario
 from drsim.scenario.locate import bundled_dir
 from tests.conftest import ROOT
@@ -135,12 +136,10 @@ def test_probes_pollers_and_steps_come_from_the_stack_and_scenario(synthesized):
     check = next(p for p in plan["probes"] if p["kind"] == "route53_health_check")
     assert (check["port"], check["path"], check["interval_s"]) == (
         scenario.health_check.port, scenario.health_check.path, scenario.health_check.interval_s)
-    ops = {(p["service"], p["operation"]): p["interval_s"] for p in plan["pollers"]}
-    assert set(ops) == {("route53", "GetHealthCheckStatus"), ("cloudwatch", "DescribeAlarmHistory"),
-                        ("stepfunctions", "GetExecutionHistory"), ("elbv2", "DescribeTargetHealth"),
-                        ("ecs", "DescribeServices"), ("rds", "DescribeGlobalClusters"),
-                        ("rds", "DescribeEvents"), ("fis", "GetExperiment")}
-    assert ops[("route53", "GetHealthCheckStatus")] == scenario.health_check.interval_s / 2
+    ops = {f'{p["service"]}.{p["operation"]}': p["interval_s"] for p in plan["pollers"]}
+    # What the run polls is what the replay reads: one poller per API, no more.
+    assert sorted(ops) == sorted(POLLED_APIS) and len(ops) == len(plan["pollers"])
+    assert ops["route53.GetHealthCheckStatus"] == scenario.health_check.interval_s / 2
     assert [s["step"] for s in plan["steps"]] == ["deploy", "wait_healthy", "start_probes",
                                                    "inject", "poll", "collect", "teardown"]
     deploy = plan["steps"][0]["calls"][0]
@@ -313,3 +312,10 @@ def test_bad_input_exits_2_with_one_message_before_synthesis(args, message, caps
     out, err = capsys.readouterr()
     assert message in err and out == ""
     assert len(err.strip().splitlines()) == 1 and "synthesizing the CDK app" not in err
+
+
+def test_the_run_polls_every_api_the_replay_reads_once():
+    from drsim.gameday.aws.plan import pollers
+
+    apis = [f"{p.service}.{p.operation}" for p in pollers(load_scenario(SEED))]
+    assert sorted(apis) == sorted(POLLED_APIS)

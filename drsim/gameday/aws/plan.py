@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from drsim.errors import DrsimError
+from drsim.gameday.aws.faults import AWS_FAULTS, failure_mode
 
 if TYPE_CHECKING:  # pragma: no cover
     from drsim.gameday.aws.synth import CloudAssembly, SynthStack
     from drsim.scenario.model import Scenario
 
-FAULTS = ("region_isolation", "app_crash", "db_failover")
+FAULTS = tuple(AWS_FAULTS)
 """Faults an AWS game day injects through FIS (the ``drsim:fault`` tag's values)."""
 DEFAULT_FAULT = "region_isolation"
 FAULT_TAG = "drsim:fault"
@@ -45,8 +46,7 @@ execution history, RDS events, FIS action times): polling only delays seeing the
 
 def check_fault(fault: str) -> str:
     """``fault`` if it is one of :data:`FAULTS`, else DrsimError listing them."""
-    if fault not in FAULTS:
-        raise DrsimError(f"--fault: {fault!r} is not one of {', '.join(FAULTS)}")
+    failure_mode(fault, "--fault")
     return fault
 
 
@@ -87,7 +87,8 @@ class Poller:
 
 
 def pollers(scenario: Scenario) -> tuple[Poller, ...]:
-    """The pollers of a run of ``scenario``, with their intervals."""
+    """The pollers of a run of ``scenario``, with their intervals: one per API the replay
+    reads (:data:`drsim.gameday.aws.raw.POLLED_APIS`)."""
     both = (scenario.regions.primary, scenario.regions.secondary)
     # Each Route 53 checker reports once per interval; polling at half of it sees every
     # report of every checker (GetHealthCheckStatus returns each checker's latest).
@@ -96,6 +97,8 @@ def pollers(scenario: Scenario) -> tuple[Poller, ...]:
         Poller("route53", "GetHealthCheckStatus", ("us-east-1",), r53_s, True,
                "each checker's latest observation of the primary's endpoint (Route 53's API "
                "is served from us-east-1)"),
+        Poller("route53", "TestDNSAnswer", ("us-east-1",), UNSTAMPED_POLL_S, False,
+               "what Route 53 answers for the service name (the switch to the secondary)"),
         Poller("cloudwatch", "DescribeAlarmHistory", both, STAMPED_POLL_S, True,
                "alarm state changes (the failover alarm, unhealthy hosts, 5xx)"),
         Poller("stepfunctions", "GetExecutionHistory", (scenario.regions.secondary,),
