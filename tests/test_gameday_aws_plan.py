@@ -246,6 +246,12 @@ def test_fis_action_minutes_are_priced_when_the_table_has_fis(tmp_path):
     e = plan.estimate
     assert (e.fis_action_minutes, e.fis_usd_per_action_minute, e.fis_usd) == (10.0, 0.5, 5.0)
     assert plan.estimated_usd == pytest.approx(e.stack_usd + 5.0)
+    fis_poller = next(p for p in plan.pollers if p.service == "fis")
+    assert fis_poller.regions == ("us-east-1",)  # the template's stack's region
+    frame = plan.to_frame()
+    assert list(frame.columns) == [s.artifact for s in asm.stacks]
+    assert frame.loc["AWS::FIS::ExperimentTemplate"].tolist() == [3, 0, 0, 0]
+    assert "3 FIS template(s)" not in repr(plan) and "1 FIS template(s)" in repr(plan)
     assert not any("FIS" in m for m in e.missing)
 
 

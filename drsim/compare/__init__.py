@@ -9,7 +9,9 @@ game days (:mod:`drsim.gameday`) do not know each other; this package joins them
 - :mod:`drsim.compare.sweeps` — one-at-a-time sweeps of a scenario's settings;
 - :mod:`drsim.compare.strategies` — whole scenarios side by side, frontier and ranking;
 - :mod:`drsim.compare.sensitivity` — the RTO with the TTL violators' share at 0, as given, doubled;
-- :mod:`drsim.compare.gameday` — measured game days beside the simulation.
+- :mod:`drsim.compare.gameday` — measured game days beside the simulation;
+- :mod:`drsim.compare.aws_plan` — an AWS game day's plan with the cost model's estimate,
+  and the run's guards (the budget among them).
 
 ``from drsim import compare`` gives the names a notebook needs (below); the game
 day comparison is imported from :mod:`drsim.compare.gameday` itself.

@@ -86,9 +86,10 @@ class Poller:
                 "stamped": self.stamped, "what": self.what}
 
 
-def pollers(scenario: Scenario) -> tuple[Poller, ...]:
+def pollers(scenario: Scenario, fis_regions: tuple[str, ...] = ()) -> tuple[Poller, ...]:
     """The pollers of a run of ``scenario``, with their intervals: one per API the replay
-    reads (:data:`drsim.gameday.aws.raw.POLLED_APIS`)."""
+    reads (:data:`drsim.gameday.aws.raw.POLLED_APIS`). ``fis_regions``: where the fault's
+    FIS templates are (an experiment lives in its template's region; default the primary)."""
     both = (scenario.regions.primary, scenario.regions.secondary)
     # Each Route 53 checker reports once per interval; polling at half of it sees every
     # report of every checker (GetHealthCheckStatus returns each checker's latest).
@@ -111,7 +112,8 @@ def pollers(scenario: Scenario) -> tuple[Poller, ...]:
                "which cluster is the global database's writer, and its status"),
         Poller("rds", "DescribeEvents", both, STAMPED_POLL_S, True,
                "cluster events: failover started and completed"),
-        Poller("fis", "GetExperiment", (scenario.regions.primary,), UNSTAMPED_POLL_S, True,
+        Poller("fis", "GetExperiment", fis_regions or (scenario.regions.primary,),
+               UNSTAMPED_POLL_S, True,
                "the experiment's and each action's state, start and end times"),
     )
 
@@ -329,6 +331,15 @@ class AwsPlan:
                 "steps": list(self.steps), "estimated_usd": round(self.estimated_usd, 6),
                 "estimate": self.estimate.as_dict(), "synth_s": round(self.synth_s, 1)}
 
+    def to_frame(self):
+        """Resources by type (rows) and stack (columns, in deployment order), 0 where none."""
+        import pandas as pd
+
+        counts = {s["name"]: s["resource_types"] for s in self.stacks}
+        frame = pd.DataFrame(counts).fillna(0).astype(int)
+        frame.index.name = "resource_type"
+        return frame.loc[frame.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+
     def __repr__(self) -> str:
         return (f"AwsPlan({self.scenario!r}, {self.fault}: {len(self.stacks)} stacks, "
                 f"{len(self.fis_templates)} FIS template(s), {self.estimated_usd:.2f} USD "
@@ -382,7 +393,7 @@ def make_plan(scenario: Scenario, scenario_file: str, assembly: CloudAssembly, *
     """The plan of a game day of ``fault`` on ``assembly`` (synthesized from ``scenario``)."""
     check_fault(fault)
     templates = fis_templates(assembly, fault)
-    watch = pollers(scenario)
+    watch = pollers(scenario, tuple(dict.fromkeys(t["region"] for t in templates)))
     return AwsPlan(
         scenario=scenario.name, scenario_file=scenario_file,
         regions={"primary": scenario.regions.primary, "secondary": scenario.regions.secondary},
