@@ -117,12 +117,13 @@ def test_estimate_is_the_cost_models_monthly_total_prorated(synthesized):
 @pytest.mark.infra
 def test_fis_templates_are_the_synthesized_ones_or_said_missing(synthesized):
     plan, _ = synthesized
-    if plan["fis_templates"]:
+    inject = next(s for s in plan["steps"] if s["step"] == "inject")
+    if plan["fis_templates"]:  # infra/ has them: each is shown, and the run starts it
         for t in plan["fis_templates"]:
             assert t["actions"] and t["stack"] in {s["name"] for s in plan["stacks"]}
+            assert any(f"{t['stack']}/{t['logical_id']}" in c for c in inject["calls"])
     else:
         assert plan["fis_status"].startswith(NOT_SYNTHESIZED)
-        inject = next(s for s in plan["steps"] if s["step"] == "inject")
         assert any(NOT_SYNTHESIZED in c for c in inject["calls"])
 
 
@@ -281,6 +282,7 @@ def test_text_plan_from_a_fake_app_run_as_the_cdk_cli_runs_it(tmp_path, monkeypa
     assert "1. DrsimPrimary" in out and "2. DrsimSecondary" in out
     assert "aws:network:disrupt-connectivity PT10M; stop condition: aws:cloudwatch:alarm" in out
     assert "estimated cost for 2 h:" in out and "synthesized 4 stacks" in err
+    assert "  largest: Aurora PostgreSQL" in out
 
 
 def test_a_failing_synthesis_is_one_message_with_its_error(tmp_path, monkeypatch, capsys):

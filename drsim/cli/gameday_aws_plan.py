@@ -121,6 +121,11 @@ def format_plan(plan) -> str:
     e = d["estimate"]
     lines += ["", f"estimated cost for {e['hours']:g} h: {d['estimated_usd']:.2f} USD "
                   f"({e['monthly_usd']:,.2f} USD/month x {e['hours']:g} / "
-                  f"{e['hours_per_month']:g} h)", "  not in the estimate:"]
+                  f"{e['hours_per_month']:g} h)"]
+    top = list(e["by_service_usd"].items())[:4]
+    lines.append("  largest: " + ", ".join(f"{k} {v:.2f}" for k, v in top))
+    if e["fis_usd"] is not None:
+        lines.append(f"  FIS: {e['fis_action_minutes']:g} action-minutes, {e['fis_usd']:.2f} USD")
+    lines.append("  not in the estimate:")
     lines += [f"    - {m}" for m in e["missing"]]
     return "\n".join(lines)
