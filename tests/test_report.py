@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from drsim.bundled import notebooks_dir
+from tests import browser
 from tests.conftest import PYTHON_WITH_DEFAULT_SIGINT, ROOT, run_cli
 
 pytest.importorskip("papermill", reason="the lab extra is not installed "
@@ -26,7 +27,7 @@ TRIALS, SEED = 400, 7
 SCENARIOS = ("seed-warm-standby", "local-lab", "active-active")
 FIGURES_02 = {"rto-cdf", "rpo-cdf", "phases", "violators", "timeline", "cost",
               "risk-vs-spend"}
-IMG = re.compile(r'<img[^>]+src="data:image/png;base64,([^"]+)"')
+IMG = re.compile(r'<img[^>]+src="data:image/svg\+xml;base64,([^"]+)"')
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +63,15 @@ def test_executed_notebooks_hold_outputs_and_the_injected_parameters(report):
     assert all(c.execution_count for c in nb.cells if c.cell_type == "code")
 
 
-def test_html_hides_the_code_and_embeds_the_png_figures(report):
+def test_html_hides_the_code_and_embeds_the_svg_figures(report):
     html = (report / "seed-warm-standby" / "02-scenario-report.html").read_text()
     assert "scenario_report(" not in html and "show_figure(" not in html
     embedded = {base64.b64decode(m) for m in IMG.findall(html)}
-    files = {p.read_bytes() for p in (report / "seed-warm-standby" / "figures").glob("*.png")}
+    figures = report / "seed-warm-standby" / "figures"
+    files = {p.read_bytes() for p in figures.glob("*.svg")}
     assert len(files) == len(FIGURES_02) and embedded == files
+    # the same figures as PNG, for pasting elsewhere
+    assert {p.stem for p in figures.glob("*.png")} == {p.stem for p in figures.glob("*.svg")}
 
 
 def _cli_rto_cells(scenario: str) -> list[str]:
@@ -205,19 +209,8 @@ def test_a_failing_notebook_keeps_partial_output_and_the_command_names_the_cell(
     assert (out / "explore-seed-warm-standby" / "01-explore-tradeoffs.html").is_file()
 
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _chromium() -> str:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        pytest.skip("chromium is not installed (scripts/install-system-deps.sh installs it as root)")
-    return exe
-
-
 def test_the_html_report_renders_its_figures_in_headless_chromium(report, tmp_path):
-    exe = _chromium()
+    exe = browser.chromium()
     page = report / "seed-warm-standby" / "02-scenario-report.html"
     # A copy of the page that writes, once loaded, how many images decoded.
     probe = page.with_name("probe.html")
@@ -228,15 +221,13 @@ window.addEventListener("load", () => {
   document.body.setAttribute("data-images", ok + "/" + imgs.length);
 });
 </script></body>"""))
-    dom = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p1'}",
-                          "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
-                         check=False, capture_output=True, text=True, timeout=120)
+    dom = browser.dump_dom(probe, tmp_path / "p1")
     loaded = re.search(r'data-images="(\d+)/(\d+)"', dom.stdout)
     assert loaded, dom.stderr[-2000:]
     assert loaded.group(1) == loaded.group(2) == str(len(FIGURES_02))
 
     shot = tmp_path / "shot.png"
-    proc = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p2'}",
+    proc = subprocess.run([exe, *browser.CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p2'}",
                            f"--screenshot={shot}", "--window-size=1200,3000", page.as_uri()],
                           check=False, capture_output=True, text=True, timeout=120)
     assert shot.is_file(), proc.stderr[-2000:]
@@ -250,10 +241,7 @@ window.addEventListener("load", () => {
 
 
 def test_the_index_renders_in_headless_chromium_with_every_link(report, tmp_path):
-    exe = _chromium()
-    dom = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p'}",
-                          "--dump-dom", (report / "index.html").as_uri()],
-                         check=False, capture_output=True, text=True, timeout=120)
+    dom = browser.dump_dom(report / "index.html", tmp_path / "p")
     assert dom.stdout.count("02-scenario-report.html") == len(SCENARIOS)
     assert "drsim reports" in dom.stdout
 
@@ -324,3 +312,62 @@ def test_ctrl_c_stops_every_worker_and_kernel(tmp_path, jobs):
     while any(_alive(p) for p in below) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [p for p in below if _alive(p)], "workers or kernels outlived the command"
+
+
+PAGES = ("seed-warm-standby/02-scenario-report.html", "local-lab/02-scenario-report.html",
+         "active-active/02-scenario-report.html",
+         "explore-seed-warm-standby/01-explore-tradeoffs.html",
+         "compare-strategies/03-compare-strategies.html")
+UNIT = re.compile(r"\[[^\]]+\]")
+
+
+def _label_faults(figures: list[dict]) -> list[str]:
+    """What the browser found wrong with the labels: one over another, cut off at the
+    figure's edge, an axis of numbers without its unit in brackets, an axis of categories
+    without a label."""
+    faults = []
+    for i, fig in enumerate(figures, start=1):
+        faults += [f"figure {i}: {o}" for o in browser.overlaps(fig["texts"])]
+        faults += [f"figure {i}: {t!r} cut off" for t in browser.clipped(fig)]
+        faults += [f"figure {i}: {f}" for a in fig["axes"] for f in browser.axis_faults(a, UNIT)]
+    return faults
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_figure_label_stands_clear_with_its_unit_in_headless_chromium(report, tmp_path,
+                                                                            page):
+    figures = browser.figure_labels(report / page, tmp_path)
+    assert len(figures) == len(IMG.findall((report / page).read_text()))
+    assert _label_faults(figures) == []
+
+
+def test_the_comparison_of_every_bundled_strategy_keeps_its_labels_clear(tmp_path):
+    # The crowded case: every bundled aws configuration on one frontier and one CDF.
+    from drsim.report.run import run_notebook
+
+    run = run_notebook(notebooks_dir() / "03-compare-strategies.ipynb", tmp_path / "out", {
+        "scenarios": ["backup-restore", "pilot-light", "warm-standby", "hot-standby",
+                      "active-active", "seed-warm-standby"], "trials": 300, "seed": SEED})
+    assert run.ok, run.error
+    figures = browser.figure_labels(run.html, tmp_path)
+    assert len(figures) == 3
+    assert _label_faults(figures) == []
+    shown = {t["text"] for fig in figures for t in fig["texts"]}
+    assert {"backup-restore", "pilot-light", "warm-standby", "hot-standby",
+            "active-active", "seed-warm-standby"} <= shown
+
+
+def test_the_label_check_finds_overlaps_and_cut_off_labels():
+    a = {"text": "pilot-light", "x0": 10, "y0": 10, "x1": 60, "y1": 20}
+    b = {"text": "warm-standby", "x0": 40, "y0": 15, "x1": 110, "y1": 25}
+    c = {"text": "hot-standby", "x0": 60.5, "y0": 10, "x1": 100, "y1": 20}  # touches a only
+    assert browser.overlaps([a, b, c]) == ["'pilot-light' over 'warm-standby'",
+                                           "'warm-standby' over 'hot-standby'"]
+    assert browser.clipped({"width": 100, "height": 50, "texts": [a, b, c]}) == ["warm-standby"]
+    seconds = {"axis": "x", "label": "RTO", "ticks": ["0", "1,000", "\u22125"]}
+    assert browser.axis_faults(seconds, UNIT) and not browser.axis_faults(
+        {**seconds, "label": "RTO [s]"}, UNIT)
+    phases = {"axis": "y", "label": "", "ticks": ["detect", "decide"]}
+    assert browser.axis_faults(phases, UNIT) and not browser.axis_faults(
+        {**phases, "label": "phase"}, UNIT)
+    assert browser.axis_faults({"axis": "y", "label": "", "ticks": []}, UNIT) == []

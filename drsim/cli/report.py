@@ -16,8 +16,8 @@ def register(sub) -> None:
                     "scenario, the trade-off sweep (01) on the seed scenario (or the first "
                     "platform: aws one) and the strategy comparison (03) over the platform: "
                     "aws scenarios. Writes the executed notebooks, HTML with the code hidden, "
-                    "the figures as PNG and index.html. A failing notebook keeps its partial "
-                    "output; the command then exits 2 naming the notebook and cell.")
+                    "the figures as SVG and PNG, and index.html. A failing notebook keeps its "
+                    "partial output; the command then exits 2 naming the notebook and cell.")
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help="scenario YAML files or names of bundled scenarios, e.g. "
                         "seed-warm-standby (default: every bundled scenario)")

@@ -1,10 +1,12 @@
 """Showing figures and tables in a notebook so that the report runner can find them.
 
-A figure is displayed as a PNG with output metadata ``{"drsim": {"figure": NAME}}``;
+A figure is displayed as SVG and PNG with output metadata ``{"drsim": {"figure": NAME}}``
+(the HTML pages show the SVG: sharp at any zoom, and a browser can measure every label
+in it; the PNG is for pasting elsewhere);
 a table as HTML with ``{"drsim": {"table": NAME}}`` and, when given, plain data in
 the ``application/vnd.drsim.record+json`` bundle (no front end renders that type,
 so JupyterLab and nbconvert show the HTML; the runner reads the data for the
-report index). Displaying the PNG ourselves, rather than leaving it to the
+report index). Displaying the images ourselves, rather than leaving it to the
 inline backend, is what makes nbconvert's HTML carry the figure.
 """
 
@@ -37,12 +39,27 @@ def figure_png(fig, dpi: int = FIGURE_DPI) -> bytes:
     return buf.getvalue()
 
 
+def figure_svg(fig) -> str:
+    """The figure as SVG text. Text is drawn as glyph outlines (matplotlib's default
+    ``svg.fonttype``), so it looks the same whatever fonts the viewer has; each text
+    is one ``<g id="text_N">`` group a browser can measure. No date in the metadata
+    and a fixed id salt, so the same figure gives the same bytes."""
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": "drsim"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()
+
+
 def show_figure(fig, name: str) -> None:
-    """Display ``fig`` as a PNG named ``name`` (the runner saves it as ``figures/NAME.png``)."""
+    """Display ``fig`` as SVG and PNG named ``name`` (the runner saves them as
+    ``figures/NAME.svg`` and ``figures/NAME.png``; the HTML page shows the SVG)."""
     from IPython.display import display
 
     png = base64.b64encode(figure_png(fig)).decode("ascii")
-    display({"image/png": png, "text/plain": f"<figure {_check_name(name)}>"}, raw=True,
+    display({"image/svg+xml": figure_svg(fig), "image/png": png,
+             "text/plain": f"<figure {_check_name(name)}>"}, raw=True,
             metadata={"drsim": {"figure": name}})
 
 

@@ -154,7 +154,7 @@ class Explorer:
         return fig
 
     def _bill_axes(self, ax, now) -> None:
-        ax.set_ylabel("USD/month")
+        ax.set_ylabel("bill; disasters / 12 [USD/month]")
         if now is None or not math.isfinite(now.monthly_usd):
             ax.text(0.5, 0.5, "no bill" if now else "refused", ha="center",
                     transform=ax.transAxes)
@@ -165,6 +165,7 @@ class Explorer:
         ax.bar([0], [now.dr_monthly_usd], bottom=[service], color=DR_COLOR, label="DR part")
         ax.bar([1], [now.risk_annual_usd / 12], color=RISK_COLOR, label="disasters")
         ax.set_xticks([0, 1], ["bill", "disasters\n(yearly / 12)"])
+        ax.set_xlabel("per month")
         ax.legend(fontsize=8)
 
     # --- with widgets -------------------------------------------------------------------

@@ -9,6 +9,7 @@ in worker processes. A notebook shows one with :func:`drsim.report.show_figure`.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,16 @@ def time_unit(max_s: float) -> tuple[str, float]:
     if max_s <= 3 * 3600:
         return "min", 60.0
     return "h", 3600.0
+
+
+def in_unit(value_s: float, unit: str, per_unit_s: float) -> str:
+    """A duration written in the figure's own unit (``time_unit``): ``312 s``, ``5.2 min``,
+    so a title or legend never states seconds beside an axis in minutes."""
+    if not math.isfinite(value_s):
+        return "never"
+    if unit == "s":
+        return f"{fmt_s(value_s)} s"
+    return f"{value_s / per_unit_s:,.1f} {unit}"
 
 
 def _ecdf(values) -> tuple[np.ndarray, np.ndarray]:
@@ -70,13 +81,14 @@ def rto_cdf(trials: pd.DataFrame, summary: Summary) -> Figure:
         if values is rto:
             rto_color = line.get_color()
     ax.axvline(obj / k, color="k", linestyle=":",
-               label=(f"RTO objective {fmt_s(obj)} s: P({summary.objectives.rto_label()} met) = "
+               label=(f"RTO objective {in_unit(obj, unit, k)}: "
+                      f"P({summary.objectives.rto_label()} met) = "
                       f"{fmt_p(summary.p_rto_met)}"))
     for q in ("p50", "p95"):
         v = getattr(summary.rto_s, q)
         if math.isfinite(v):
             ax.plot([v / k], [0.5 if q == "p50" else 0.95], "o", color=rto_color)
-            ax.annotate(f"{q} {fmt_s(v)} s", (v / k, 0.5 if q == "p50" else 0.95),
+            ax.annotate(f"{q} {in_unit(v, unit, k)}", (v / k, 0.5 if q == "p50" else 0.95),
                         textcoords="offset points", xytext=(6, -12), fontsize=8)
     ax.set_xlabel(f"time since the fault [{unit}]")
     ax.set_ylabel("share of trials [-]")
@@ -129,6 +141,7 @@ def phase_breakdown(trials: pd.DataFrame, summary: Summary) -> Figure:
                tick_labels=[PHASE_LABELS[c] for c in cols])
     ax.invert_yaxis()
     ax.set_xlabel(f"duration [{unit}]")
+    ax.set_ylabel("phase")
     ax.set_title("phase durations (box 25-75 %, whiskers 5-95 %)", fontsize=10)
     ax.grid(alpha=0.3, axis="x")
     left = 0.0
@@ -138,8 +151,9 @@ def phase_breakdown(trials: pd.DataFrame, summary: Summary) -> Figure:
         left += mean
     ax2.set_yticks([0], ["mean"])
     ax2.set_ylim(-0.6, 1.3)  # room above the bar for the legend
-    ax2.set_xlabel(f"[{unit}]")
-    ax2.set_title(f"mean phases; mean RTO {fmt_s(summary.rto_s.mean)} s", fontsize=10)
+    ax2.set_xlabel(f"mean duration [{unit}]")
+    ax2.set_ylabel("all trials")
+    ax2.set_title(f"mean phases; mean RTO {in_unit(summary.rto_s.mean, unit, k)}", fontsize=10)
     ax2.legend(fontsize=8, loc="upper center", ncol=2)
     fig.suptitle(f"{summary.scenario}: detect, decide, recover, cut over")
     return fig
@@ -199,9 +213,11 @@ def timeline_chart(timeline: pd.DataFrame, picked: dict[str, int]) -> Figure:
                 ax.plot(float(t.min()) / k, 0, marker, color="k", markersize=7, label=label,
                         linestyle="none")
         ax.set_yticks(range(len(steps) + 1), ["phases", *steps])
+        ax.set_ylabel("lane", fontsize=8)
         ax.invert_yaxis()
         rto = p["rto_s"]
-        ax.set_title(f"{name} trial #{idx}: RTO {fmt_s(float(rto))} s", fontsize=10, loc="left")
+        ax.set_title(f"{name} trial #{idx}: RTO {in_unit(float(rto), unit, k)}", fontsize=10,
+                     loc="left")
         ax.grid(alpha=0.3, axis="x")
     if panels:
         axes[-1].set_xlabel(f"time since the fault [{unit}]  (hatched: a failed attempt)")
@@ -240,8 +256,9 @@ def cost_breakdown(breakdown) -> Figure:
     for yi, total in zip(y, left):
         ax.text(total, yi, f" {total:,.0f}", va="center", fontsize=8)
     ax.set_yticks(y, services)
+    ax.set_ylabel("service")
     ax.invert_yaxis()
-    ax.set_xlabel("USD per month")
+    ax.set_xlabel("bill [USD/month]")
     ax.set_xlim(0, left.max() * 1.15 if left.max() > 0 else 1)
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3, axis="x")
@@ -269,7 +286,8 @@ def risk_vs_spend(report) -> Figure:
         bars.text(0, 1, " none: some trials never recover", va="center", fontsize=8)
     bars.set_yticks([0, 1], ["DR spend", "risk avoided"])
     bars.invert_yaxis()
-    bars.set_xlabel("USD per year [USD/year]")
+    bars.set_xlabel("DR spend, risk avoided [USD/year]")
+    bars.set_ylabel("per year")
     bars.set_xlim(0, bars.get_xlim()[1] * 1.18)  # room for the value labels
     bars.xaxis.set_major_locator(MaxNLocator(4))
     bars.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
@@ -327,6 +345,7 @@ def dr_worth(frame: pd.DataFrame) -> Figure:
               f"{fmt_probability(r.break_even_annual_disaster_probability)}"
               for r in t.itertuples()]
     ax.set_yticks(y, labels, fontsize=8)
+    ax.set_ylabel("configuration")
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlabel("DR spend, risk avoided [USD/year] (log scale)")
@@ -366,6 +385,7 @@ def sweep_figure(outcomes, setting: str, label: str | None = None) -> Figure:
     a_rto.legend(fontsize=8, title=label, title_fontsize=8, loc="lower right")
     a_rpo.set_xscale("log")
     a_rpo.set_xlabel("worst RPO over datastores [s]")
+    a_rpo.set_ylabel("share of trials [-]")
     for ax in (a_rto, a_rpo):
         ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
@@ -383,8 +403,8 @@ def sweep_figure(outcomes, setting: str, label: str | None = None) -> Figure:
         a_cost.text(0.5, 0.5, "no AWS bill\n(platform: local)", ha="center",
                     transform=a_cost.transAxes)
     a_cost.set_xticks(xs, [str(o.value) for o in rows], rotation=30)
-    a_cost.set_ylabel("USD per month")
-    a_cost.set_xlabel(label)
+    a_cost.set_ylabel("bill; disasters / 12 [USD/month]")
+    a_cost.set_xlabel(textwrap.fill(label, 28))  # a narrow panel: long names on two lines
     a_cost.grid(alpha=0.3, axis="y")
     fig.suptitle(f"{rows[0].scenario.name if rows else ''}: varying {label}")
     return fig
@@ -444,16 +464,19 @@ def frontier_figure(table: pd.DataFrame, objectives: dict | None = None) -> Figu
 
 
 def rto_cdfs(outcomes, objectives: dict | None = None) -> Figure:
-    """RTO CDFs of several configurations on one log time axis (hours to seconds)."""
+    """RTO CDFs of several configurations on one log time axis (configurations differ by
+    orders of magnitude), in the unit the slowest needs."""
     fig = Figure(figsize=(WIDTH_IN, 4.2), layout="constrained")
     ax = fig.add_subplot()
+    unit, k = time_unit(_finite_max(*[o.rto_s for o in outcomes]) if outcomes else 1.0)
     for i, o in enumerate(outcomes):
         x, y = _ecdf(np.maximum(o.rto_s, 1e-3))
-        ax.step(x, y, where="post", color=f"C{i}", label=o.label)
+        ax.step(x / k, y, where="post", color=f"C{i}", label=o.label)
     if objectives:
-        ax.axvline(objectives["rto_s"], color="k", linestyle=":", label="RTO objective")
+        ax.axvline(objectives["rto_s"] / k, color="k", linestyle=":",
+                   label=f"RTO objective {in_unit(objectives['rto_s'], unit, k)}")
     ax.set_xscale("log")
-    ax.set_xlabel("RTO [s]")
+    ax.set_xlabel(f"RTO [{unit}] (log scale)")
     ax.set_ylabel("share of trials [-]")
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3, which="both")

@@ -1,7 +1,7 @@
 """Run the report notebooks with papermill and write what they produce.
 
 For each notebook run: the executed notebook (``NAME.ipynb``), HTML with the code
-hidden (``NAME.html``), every figure as ``figures/FIGURE.png`` and the records
+hidden (``NAME.html``), every figure as ``figures/FIGURE.png`` and ``.svg``, the records
 the notebook displayed (``NAME.json``, read by the report index). A notebook
 that fails still leaves all of that for the cells that ran; :func:`run_reports`
 then raises one :class:`DrsimError` naming each failing notebook and cell.
@@ -140,7 +140,7 @@ def run_notebook(notebook: str | Path, out_dir: str | Path, parameters: dict | N
     ipynb = out_dir / f"{name}.ipynb"
     # Outputs of an earlier run in the same folder would pass for this run's (a figure the
     # failing cell never drew, say): remove the files this run writes before it starts.
-    for stale in [*(out_dir / "figures").glob("*.png"),
+    for stale in [*(out_dir / "figures").glob("*.png"), *(out_dir / "figures").glob("*.svg"),
                   *(out_dir / f"{name}{suffix}" for suffix in (".ipynb", ".html", ".json"))]:
         stale.unlink(missing_ok=True)
     job = NotebookJob(notebook.stem, out_dir.name, title or name, dict(parameters or {}))
@@ -174,7 +174,8 @@ def _one_line(text: str, limit: int = 400) -> str:
 
 
 def _write_products(run: NotebookRun, out_dir: Path, name: str, title: str) -> None:
-    """HTML without code, the figures as PNG, the records as JSON, from the executed notebook."""
+    """HTML without code, the figures as PNG and SVG, the records as JSON, from the
+    executed notebook."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -189,6 +190,8 @@ def _write_products(run: NotebookRun, out_dir: Path, name: str, title: str) -> N
                 path = figures_dir / f"{meta['figure']}.png"
                 path.write_bytes(base64.b64decode(data["image/png"]))
                 run.figures.append(path)
+                if "image/svg+xml" in data:
+                    path.with_suffix(".svg").write_text(data["image/svg+xml"], encoding="utf-8")
             if "table" in meta and RECORD_MIME in data:
                 run.records[meta["table"]] = data[RECORD_MIME]
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
