@@ -277,6 +277,14 @@ def test_simulate_warns_on_stderr_and_keeps_the_json_clean():
     assert "warning: seed-warm-standby: alarm.source:" in r.stderr
 
 
+def test_explain_warns_as_simulate_does():
+    r = run_cli("explain", "seed-warm-standby", "--trial", "0", "--trials", "10", "--json",
+                "--set", "failure.mode=db_primary_loss")
+    assert r.returncode == 0, r.stderr
+    json.loads(r.stdout)  # the warning goes to stderr: the JSON stays whole
+    assert "warning: seed-warm-standby: alarm.source: health_url cannot see" in r.stderr
+
+
 # --- the summary: P(never detected) in the JSON, the text and the notebook view ----------
 
 

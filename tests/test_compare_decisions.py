@@ -4,12 +4,13 @@ meets them (or the output says none does), and the differences are field by fiel
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
 
 from drsim import load_scenario
-from drsim.compare.decisions import decision_table, differences, recommendation
+from drsim.compare.decisions import decision_table, differences, recommendation, step_up_rows
 from drsim.compare.outcomes import Outcome
 from tests.conftest import run_cli
 from tests.test_summary import old_dict
@@ -54,6 +55,30 @@ def test_when_none_meets_the_output_says_so_and_names_the_closest():
         advice["missed"]
 
 
+def test_each_step_up_is_set_against_the_next_cheaper_configuration():
+    table = decision_table([
+        outcome("mid", p_rto=0.92, p_rpo=0.99, monthly_usd=500, risk_usd=1000),
+        outcome("cheap", p_rto=0.10, p_rpo=1.0, monthly_usd=100, risk_usd=9000),
+        outcome("dear", p_rto=0.95, p_rpo=0.95, monthly_usd=900, risk_usd=800),
+        outcome("never", p_rto=0.0, p_rpo=1.0, monthly_usd=50, risk_usd=math.inf),
+    ]).set_index("scenario")
+    assert table.loc["never", "next_cheaper"] is None
+    assert table.loc["never", "step_pays_for_itself"] is None
+    # cheap over never: 12 x 50 more avoids trials that never recover
+    assert table.loc["cheap", "next_cheaper"] == "never"
+    assert table.loc["cheap", "extra_risk_avoided_annual_usd"] == math.inf
+    # mid over cheap: 12 x 400 = 4,800 more a year avoids 8,000: it pays
+    assert table.loc["mid", "next_cheaper"] == "cheap"
+    assert table.loc["mid", "extra_spend_annual_usd"] == 4800
+    assert table.loc["mid", "extra_risk_avoided_annual_usd"] == 8000
+    assert table.loc["mid", "step_pays_for_itself"] is True
+    # dear over mid: 4,800 more avoids 200: it does not
+    assert table.loc["dear", "extra_risk_avoided_annual_usd"] == 200
+    assert table.loc["dear", "step_pays_for_itself"] is False
+    ladder = step_up_rows(table.reset_index())
+    assert list(ladder["scenario"]) == ["cheap", "mid", "dear"]
+
+
 def test_differences_are_field_by_field_and_items_by_name():
     base = load_scenario("warm-standby")
     other = base.with_overrides(["name=more", "compute.standby_tasks=2", "dns.ttl_s=10"])
@@ -91,6 +116,16 @@ def test_compare_cli_never_ranks_a_miss_above_a_meet(tmp_path):
     assert rows[0]["differences"] == [] or rows[0]["scenario"] != "backup-restore"
     first = next(row for row in rows if row["scenario"] == "backup-restore")
     assert first["differences"] == []
+    # each step up against the next cheaper bill: the difference of the bills and the risks
+    by_bill = sorted(rows, key=lambda row: row["monthly_usd"])
+    assert by_bill[0]["vs_next_cheaper"] is None
+    for cheaper, row in zip(by_bill, by_bill[1:]):
+        step = row["vs_next_cheaper"]
+        assert step["scenario"] == cheaper["scenario"]
+        assert step["extra_spend_usd_per_year"] == pytest.approx(
+            12 * (row["monthly_usd"] - cheaper["monthly_usd"]), rel=1e-12)
+        assert step["extra_risk_avoided_usd_per_year"] == pytest.approx(
+            cheaper["risk_usd_per_year"] - row["risk_usd_per_year"], rel=1e-9, abs=1e-9)
 
 
 @pytest.mark.parametrize("args, words", [

@@ -180,6 +180,11 @@ def test_compare_strategies_ranks_and_draws_the_frontier(tmp_path):
             r["no_dr_risk_annual_usd"] - ranked["risk_annual_usd"], rel=1e-12)
         assert r["pays_for_itself"] is (r["risk_avoided_annual_usd"] >= r["dr_yearly_usd"])
     assert "pays for itself from" in run.html.read_text()
+    # each step up in bill against the next cheaper configuration compared
+    steps = run.records["step-ups"]
+    bills = sorted((r["monthly_usd"], r["scenario"]) for r in ranking)
+    assert [s["scenario"] for s in steps] == [name for _, name in bills[1:]]
+    assert [s["next_cheaper"] for s in steps] == [name for _, name in bills[:-1]]
     # the recommendation meets the objectives, or says none does
     advice = run.records["recommendation"]
     if advice["scenario"] is None:

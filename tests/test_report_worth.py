@@ -47,7 +47,7 @@ def test_scenario_report_sets_risk_avoided_against_spend(seed_report):
     assert list(rows["figure"])[-2:] == ["risk avoided by DR", "pays for itself"]
     fig = figures.risk_vs_spend(seed_report)
     bars, by_p = fig.axes
-    assert bars.get_xlabel() == "USD per year [USD/year]"
+    assert bars.get_xlabel() == "DR spend, risk avoided [USD/year]"
     assert [t.get_text() for t in bars.get_yticklabels()] == ["DR spend", "risk avoided"]
     assert by_p.get_xlabel() == "annual disaster probability [1/year]"
     assert by_p.get_ylabel() == "DR spend, risk avoided [USD/year]"

@@ -81,6 +81,11 @@ def as_dict(table, advice: dict, trials: int, seed: int) -> dict:
             "risk_avoided_usd_per_year": _number(r.get("risk_avoided_annual_usd")),
             "total_usd_per_year": _number(r["total_annual_usd"]),
             "differences": list(r["differences"]),
+            "vs_next_cheaper": None if r["next_cheaper"] is None else {
+                "scenario": r["next_cheaper"],
+                "extra_spend_usd_per_year": _number(r["extra_spend_annual_usd"]),
+                "extra_risk_avoided_usd_per_year": _number(r["extra_risk_avoided_annual_usd"]),
+                "pays_for_itself": r["step_pays_for_itself"]},
         })
     return {"trials": trials, "seed": seed, "recommended": advice["scenario"],
             "meets_objectives": advice["meets_objectives"], "closest": advice["closest"],

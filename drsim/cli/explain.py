@@ -10,6 +10,7 @@ from drsim.cli.common import (
     add_run_options,
     add_set_option,
     load,
+    print_warnings,
     to_json,
     write_atomically,
 )
@@ -62,6 +63,7 @@ def run(args) -> int:
     if args.percentile is not None and not 0 <= args.percentile <= 100:
         raise DrsimError(f"--percentile: {args.percentile:g} is outside 0..100")
     scenario = load(args.scenario, args)
+    print_warnings(scenario, args.scenario)  # as simulate does: the story has the same caveats
     if args.trial is not None:
         if args.metric is not None:
             raise DrsimError("--metric: only with --percentile (it says what the percentile ranks)")

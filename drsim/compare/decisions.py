@@ -108,7 +108,8 @@ def decision_table(outcomes: list[Outcome]) -> pd.DataFrame:
     Columns: those of :func:`drsim.compare.outcomes.outcomes_table`, and ``rank``,
     ``meets_objectives``, ``confidence``, ``worst_shortfall`` (the largest
     confidence - P(met) over the objectives; <= 0 when met), ``missed`` (text),
-    ``differences`` (from the first outcome, a list of lines), ``frontier``.
+    ``differences`` (from the first outcome, a list of lines), ``frontier``, and those of
+    :func:`step_ups`.
     """
     table = outcomes_table(outcomes)
     first = outcomes[0].scenario if outcomes else None
@@ -121,11 +122,47 @@ def decision_table(outcomes: list[Outcome]) -> pd.DataFrame:
     from drsim.compare.strategies import frontier
 
     table["frontier"] = frontier(table)
+    table = table.join(step_ups(table))
     table = table.sort_values(["meets_objectives", "total_annual_usd"],
                               ascending=[False, True], kind="stable",
                               na_position="last").reset_index(drop=True)
     table.insert(0, "rank", range(1, len(table) + 1))
     return table
+
+
+def step_ups(table: pd.DataFrame) -> pd.DataFrame:
+    """Each configuration against the next cheaper one compared (by monthly bill): what
+    its extra spend buys. The risk avoided *against no DR* sets a configuration against
+    doing nothing; an architect choosing between two strategies asks what the step from
+    one to the other avoids, and that is the difference of their risks with DR.
+
+    Columns (index of ``table``): ``next_cheaper`` (name, or None for the cheapest and for
+    those without a bill), ``extra_spend_annual_usd`` (12 x the monthly bill's difference)
+    [USD/year], ``extra_risk_avoided_annual_usd`` (the cheaper one's expected yearly cost
+    of disasters minus this one's; inf when only the cheaper one has trials that never
+    recover, NaN when both have) [USD/year], ``step_pays_for_itself`` (the extra risk
+    avoided is at least the extra spend; None without a cheaper one).
+    """
+    out = pd.DataFrame(index=table.index, data={
+        "next_cheaper": None, "extra_spend_annual_usd": math.nan,
+        "extra_risk_avoided_annual_usd": math.nan, "step_pays_for_itself": None})
+    billed = table[table["monthly_usd"].notna()].sort_values("monthly_usd", kind="stable")
+    for (_, cheaper), (i, row) in zip(billed.iterrows(), list(billed.iterrows())[1:]):
+        spend = 12.0 * (row["monthly_usd"] - cheaper["monthly_usd"])
+        r_cheap, r_this = cheaper["risk_annual_usd"], row["risk_annual_usd"]
+        avoided = (math.nan if math.isinf(r_cheap) and math.isinf(r_this)
+                   else float(r_cheap - r_this))
+        out.at[i, "next_cheaper"] = cheaper["scenario"]
+        out.at[i, "extra_spend_annual_usd"] = spend
+        out.at[i, "extra_risk_avoided_annual_usd"] = avoided
+        out.at[i, "step_pays_for_itself"] = None if math.isnan(avoided) else bool(avoided >= spend)
+    return out
+
+
+def step_up_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a :func:`decision_table` that have a next cheaper configuration,
+    cheapest first: the ladder of step-ups from the cheapest bill."""
+    return table[table["next_cheaper"].notna()].sort_values("monthly_usd", kind="stable")
 
 
 def recommendation(table: pd.DataFrame) -> dict:

@@ -234,6 +234,11 @@ def outcomes_display(table: pd.DataFrame, columns=None) -> pd.DataFrame:
         "pays_for_itself": ("pays for itself", lambda v: "-" if v is None else
                             ("yes" if v else "no")),
         "total_annual_usd": ("bill + disasters [USD/year]", fmt_usd),
+        "next_cheaper": ("next cheaper", lambda v: v or "-"),
+        "extra_spend_annual_usd": ("extra spend [USD/year]", fmt_usd),
+        "extra_risk_avoided_annual_usd": ("extra risk avoided [USD/year]", fmt_usd),
+        "step_pays_for_itself": ("step pays for itself", lambda v: "-" if v is None else
+                                 ("yes" if v else "no")),
         "frontier": ("on frontier", lambda v: "yes" if v else ""),
         "meets_objectives": ("meets objectives", lambda v: "yes" if v else "no"),
         "missed": ("misses", lambda v: v or "-"),
