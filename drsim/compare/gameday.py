@@ -208,7 +208,7 @@ def plot_rto(measured_rto_s, simulated_rto_s, ax=None, title: str = ""):
     for i, x in enumerate(v for v in measured_rto_s if v is not None and math.isfinite(v)):
         ax.axvline(x, color="#c33", lw=1.2, label="measured" if i == 0 else None)
     ax.set_xlabel("RTO [s]")
-    ax.set_ylabel("density")
+    ax.set_ylabel("share of trials per second [1/s]")
     ax.set_title(title)
     ax.legend(loc="upper right")
     return ax
