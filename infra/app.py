@@ -11,6 +11,8 @@ Context values (``-c key=value``):
     domain_name   hosted zone of the service record (default drsim.example.com)
     account       AWS account id (default: $CDK_DEFAULT_ACCOUNT, which the CDK CLI
                   sets from your credentials; offline synthesis works without one)
+    fault_duration_s  how long each FIS fault of the game day lasts, whole minutes
+                  from 60 to 43200 s (default 1800)
 
 The scenario is read and validated by drsim's own loader, so the deployed
 configuration and the simulated one are the same file.
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
+from drsim_infra.fault_injection import DEFAULT_FAULT_DURATION_S
 from drsim_infra.nag import AcceptedFinding, acknowledge_findings
 from drsim_infra.stacks import FailoverStack, PrimaryLinksStack, PrimaryStack, SecondaryStack
 from drsim_infra.topology import DEFAULT_DOMAIN_NAME
@@ -61,8 +64,20 @@ def scenario_path(value: str | None) -> Path:
     return scenario_file(name)
 
 
+def fault_duration_context(value) -> int:
+    """``-c fault_duration_s=N``: how long each FIS fault lasts [s] (default 1800)."""
+    if value is None:
+        return DEFAULT_FAULT_DURATION_S
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise DrsimError(f"context fault_duration_s: {value!r} is not a whole number of "
+                         "seconds; use e.g. -c fault_duration_s=1800") from None
+
+
 def compose(app: cdk.App, scenario: Scenario, *, account: str | None = None,
-            domain_name: str = DEFAULT_DOMAIN_NAME) -> DrsimStacks:
+            domain_name: str = DEFAULT_DOMAIN_NAME,
+            fault_duration_s: int = DEFAULT_FAULT_DURATION_S) -> DrsimStacks:
     """Add the four stacks of ``scenario`` to ``app``.
 
     Both regions get an explicit environment (seed failure 1): CDK can pass
@@ -78,7 +93,8 @@ def compose(app: cdk.App, scenario: Scenario, *, account: str | None = None,
     secondary = SecondaryStack(app, "DrsimSecondary", scenario=scenario, env=secondary_env,
                                primary=primary)
     links = PrimaryLinksStack(app, "DrsimPrimaryLinks", scenario=scenario, env=primary_env,
-                              primary=primary, secondary=secondary)
+                              primary=primary, secondary=secondary,
+                              fault_duration_s=fault_duration_s)
     failover = FailoverStack(app, "DrsimFailover", scenario=scenario, env=secondary_env,
                              primary=primary, secondary=secondary, domain_name=domain_name)
     return DrsimStacks(primary, secondary, links, failover)
@@ -101,6 +117,7 @@ def main() -> int:
             scenario,
             account=app.node.try_get_context("account") or os.environ.get("CDK_DEFAULT_ACCOUNT"),
             domain_name=app.node.try_get_context("domain_name") or DEFAULT_DOMAIN_NAME,
+            fault_duration_s=fault_duration_context(app.node.try_get_context("fault_duration_s")),
         )
     except DrsimError as err:
         print(err, file=sys.stderr)

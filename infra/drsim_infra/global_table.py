@@ -15,16 +15,19 @@ class GlobalTable(Construct):
     Attributes
     ----------
     table : the table; its replica lives in ``replica_region``.
+    table_name : its name, fixed (the FIS role names the table's stream by it).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, datastore: DynamoDbGlobal,
-                 replica_region: str, point_in_time_recovery: bool) -> None:
+                 replica_region: str, point_in_time_recovery: bool, table_name: str) -> None:
         super().__init__(scope, construct_id)
+        self.table_name = table_name
         pitr = dynamodb.PointInTimeRecoverySpecification(
             point_in_time_recovery_enabled=point_in_time_recovery)
         self.table = dynamodb.TableV2(
             self,
             "Table",
+            table_name=table_name,
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
             billing=dynamodb.Billing.on_demand(),

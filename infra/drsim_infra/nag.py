@@ -45,6 +45,17 @@ REASONS = {
                    "and the canary's Lambda log groups carry a generated suffix (cwsyn-*).",
     "W3010": "The two AZs are named outright so that synthesis needs no AZ lookup (offline, "
              "account-independent); every account has the a and b zones of these regions.",
+    "IAM5:fis-read": "FIS resolves targets and reads network state through calls that take "
+                     "no resource ARN (ec2:Describe*, tag:GetResources, s3:ListAllMyBuckets, "
+                     "ecs:ListTasks, the last limited to the primary's cluster by condition).",
+    "IAM5:fis-managed": "FIS creates the route tables, network ACLs, prefix lists and ENIs of a "
+                        "network fault itself, so their ids are unknown before the experiment; "
+                        "the role may create them only with the tag managedByFIS=true, change or "
+                        "delete only those carrying it, and re-associate only in the primary VPC.",
+    "IAM5:fis-tasks": "Task ids change with every deployment; the role describes and stops "
+                      "tasks of the primary web service's cluster only (condition ecs:cluster).",
+    "IAM5:fis-streams": "A global table's stream ARN ends in its creation time, unknown at "
+                        "synthesis; FIS denies replication on the stream of these tables only.",
     "IAM5:state-machine": "X-Ray (PutTraceSegments, PutTelemetryRecords) and CloudWatch Logs "
                           "delivery (CreateLogDelivery and friends) take no resource ARN; every "
                           "runbook action is granted on its own resource ARN.",
@@ -76,6 +87,37 @@ def _replica_arn(bucket_name: str) -> str:
     # cdk-nag renders pseudo parameters as <AWS::Name>.
     name = bucket_name.replace(cdk.Aws.ACCOUNT_ID, "<AWS::AccountId>")
     return f"arn:<AWS::Partition>:s3:::{name}"
+
+
+def nag_rendering(scope: IConstruct, value: str) -> str:
+    """How cdk-nag spells a resource string in a finding id: references as ``<LogicalId>``,
+    attributes as ``<LogicalId.Attr>``, pseudo parameters as ``<AWS::Name>``, values from
+    another stack as the export's name."""
+    resolved = cdk.Stack.of(scope).resolve(value)
+    if isinstance(resolved, str):
+        return resolved
+    parts = resolved["Fn::Join"][1] if "Fn::Join" in resolved else [resolved]
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif "Fn::ImportValue" in part:
+            out.append(part["Fn::ImportValue"])
+        elif "Ref" in part:
+            out.append(f"<{part['Ref']}>")
+        else:
+            out.append(f"<{'.'.join(part['Fn::GetAtt'])}>")
+    return "".join(out)
+
+
+def _fis_reason(rendered: str) -> str:
+    if rendered == "*":
+        return "IAM5:fis-read"
+    if ":ecs:" in rendered:
+        return "IAM5:fis-tasks"
+    if "/stream/" in rendered:
+        return "IAM5:fis-streams"
+    return "IAM5:fis-managed"
 
 
 def accepted_findings(stacks: DrsimStacks) -> list[tuple[IConstruct, str, str]]:
@@ -120,6 +162,11 @@ def accepted_findings(stacks: DrsimStacks) -> list[tuple[IConstruct, str, str]]:
         for resource in ("*", f"{_arn_ref(probe.artifacts_bucket)}/*", log_groups):
             accept(probe.canary, f"IAM5[Resource::{resource}]", "IAM5:canary")
     accept(failover.runbook.state_machine, "IAM5[Resource::*]", "IAM5:state-machine")
+    faults = stacks.primary_links.faults
+    for kind, role in faults.roles.items():
+        for resource in faults.wildcard_resources[kind]:
+            rendered = nag_rendering(role, resource)
+            accept(role, f"IAM5[Resource::{rendered}]", _fis_reason(rendered))
     return out
 
 

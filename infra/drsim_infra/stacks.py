@@ -47,6 +47,12 @@ from drsim_infra.buckets import (
 from drsim_infra.canary import EndpointCanary
 from drsim_infra.dns_failover import FailoverDns
 from drsim_infra.event_bus import DrEventBus
+from drsim_infra.fault_injection import (
+    CRR_SOURCE_TAG,
+    DEFAULT_FAULT_DURATION_S,
+    FaultInjection,
+    FaultTargets,
+)
 from drsim_infra.failover_runbook import FailoverRunbook, FailoverTargets
 from drsim_infra.global_table import GlobalTable
 from drsim_infra.network import Network
@@ -157,7 +163,8 @@ class PrimaryStack(_DrStack):
         self.tables = {
             ds.name: GlobalTable(self, f"Table-{ds.name}", datastore=ds,
                                  replica_region=scenario.regions.secondary,
-                                 point_in_time_recovery=scenario.usage.dynamodb_pitr)
+                                 point_in_time_recovery=scenario.usage.dynamodb_pitr,
+                                 table_name=f"drsim-{_aws_name(scenario.name)}-{_aws_name(ds.name)}")
             for ds in _datastores(scenario, DynamoDbGlobal)
         }
 
@@ -208,10 +215,11 @@ class SecondaryStack(_DrStack):
 
 class PrimaryLinksStack(_DrStack):
     """Stage 3, primary region. Attributes: replicated_buckets, peering_routes, backup,
-    standby_probe, event_forwarding."""
+    standby_probe, event_forwarding, faults."""
 
     def __init__(self, scope: Construct, construct_id: str, *, scenario: Scenario,
-                 env: Environment, primary: PrimaryStack, secondary: SecondaryStack) -> None:
+                 env: Environment, primary: PrimaryStack, secondary: SecondaryStack,
+                 fault_duration_s: int = DEFAULT_FAULT_DURATION_S) -> None:
         super().__init__(scope, construct_id, scenario=scenario, env=env, role="primary-links",
                          description="primary-region resources that need the secondary first")
         # Seed failure 2: S3 rejects a replication rule whose destination does
@@ -223,6 +231,9 @@ class PrimaryLinksStack(_DrStack):
                                       destination_bucket_name=_replica_name(scenario, ds))
             for ds in _datastores(scenario, S3Crr)
         }
+        for replicated in self.replicated_buckets.values():
+            # aws:s3:bucket-pause-replication finds its buckets by tag only.
+            Tags.of(replicated.bucket).add(*CRR_SOURCE_TAG)
         self.peering_routes = PeeringRoutes(
             self, "PeeringRoutes", subnets=primary.network.routed_subnets(),
             peer_cidr=secondary.network.cidr,
@@ -261,6 +272,23 @@ class PrimaryLinksStack(_DrStack):
                 event_pattern=events.EventPattern(source=events.Match.prefix("drsim")),
                 targets=[events_targets.EventBus(secondary.event_bus.bus)],
             )
+        # The game day's faults act on the primary region; this stack is the one in
+        # that region that can see every target (the CRR source buckets are its own).
+        vpc = primary.network.vpc
+        self.faults = FaultInjection(
+            self, "Faults", scenario_name=_aws_name(scenario.name), duration_s=fault_duration_s,
+            targets=FaultTargets(
+                vpc=vpc,
+                subnets=[*vpc.public_subnets, *vpc.private_subnets, *vpc.isolated_subnets],
+                isolate_region=scenario.regions.secondary,
+                ecs_cluster=primary.web.cluster,
+                ecs_service=primary.web.service,
+                tables={t.table_name: t.table for t in primary.tables.values()},
+                source_buckets=[b.bucket for b in self.replicated_buckets.values()],
+                db_cluster_arn=(primary.database.cluster.cluster_arn
+                                if primary.database is not None else None),
+            ),
+        )
 
 
 def _check_alarm_source(scenario: Scenario) -> None:
