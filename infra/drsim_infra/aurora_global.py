@@ -49,19 +49,22 @@ def global_cluster_arn(scope: Construct, global_cluster_id: str) -> str:
 
 
 class AuroraGlobalPrimary(Construct):
-    """The writer cluster and the global cluster built from it.
+    """The writer cluster, and the global cluster built from it when there is one.
 
     Attributes
     ----------
-    cluster : the primary (writer) cluster, ``instances_per_region`` instances.
-    global_cluster : the global database; its identifier joins the secondary.
-    global_cluster_id : that identifier (a plain string, known at synth).
+    cluster : the primary (writer) cluster, ``instances`` instances.
+    global_cluster : the global database (None for a single-region cluster, e.g. the
+        backup-and-restore database that ``usage.backed_up_aurora`` describes); its
+        identifier joins the secondary.
+    global_cluster_id : that identifier (a plain string, known at synth), or None.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc,
-                 datastore: AuroraGlobal, global_cluster_id: str) -> None:
+                 database_name: str, instance_class: str, instances: int,
+                 global_cluster_id: str | None) -> None:
         super().__init__(scope, construct_id)
-        itype = instance_type(datastore.instance_class)
+        itype = instance_type(instance_class)
         self.cluster = rds.DatabaseCluster(
             self,
             "Cluster",
@@ -71,16 +74,16 @@ class AuroraGlobalPrimary(Construct):
             writer=rds.ClusterInstance.provisioned("Writer", instance_type=itype),
             readers=[
                 rds.ClusterInstance.provisioned(f"Reader{i}", instance_type=itype)
-                for i in range(1, datastore.instances_per_region)
+                for i in range(1, instances)
             ],
             credentials=rds.Credentials.from_generated_secret("drsim"),
-            default_database_name=datastore.name,
+            default_database_name=database_name,
             storage_encrypted=True,
             iam_authentication=True,
             removal_policy=RemovalPolicy.SNAPSHOT,
         )
         self.global_cluster_id = global_cluster_id
-        self.global_cluster = rds.CfnGlobalCluster(
+        self.global_cluster = None if global_cluster_id is None else rds.CfnGlobalCluster(
             self,
             "Global",
             global_cluster_identifier=global_cluster_id,

@@ -1,9 +1,12 @@
 """The scenario's runbook as a Step Functions state machine.
 
 Each step becomes the AWS call its action stands for (promote the Aurora
-secondary, scale the standby ECS service, switch routing), with the step's
-retries; steps whose ``after`` lets them run together become branches of a
-Parallel state.
+secondary, restore the database from the newest backup copy, provision the
+secondary's on-demand infrastructure, scale the standby ECS service, switch
+routing), with the step's retries; steps whose ``after`` lets them run together
+become branches of a Parallel state. Steps that start something long (promotion,
+restore, stack update) poll until it is over, so a step ends when its effect is
+in place, as the simulator's step durations assume.
 """
 
 from __future__ import annotations
@@ -11,16 +14,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, DefaultStackSynthesizer, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from drsim.scenario.model import Step
-from drsim_infra.aurora_global import global_cluster_arn
+from drsim_infra.aurora_global import ENGINE, global_cluster_arn
 from drsim_infra.topology import UnsupportedScenario
 
 # How often the promotion is polled until the global cluster's failover is over.
@@ -29,6 +33,24 @@ PROMOTION_POLL_S = 30
 # FailoverState is empty once none is in progress (the promotion finished).
 PROMOTION_IN_PROGRESS = ("pending", "failing-over", "switching-over")
 PROMOTION_CANCELLED = "cancelling"
+# How often a restore job, a new DB instance and a stack update are polled. [s]
+RESTORE_POLL_S = 60
+PROVISION_POLL_S = 30
+# DescribeRestoreJob's Status while it runs; COMPLETED ends it, anything else failed.
+RESTORE_IN_PROGRESS = ("CREATED", "PENDING", "RUNNING")
+# DescribeDBInstances' DBInstanceStatus values from which an instance never becomes available.
+INSTANCE_FAILED = ("failed", "incompatible-parameters", "incompatible-restore",
+                   "inaccessible-encryption-credentials", "storage-full")
+# DescribeStacks' StackStatus while the provisioning update runs.
+STACK_UPDATING = ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+STACK_UPDATED = "UPDATE_COMPLETE"
+# Capabilities the secondary stack's update needs (it holds IAM roles).
+STACK_CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
+
+
+def _jsonata_list(values: Sequence[str]) -> str:
+    """``("a", "b")`` -> ``['a', 'b']``, a JSONata array literal."""
+    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
 
 
 def runbook_levels(steps: Sequence[Step]) -> list[list[Step]]:
@@ -60,6 +82,41 @@ def runbook_levels(steps: Sequence[Step]) -> list[list[Step]]:
 
 
 @dataclass(frozen=True)
+class RestoreSpec:
+    """What ``restore_database`` restores, and where (all in the secondary region).
+
+    vault_name, vault_arn : the copy vault holding the backups' cross-region copies.
+    role_arn : the role AWS Backup assumes to restore.
+    cluster_id : identifier of the restored cluster (see ``recovery.restored_cluster_id``).
+    subnet_group_name, security_group_id : where the restored cluster lives.
+    instance_class : class of the writer added to it (the backed-up cluster's).
+    """
+
+    vault_name: str
+    vault_arn: str
+    role_arn: str
+    cluster_id: str
+    subnet_group_name: str
+    security_group_id: str
+    instance_class: str
+
+
+@dataclass(frozen=True)
+class ProvisionSpec:
+    """What ``provision_infrastructure`` updates: the secondary stack, with its previous
+    template and ``parameter=true``.
+
+    stack_name : the deployed secondary stack.
+    parameter : the parameter that switches the on-demand resources on.
+    other_parameters : the stack's other parameters (kept at their previous values).
+    """
+
+    stack_name: str
+    parameter: str
+    other_parameters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class FailoverTargets:
     """What the runbook acts on (all in, or reachable from, the secondary region).
 
@@ -70,6 +127,8 @@ class FailoverTargets:
     required_tasks : desired count after scaling. [-]
     switch_health_check_id : the health check whose inversion moves traffic.
     event_bus : where the runbook announces that it finished.
+    restore : for ``restore_database`` (None without a backup to restore).
+    provision : for ``provision_infrastructure`` (None when nothing is on demand).
     """
 
     global_cluster_id: str | None
@@ -80,6 +139,8 @@ class FailoverTargets:
     required_tasks: int
     switch_health_check_id: str
     event_bus: events.IEventBus
+    restore: RestoreSpec | None = None
+    provision: ProvisionSpec | None = None
 
 
 class FailoverRunbook(Construct):
@@ -90,6 +151,7 @@ class FailoverRunbook(Construct):
     levels : the runbook's steps grouped as they run (see :func:`runbook_levels`).
     state_machine : the ``AWS::StepFunctions::StateMachine``.
     log_group : its execution log.
+    wildcard_resources : ``[(resource ARN with a wildcard, reason key in nag.REASONS)]``.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, scenario_name: str,
@@ -98,6 +160,7 @@ class FailoverRunbook(Construct):
         if not runbook:
             raise UnsupportedScenario("the scenario has no runbook steps to build a failover from")
         self._targets = targets
+        self.wildcard_resources: list[tuple[str, str]] = []
         self.levels = runbook_levels(runbook)
         chain: sfn.Chain | None = None
         for i, level in enumerate(self.levels):
@@ -143,6 +206,8 @@ class FailoverRunbook(Construct):
     def _step_chain(self, step: Step) -> sfn.Chain:
         build = {
             "promote_database": self._promote_database,
+            "restore_database": self._restore_database,
+            "provision_infrastructure": self._provision_infrastructure,
             "scale_standby": self._scale_standby,
             "switch_traffic": self._switch_traffic,
             "other": self._other,
@@ -150,12 +215,22 @@ class FailoverRunbook(Construct):
         if build is None:
             raise UnsupportedScenario(
                 f"runbook step {step.name!r} has action {step.action!r}, which infra/ does not "
-                "build (it builds promote_database, scale_standby, switch_traffic and other)"
+                "build (it builds promote_database, restore_database, provision_infrastructure, "
+                "scale_standby, switch_traffic and other)"
             )
         return build(step)
 
     def _call(self, step: Step, state_name: str, **kwargs) -> tasks.CallAwsService:
-        task = tasks.CallAwsService(self, state_name, **kwargs)
+        return self._retried(step, tasks.CallAwsService(self, state_name, **kwargs))
+
+    def _call_jsonata(self, step: Step, state_name: str, **kwargs) -> tasks.CallAwsService:
+        """A call whose parameters and variables are JSONata expressions; it passes its
+        input through (what it learns goes into variables)."""
+        return self._retried(step, tasks.CallAwsService.jsonata(
+            self, state_name, outputs="{% $states.input %}", **kwargs))
+
+    @staticmethod
+    def _retried(step: Step, task: tasks.CallAwsService) -> tasks.CallAwsService:
         if step.max_attempts > 1:
             # Step Functions counts retries, the scenario counts attempts.
             task.add_retry(
@@ -216,6 +291,159 @@ class FailoverRunbook(Construct):
         promoted.otherwise(done)
         failover.next(wait).next(describe).next(promoted)
         return sfn.Chain.custom(failover, [done], done)
+
+    def _restore_database(self, step: Step) -> sfn.Chain:
+        """Newest completed copy in the vault -> AWS Backup restore job, polled -> a writer
+        instance in the restored cluster, polled until available."""
+        r = self._targets.restore
+        if r is None:
+            raise UnsupportedScenario(
+                f"runbook step {step.name!r} restores a database, but the scenario has no "
+                "backup datastore protecting an Aurora cluster (usage.backed_up_aurora)")
+        stack = Stack.of(self)
+        n = step.name
+        # Recovery points of an Aurora copy are cluster snapshots named by AWS Backup.
+        snapshots = stack.format_arn(service="rds", resource="cluster-snapshot",
+                                     resource_name="awsbackup:*",
+                                     arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        self.wildcard_resources.append((snapshots, "IAM5:restore-snapshots"))
+        newest = self._call_jsonata(
+            step, n, service="backup", action="listRecoveryPointsByBackupVault",
+            iam_action="backup:ListRecoveryPointsByBackupVault", iam_resources=[r.vault_arn],
+            parameters={"BackupVaultName": r.vault_name, "ByResourceType": "Aurora"},
+            # Newest first: the comparator says when $l sorts after $r.
+            assign={"recoveryPointArn": (
+                "{% $sort($states.result.RecoveryPoints[Status = 'COMPLETED'], "
+                "function($l, $r) { $l.CreationDate < $r.CreationDate })[0].RecoveryPointArn %}")},
+        )
+        start = self._call_jsonata(
+            step, f"{n}: start restore", service="backup", action="startRestoreJob",
+            iam_action="backup:StartRestoreJob", iam_resources=[snapshots],
+            additional_iam_statements=[iam.PolicyStatement(
+                actions=["iam:PassRole"], resources=[r.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "backup.amazonaws.com"}})],
+            parameters={
+                "RecoveryPointArn": "{% $recoveryPointArn %}",
+                "IamRoleArn": r.role_arn,
+                "ResourceType": "Aurora",
+                # RestoreDBClusterFromSnapshot's parameters, as AWS Backup takes them.
+                "Metadata": {
+                    "DBClusterIdentifier": r.cluster_id,
+                    "Engine": ENGINE,
+                    "DBSubnetGroupName": r.subnet_group_name,
+                    "VpcSecurityGroupIds": f'["{r.security_group_id}"]',
+                    "CopyTagsToSnapshot": "true",
+                },
+            },
+            assign={"restoreJobId": "{% $states.result.RestoreJobId %}"},
+        )
+        wait_restore = sfn.Wait.jsonata(
+            self, f"{n}: wait for restore",
+            time=sfn.WaitTime.duration(Duration.seconds(RESTORE_POLL_S)))
+        job = self._call_jsonata(
+            step, f"{n}: restore status", service="backup", action="describeRestoreJob",
+            iam_action="backup:DescribeRestoreJob", iam_resources=["*"],
+            parameters={"RestoreJobId": "{% $restoreJobId %}"},
+            assign={"restoreStatus": "{% $states.result.Status %}"},
+        )
+        db_arn = stack.format_arn(service="rds", resource="db",
+                                  resource_name=f"{r.cluster_id}-writer",
+                                  arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        cluster_arn = stack.format_arn(service="rds", resource="cluster",
+                                       resource_name=r.cluster_id,
+                                       arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        writer = self._call_jsonata(
+            step, f"{n}: add writer", service="rds", action="createDBInstance",
+            iam_action="rds:CreateDBInstance", iam_resources=[db_arn, cluster_arn],
+            # Step Functions' SDK integrations spell RDS members as the Java SDK does (Db...).
+            parameters={"DbInstanceIdentifier": f"{r.cluster_id}-writer",
+                        "DbClusterIdentifier": r.cluster_id, "Engine": ENGINE,
+                        "DbInstanceClass": r.instance_class},
+        )
+        wait_writer = sfn.Wait.jsonata(
+            self, f"{n}: wait for writer",
+            time=sfn.WaitTime.duration(Duration.seconds(RESTORE_POLL_S)))
+        instance = self._call_jsonata(
+            step, f"{n}: writer status", service="rds", action="describeDBInstances",
+            iam_action="rds:DescribeDBInstances", iam_resources=[db_arn],
+            parameters={"DbInstanceIdentifier": f"{r.cluster_id}-writer"},
+            assign={"writerStatus": "{% $states.result.DbInstances[0].DbInstanceStatus %}"},
+        )
+        done = sfn.Pass(self, f"{n}: done")
+        restored = sfn.Choice.jsonata(self, f"{n}: restored?")
+        restored.when(sfn.Condition.jsonata(
+            "{% $restoreStatus in " + _jsonata_list(RESTORE_IN_PROGRESS) + " %}"), wait_restore)
+        restored.when(sfn.Condition.jsonata("{% $restoreStatus = 'COMPLETED' %}"), writer)
+        restored.otherwise(sfn.Fail.jsonata(
+            self, f"{n}: restore failed", error="RestoreFailed",
+            cause="the AWS Backup restore job did not complete; an operator takes over"))
+        available = sfn.Choice.jsonata(self, f"{n}: writer available?")
+        available.when(sfn.Condition.jsonata("{% $writerStatus = 'available' %}"), done)
+        available.when(sfn.Condition.jsonata(
+            "{% $writerStatus in " + _jsonata_list(INSTANCE_FAILED) + " %}"),
+            sfn.Fail.jsonata(self, f"{n}: writer failed", error="WriterFailed",
+                             cause="the restored cluster's writer instance failed"))
+        available.otherwise(wait_writer)
+        newest.next(start).next(wait_restore).next(job).next(restored)
+        writer.next(wait_writer).next(instance).next(available)
+        return sfn.Chain.custom(newest, [done], done)
+
+    def _provision_infrastructure(self, step: Step) -> sfn.Chain:
+        """UpdateStack of the secondary stack with its previous template and the on-demand
+        parameter set to true, polled until UPDATE_COMPLETE."""
+        p = self._targets.provision
+        if p is None:
+            raise UnsupportedScenario(
+                f"runbook step {step.name!r} provisions infrastructure, but the secondary "
+                "stack has nothing on demand")
+        stack = Stack.of(self)
+        n = step.name
+        stack_arn = stack.format_arn(service="cloudformation", resource="stack",
+                                     resource_name=f"{p.stack_name}/*")
+        self.wildcard_resources.append((stack_arn, "IAM5:provision-stack"))
+        # The role CDK deploys with (default bootstrap); CloudFormation acts as it, so the
+        # state machine itself needs no EC2 permissions.
+        exec_role_arn = stack.format_arn(
+            service="iam", region="", resource="role",
+            resource_name=(f"cdk-{DefaultStackSynthesizer.DEFAULT_QUALIFIER}-cfn-exec-role-"
+                           f"{stack.account}-{stack.region}"))
+        update = self._call(
+            step, n, service="cloudformation", action="updateStack",
+            iam_action="cloudformation:UpdateStack", iam_resources=[stack_arn],
+            additional_iam_statements=[iam.PolicyStatement(
+                actions=["iam:PassRole"], resources=[exec_role_arn],
+                conditions={"StringEquals": {
+                    "iam:PassedToService": "cloudformation.amazonaws.com"}})],
+            parameters={
+                "StackName": p.stack_name,
+                "UsePreviousTemplate": True,
+                "RoleARN": exec_role_arn,
+                "Capabilities": list(STACK_CAPABILITIES),
+                "Parameters": [{"ParameterKey": p.parameter, "ParameterValue": "true"},
+                               *({"ParameterKey": k, "UsePreviousValue": True}
+                                 for k in p.other_parameters)],
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        wait = sfn.Wait(self, f"{n}: wait",
+                        time=sfn.WaitTime.duration(Duration.seconds(PROVISION_POLL_S)))
+        status_path = f"$.{n}.Stacks[0].StackStatus"
+        describe = self._call(
+            step, f"{n}: check", service="cloudformation", action="describeStacks",
+            iam_action="cloudformation:DescribeStacks", iam_resources=[stack_arn],
+            parameters={"StackName": p.stack_name}, result_path=f"$.{n}",
+        )
+        done = sfn.Pass(self, f"{n}: done")
+        updated = sfn.Choice(self, f"{n}: provisioned?")
+        updated.when(sfn.Condition.or_(*(sfn.Condition.string_equals(status_path, s)
+                                         for s in STACK_UPDATING)), wait)
+        updated.when(sfn.Condition.string_equals(status_path, STACK_UPDATED), done)
+        updated.otherwise(sfn.Fail(
+            self, f"{n}: failed", error="ProvisioningFailed",
+            cause="the secondary stack's update did not complete (rolled back?); "
+                  "an operator takes over"))
+        update.next(wait).next(describe).next(updated)
+        return sfn.Chain.custom(update, [done], done)
 
     def _scale_standby(self, step: Step) -> sfn.Chain:
         t = self._targets

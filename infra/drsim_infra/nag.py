@@ -56,6 +56,14 @@ REASONS = {
                       "tasks of the primary web service's cluster only (condition ecs:cluster).",
     "IAM5:fis-streams": "A global table's stream ARN ends in its creation time, unknown at "
                         "synthesis; FIS denies replication on the stream of these tables only.",
+    "IAM4:restore": "AWSBackupServiceRolePolicyForRestores is the restore role policy AWS Backup "
+                    "documents; a custom copy would have to follow every resource type it "
+                    "restores.",
+    "IAM5:restore-snapshots": "A recovery point of an Aurora copy is a cluster snapshot whose "
+                              "name AWS Backup generates (awsbackup:...); the runbook restores "
+                              "only snapshots named so, in this region.",
+    "IAM5:provision-stack": "A stack ARN ends in an id CloudFormation assigns at creation; the "
+                            "runbook updates and describes only the secondary stack, by name.",
     "IAM5:state-machine": "X-Ray (PutTraceSegments, PutTelemetryRecords) and CloudWatch Logs "
                           "delivery (CreateLogDelivery and friends) take no resource ARN; every "
                           "runbook action is granted on its own resource ARN.",
@@ -162,6 +170,13 @@ def accepted_findings(stacks: DrsimStacks) -> list[tuple[IConstruct, str, str]]:
         for resource in ("*", f"{_arn_ref(probe.artifacts_bucket)}/*", log_groups):
             accept(probe.canary, f"IAM5[Resource::{resource}]", "IAM5:canary")
     accept(failover.runbook.state_machine, "IAM5[Resource::*]", "IAM5:state-machine")
+    for resource, reason in failover.runbook.wildcard_resources:
+        accept(failover.runbook.state_machine,
+               f"IAM5[Resource::{nag_rendering(failover.runbook, resource)}]", reason)
+    if stacks.secondary.restore_target is not None:
+        accept(stacks.secondary.restore_target.role,
+               "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+               "AWSBackupServiceRolePolicyForRestores]", "IAM4:restore")
     faults = stacks.primary_links.faults
     for kind, role in faults.roles.items():
         for resource in faults.wildcard_resources[kind]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from aws_cdk import Environment, Stack, Tags
+from aws_cdk import CfnParameter, Environment, Stack, Tags
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -53,10 +53,21 @@ from drsim_infra.fault_injection import (
     FaultInjection,
     FaultTargets,
 )
-from drsim_infra.failover_runbook import FailoverRunbook, FailoverTargets
+from drsim_infra.failover_runbook import (
+    FailoverRunbook,
+    FailoverTargets,
+    ProvisionSpec,
+    RestoreSpec,
+)
 from drsim_infra.global_table import GlobalTable
 from drsim_infra.network import Network
 from drsim_infra.peering import PeeringConnection, PeeringRoutes
+from drsim_infra.recovery import (
+    PROVISIONED_PARAMETER,
+    OnDemandNat,
+    RestoreTarget,
+    restored_cluster_id,
+)
 from drsim_infra.topology import (
     AZ_SUFFIXES,
     SERVICE_RECORD_NAME,
@@ -138,6 +149,21 @@ def _single_aurora(scenario: Scenario) -> AuroraGlobal | None:
     return auroras[0] if auroras else None
 
 
+def _runbook_does(scenario: Scenario, action: str) -> bool:
+    return any(step.action == action for step in scenario.runbook)
+
+
+def _backed_up_aurora(scenario: Scenario):
+    """``(datastore name, usage.backed_up_aurora entry)`` of the single-region Aurora
+    cluster a ``backup`` datastore protects, or None."""
+    entries = list(scenario.usage.backed_up_aurora.items())
+    if len(entries) > 1:
+        raise UnsupportedScenario(
+            "infra/ builds one backed-up Aurora cluster; usage.backed_up_aurora has "
+            f"{len(entries)} ({', '.join(name for name, _ in entries)})")
+    return entries[0] if entries else None
+
+
 class PrimaryStack(_DrStack):
     """Stage 1, primary region. Attributes: network, web, alarms, event_bus, database, tables."""
 
@@ -153,10 +179,22 @@ class PrimaryStack(_DrStack):
                                     target_group=self.web.target_group, spec=scenario.alarm)
         self.event_bus = DrEventBus(self, "Events", scenario_name=_aws_name(scenario.name))
         aurora = _single_aurora(scenario)
-        self.database = None if aurora is None else AuroraGlobalPrimary(
-            self, "Database", vpc=self.network.vpc, datastore=aurora,
-            global_cluster_id=f"drsim-{_aws_name(scenario.name)}-{_aws_name(aurora.name)}",
-        )
+        backed_up = _backed_up_aurora(scenario)
+        self.database = None
+        if aurora is not None:
+            self.database = AuroraGlobalPrimary(
+                self, "Database", vpc=self.network.vpc, database_name=aurora.name,
+                instance_class=aurora.instance_class, instances=aurora.instances_per_region,
+                global_cluster_id=f"drsim-{_aws_name(scenario.name)}-{_aws_name(aurora.name)}",
+            )
+        elif backed_up is not None:
+            # Backup and restore: a single-region cluster that only the backups protect.
+            name, cluster = backed_up
+            self.database = AuroraGlobalPrimary(
+                self, "Database", vpc=self.network.vpc, database_name=name,
+                instance_class=cluster.instance_class, instances=cluster.instances,
+                global_cluster_id=None,
+            )
         if self.database is not None:
             # The web tasks are the database's clients.
             self.database.cluster.connections.allow_default_port_from(self.web.service)
@@ -203,6 +241,16 @@ class SecondaryStack(_DrStack):
             for ds in _datastores(scenario, S3Crr)
         }
         self.copy_vault = CopyVault(self, "BackupCopies") if _datastores(scenario, Backup) else None
+        # Backup and restore: the NAT gateways exist only once the runbook provisions them,
+        # and the database is restored from the vault's newest copy.
+        self.on_demand = (OnDemandNat(self, "OnDemand", vpc=self.network.vpc)
+                          if _runbook_does(scenario, "provision_infrastructure") else None)
+        self.restore_target = None
+        if (_runbook_does(scenario, "restore_database") and self.copy_vault is not None
+                and primary.database is not None and primary.database.global_cluster is None):
+            self.restore_target = RestoreTarget(
+                self, "Restore", vpc=self.network.vpc, clients=self.web.service,
+                description="database restored from backup by the failover runbook")
         self.peering = PeeringConnection(
             self, "Peering", vpc=self.network.vpc, peer_vpc_id=primary.network.vpc.vpc_id,
             peer_region=scenario.regions.primary,
@@ -307,6 +355,35 @@ def _check_alarm_source(scenario: Scenario) -> None:
         f"region; {why}. Use alarm.source: health_url to deploy this scenario")
 
 
+def _restore_spec(scenario: Scenario, secondary: SecondaryStack) -> RestoreSpec | None:
+    target, backed_up = secondary.restore_target, _backed_up_aurora(scenario)
+    if target is None or backed_up is None:
+        return None
+    name, cluster = backed_up
+    vault = secondary.copy_vault.vault
+    return RestoreSpec(
+        vault_name=vault.backup_vault_name, vault_arn=vault.backup_vault_arn,
+        role_arn=target.role.role_arn,
+        cluster_id=restored_cluster_id(_aws_name(scenario.name), _aws_name(name)),
+        subnet_group_name=target.subnet_group.subnet_group_name,
+        security_group_id=target.security_group.security_group_id,
+        instance_class=cluster.instance_class,
+    )
+
+
+def _provision_spec(secondary: SecondaryStack) -> ProvisionSpec | None:
+    if secondary.on_demand is None:
+        return None
+    # Parameters declared so far keep their previous values; the synthesizer's
+    # BootstrapVersion (added at synthesis) is left out and takes its default, the same
+    # SSM parameter name every deployment of the stack used.
+    others = tuple(secondary.resolve(p.logical_id) for p in secondary.node.find_all()
+                   if isinstance(p, CfnParameter))
+    return ProvisionSpec(stack_name=secondary.stack_name, parameter=PROVISIONED_PARAMETER,
+                         other_parameters=tuple(p for p in others
+                                                if p != PROVISIONED_PARAMETER))
+
+
 class FailoverStack(_DrStack):
     """Stage 4, secondary region. Attributes: dns, canary, failover_alarm, runbook, trigger."""
 
@@ -349,6 +426,8 @@ class FailoverStack(_DrStack):
                 required_tasks=scenario.compute.required_tasks,
                 switch_health_check_id=self.dns.switch_health_check.health_check_id,
                 event_bus=secondary.event_bus.bus,
+                restore=_restore_spec(scenario, secondary),
+                provision=_provision_spec(secondary),
             ),
         )
         self.trigger = None
