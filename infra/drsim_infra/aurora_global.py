@@ -6,6 +6,7 @@ from __future__ import annotations
 from aws_cdk import ArnFormat, CfnDeletionPolicy, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_rds as rds
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from drsim.scenario.model import AuroraGlobal
@@ -53,7 +54,8 @@ class AuroraGlobalPrimary(Construct):
 
     Attributes
     ----------
-    cluster : the primary (writer) cluster, ``instances`` instances.
+    cluster : the primary (writer) cluster, ``instances`` instances, with the Data API on
+        and its master secret replicated to ``secret_replica_region``.
     global_cluster : the global database (None for a single-region cluster, e.g. the
         backup-and-restore database that ``usage.backed_up_aurora`` describes); its
         identifier joins the secondary.
@@ -62,7 +64,7 @@ class AuroraGlobalPrimary(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc,
                  database_name: str, instance_class: str, instances: int,
-                 global_cluster_id: str | None) -> None:
+                 global_cluster_id: str | None, secret_replica_region: str) -> None:
         super().__init__(scope, construct_id)
         itype = instance_type(instance_class)
         self.cluster = rds.DatabaseCluster(
@@ -76,8 +78,14 @@ class AuroraGlobalPrimary(Construct):
                 rds.ClusterInstance.provisioned(f"Reader{i}", instance_type=itype)
                 for i in range(1, instances)
             ],
-            credentials=rds.Credentials.from_generated_secret("drsim"),
+            # The secret is replicated to the secondary region, where the probe reaches the
+            # promoted (or restored) cluster through the Data API with it.
+            credentials=rds.Credentials.from_generated_secret(
+                "drsim", replica_regions=[secretsmanager.ReplicaRegion(
+                    region=secret_replica_region)]),
             default_database_name=database_name,
+            # The game day's probe writes through the RDS Data API (no VPC, no driver).
+            enable_data_api=True,
             storage_encrypted=True,
             iam_authentication=True,
             removal_policy=RemovalPolicy.SNAPSHOT,
@@ -132,6 +140,8 @@ class AuroraGlobalSecondary(Construct):
             # key would be a line the cost model does not have).
             kms_key_id=AWS_MANAGED_RDS_KEY,
             enable_iam_database_authentication=True,
+            # The probe's Data API calls succeed here once the cluster is promoted.
+            enable_http_endpoint=True,
             port=POSTGRES_PORT,
             copy_tags_to_snapshot=True,
             deletion_protection=False,

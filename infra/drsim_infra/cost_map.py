@@ -81,6 +81,11 @@ NO_STANDING_CHARGE: dict[str, str] = {
     "AWS::Backup::BackupSelection": "free",
     "AWS::Events::Rule": "rules are free; matched custom events are the EventBridge lines, "
                          "AWS service events (the alarm's) are free",
+    "AWS::ElasticLoadBalancingV2::ListenerRule": "billed through the ALB's LCUs (rule "
+                                                 "evaluations)",
+    "AWS::FIS::ExperimentTemplate": "templates are free; a running experiment is billed per "
+                                    "action-minute, during a game day only",
+    "AWS::Lambda::Permission": "free",
     "Custom::CrossRegionExportWriter": "CloudFormation custom resource (its Lambda is listed)",
     "Custom::CrossRegionExportReader": "CloudFormation custom resource (its Lambda is listed)",
 }
@@ -103,7 +108,8 @@ NOT_YET_PRICED: dict[str, tuple[LineRef, str]] = {
         "Container Insights metrics and performance logs of the cluster"),
     "AWS::Lambda::Function": (
         LineRef("Lambda", ""),
-        "CDK's cross-region reference handlers: a few invocations per deployment"),
+        "CDK's cross-region reference handlers (a few invocations per deployment) and the "
+        "game day's probe function (requests during a game day only)"),
 }
 
 

@@ -369,7 +369,15 @@ class FailoverRunbook(Construct):
             parameters={"DbInstanceIdentifier": f"{r.cluster_id}-writer"},
             assign={"writerStatus": "{% $states.result.DbInstances[0].DbInstanceStatus %}"},
         )
+        # The probe reaches the restored cluster through the Data API, which a restore
+        # does not switch on.
+        data_api = self._call_jsonata(
+            step, f"{n}: enable data api", service="rds", action="enableHttpEndpoint",
+            iam_action="rds:EnableHttpEndpoint", iam_resources=[cluster_arn],
+            parameters={"ResourceArn": cluster_arn},
+        )
         done = sfn.Pass(self, f"{n}: done")
+        data_api.next(done)
         restored = sfn.Choice.jsonata(self, f"{n}: restored?")
         restored.when(sfn.Condition.jsonata(
             "{% $restoreStatus in " + _jsonata_list(RESTORE_IN_PROGRESS) + " %}"), wait_restore)
@@ -378,7 +386,7 @@ class FailoverRunbook(Construct):
             self, f"{n}: restore failed", error="RestoreFailed",
             cause="the AWS Backup restore job did not complete; an operator takes over"))
         available = sfn.Choice.jsonata(self, f"{n}: writer available?")
-        available.when(sfn.Condition.jsonata("{% $writerStatus = 'available' %}"), done)
+        available.when(sfn.Condition.jsonata("{% $writerStatus = 'available' %}"), data_api)
         available.when(sfn.Condition.jsonata(
             "{% $writerStatus in " + _jsonata_list(INSTANCE_FAILED) + " %}"),
             sfn.Fail.jsonata(self, f"{n}: writer failed", error="WriterFailed",

@@ -56,6 +56,9 @@ REASONS = {
                       "tasks of the primary web service's cluster only (condition ecs:cluster).",
     "IAM5:fis-streams": "A global table's stream ARN ends in its creation time, unknown at "
                         "synthesis; FIS denies replication on the stream of these tables only.",
+    "IAM4:lambda-basic": "AWSLambdaBasicExecutionRole only lets the probe function write its "
+                         "own CloudWatch Logs streams; the data permissions are inline and name "
+                         "the cluster, secret or table.",
     "IAM4:restore": "AWSBackupServiceRolePolicyForRestores is the restore role policy AWS Backup "
                     "documents; a custom copy would have to follow every resource type it "
                     "restores.",
@@ -141,6 +144,10 @@ def accepted_findings(stacks: DrsimStacks) -> list[tuple[IConstruct, str, str]]:
         accept(regional.web.load_balancer.connections.security_groups[0], "EC23")
         if regional.database is not None:
             accept(regional.database.cluster, "RDS10")
+        if regional.probe is not None:
+            accept(regional.probe.function.role,
+                   "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                   "AWSLambdaBasicExecutionRole]", "IAM4:lambda-basic")
     if stacks.primary.database is not None:
         # cluster.secret is the attachment; the finding is on the secret itself.
         accept(stacks.primary.database.cluster.node.find_child("Secret"), "SMG4")

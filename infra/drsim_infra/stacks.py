@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from aws_cdk import CfnParameter, Environment, Stack, Tags
+from aws_cdk import ArnFormat, CfnParameter, Environment, Stack, Tags
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -62,6 +62,12 @@ from drsim_infra.failover_runbook import (
 from drsim_infra.global_table import GlobalTable
 from drsim_infra.network import Network
 from drsim_infra.peering import PeeringConnection, PeeringRoutes
+from drsim_infra.probe_endpoint import (
+    AuroraBackend,
+    DynamoBackend,
+    ProbeEndpoint,
+    regional_secret_arn,
+)
 from drsim_infra.recovery import (
     PROVISIONED_PARAMETER,
     OnDemandNat,
@@ -186,6 +192,7 @@ class PrimaryStack(_DrStack):
                 self, "Database", vpc=self.network.vpc, database_name=aurora.name,
                 instance_class=aurora.instance_class, instances=aurora.instances_per_region,
                 global_cluster_id=f"drsim-{_aws_name(scenario.name)}-{_aws_name(aurora.name)}",
+                secret_replica_region=scenario.regions.secondary,
             )
         elif backed_up is not None:
             # Backup and restore: a single-region cluster that only the backups protect.
@@ -193,7 +200,7 @@ class PrimaryStack(_DrStack):
             self.database = AuroraGlobalPrimary(
                 self, "Database", vpc=self.network.vpc, database_name=name,
                 instance_class=cluster.instance_class, instances=cluster.instances,
-                global_cluster_id=None,
+                global_cluster_id=None, secret_replica_region=scenario.regions.secondary,
             )
         if self.database is not None:
             # The web tasks are the database's clients.
@@ -205,6 +212,17 @@ class PrimaryStack(_DrStack):
                                  table_name=f"drsim-{_aws_name(scenario.name)}-{_aws_name(ds.name)}")
             for ds in _datastores(scenario, DynamoDbGlobal)
         }
+        backend = None
+        if self.database is not None:
+            backend = AuroraBackend(
+                cluster_arn=self.database.cluster.cluster_arn,
+                secret_arn=self.database.cluster.secret.secret_arn,
+                database=aurora.name if aurora is not None else backed_up[0])
+        elif self.tables:
+            table = next(iter(self.tables.values()))
+            backend = DynamoBackend(table=table.table, table_name=table.table_name)
+        self.probe = (None if backend is None else
+                      ProbeEndpoint(self, "Probe", listener=self.web.listener, backend=backend))
 
 
 class SecondaryStack(_DrStack):
@@ -251,6 +269,26 @@ class SecondaryStack(_DrStack):
             self.restore_target = RestoreTarget(
                 self, "Restore", vpc=self.network.vpc, clients=self.web.service,
                 description="database restored from backup by the failover runbook")
+        backend = None
+        if primary.database is not None and (self.database or self.restore_target):
+            # The promoted secondary cluster, or the one restore_database creates.
+            if self.database is not None:
+                cluster_arn, database = self.database.cluster.attr_db_cluster_arn, aurora.name
+            else:
+                name = _backed_up_aurora(scenario)[0]
+                cluster_arn = self.format_arn(
+                    service="rds", resource="cluster", arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    resource_name=restored_cluster_id(_aws_name(scenario.name), _aws_name(name)))
+                database = name
+            backend = AuroraBackend(
+                cluster_arn=cluster_arn, database=database,
+                secret_arn=regional_secret_arn(self, primary.database.cluster.secret.secret_arn))
+        elif primary.probe is not None and isinstance(primary.probe.backend, DynamoBackend):
+            table = primary.probe.backend
+            backend = DynamoBackend(table=table.table.replica(scenario.regions.secondary),
+                                    table_name=table.table_name)
+        self.probe = (None if backend is None else
+                      ProbeEndpoint(self, "Probe", listener=self.web.listener, backend=backend))
         self.peering = PeeringConnection(
             self, "Peering", vpc=self.network.vpc, peer_vpc_id=primary.network.vpc.vpc_id,
             peer_region=scenario.regions.primary,

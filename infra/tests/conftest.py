@@ -75,8 +75,9 @@ class Synthesis:
 ROLES = ("primary", "secondary", "primary_links", "failover")
 
 
-@pytest.fixture(scope="session")
-def seed_synth(tmp_path_factory) -> Synthesis:
+def synthesize(scenario_name: str, outdir: Path) -> Synthesis:
+    """The app's four stacks for a bundled scenario, with the checks on, synthesized to
+    ``outdir`` as ``cdk synth`` would (a concrete account, so lookups would show)."""
     require_infra_extra()
     import aws_cdk as cdk
     from aws_cdk.assertions import Template
@@ -84,8 +85,7 @@ def seed_synth(tmp_path_factory) -> Synthesis:
     from drsim import load_scenario
 
     app_module = load_app_module()
-    scenario = load_scenario(SEED_SCENARIO)
-    outdir = tmp_path_factory.mktemp("cdk.out")
+    scenario = load_scenario(scenario_name)
     app = cdk.App(outdir=str(outdir))
     # A concrete account, as the CDK CLI passes one: context lookups (AZs, say)
     # would then be needed, so test_synthesis_needs_no_lookup means something.
@@ -97,5 +97,10 @@ def seed_synth(tmp_path_factory) -> Synthesis:
     by_role = dict(zip(ROLES, stacks.in_order()))
     templates = {role: Template.from_stack(stack) for role, stack in by_role.items()}
     raw = {role: t.to_json() for role, t in templates.items()}
-    print(f"\ninfra: synthesized 4 stacks in {synth_s:.1f} s")
+    print(f"\ninfra: synthesized the 4 stacks of {scenario_name} in {synth_s:.1f} s")
     return Synthesis(scenario, stacks, templates, raw, outdir, accepted, synth_s)
+
+
+@pytest.fixture(scope="session")
+def seed_synth(tmp_path_factory) -> Synthesis:
+    return synthesize(SEED_SCENARIO, tmp_path_factory.mktemp("cdk.out"))

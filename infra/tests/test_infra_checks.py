@@ -6,32 +6,14 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from conftest import INFRA_DIR, REPO_ROOT, require_infra_extra
-
-# cfn-lint rule ids that mean "this is deprecated": deprecated engine versions,
-# runtimes and properties. Warnings in general are CDK's own (W3005, W3010 for
-# the explicit AZs) and not failures; these are.
-DEPRECATION_RULES = ("W3690", "W3691", "E2531", "W2531", "E3680", "W3663")
-
-
-def _cfn_lint(paths: list[str]) -> tuple[int, list[dict]]:
-    """cfn-lint's exit status (errors only) and its findings."""
-    # The console script installed beside this interpreter (cfnlint has no __main__).
-    exe = Path(sys.executable).with_name("cfn-lint")
-    result = subprocess.run(
-        [str(exe), "--non-zero-exit-code", "error", "--format", "json", "--", *paths],
-        check=False, capture_output=True, text=True,
-    )
-    assert result.stdout.strip().startswith("["), result.stderr[-2000:]
-    return result.returncode, json.loads(result.stdout)
-
+from infra_helpers import DEPRECATION_RULES, cfn_lint, plugin_reports
 
 def test_cfn_lint_finds_no_error_in_the_synthesized_templates(seed_synth):
     templates = sorted(str(p) for p in seed_synth.outdir.glob("*.template.json"))
     assert len(templates) == 4
-    returncode, findings = _cfn_lint(templates)
+    returncode, findings = cfn_lint(templates)
     errors = [f for f in findings if f["Level"] == "Error"]
     assert returncode == 0 and not errors, json.dumps(errors, indent=1)[:4000]
     deprecated = [f for f in findings if f["Rule"]["Id"] in DEPRECATION_RULES]
@@ -45,12 +27,12 @@ def test_cfn_lint_check_fails_on_an_error(tmp_path):
         "Type": "AWS::Route53::HealthCheck",
         "Properties": {"HealthCheckConfig": {"Type": "HTTPZ", "Port": 80,
                                              "FullyQualifiedDomainName": "x.example.com"}}}}}))
-    returncode, findings = _cfn_lint([str(bad)])
+    returncode, findings = cfn_lint([str(bad)])
     assert returncode != 0 and any(f["Level"] == "Error" for f in findings)
 
 
 def _plugin_reports(seed_synth) -> list[dict]:
-    return json.loads((seed_synth.outdir / "validation-report.json").read_text())["pluginReports"]
+    return plugin_reports(seed_synth.outdir)
 
 
 def _nag_report(seed_synth) -> dict:

@@ -94,7 +94,8 @@ def test_dynamodb_global_table_replicates_to_both_regions(seed_synth):
 
 def test_every_alarm_uses_the_scenarios_period_and_m_of_n(seed_synth):
     a = seed_synth.scenario.alarm
-    alarms = [props for t in seed_synth.all_raw() for props in resources(t, "AWS::CloudWatch::Alarm")]
+    alarms = [props for t in seed_synth.all_raw() for props in resources(t, "AWS::CloudWatch::Alarm")
+              if props.get("Namespace") != "drsim/GameDay"]  # the FIS guard: a kill switch
     assert len(alarms) == 5  # 2 per region on the web tier + the failover alarm
     for props in alarms:
         assert (props["Period"], props["EvaluationPeriods"], props["DatapointsToAlarm"]) == (
@@ -276,10 +277,19 @@ def test_active_active_answers_by_latency_with_a_check_per_region():
 
 
 def test_a_runbook_step_infra_cannot_build_is_refused_by_name():
+    """fence_primary is simulated, not built: the step is refused with its name."""
+    require_infra_extra()
+    import aws_cdk as cdk
+    from conftest import load_app_module
     from drsim_infra.topology import UnsupportedScenario
 
-    with pytest.raises(UnsupportedScenario, match="'provision_infrastructure'"):
-        _compose("backup-restore.yaml")
+    from drsim import load_scenario
+
+    scenario = load_scenario("warm-standby.yaml")
+    fence = scenario.runbook[-1].model_copy(update={"name": "fence_it", "action": "fence_primary"})
+    scenario = scenario.model_copy(update={"runbook": (*scenario.runbook, fence)})
+    with pytest.raises(UnsupportedScenario, match="'fence_it' has action 'fence_primary'"):
+        load_app_module().compose(cdk.App(), scenario)
 
 
 def test_a_local_scenario_is_refused():
