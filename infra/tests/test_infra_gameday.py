@@ -68,6 +68,12 @@ def _role_statements(template: dict, role_logical_id: str) -> list[dict]:
             for st in res["Properties"]["PolicyDocument"]["Statement"]]
 
 
+def _probe_function(template: dict) -> dict:
+    (function,) = [f for f in resources(template, "AWS::Lambda::Function")
+                   if f.get("Handler") == "probe_handler.handler"]
+    return function
+
+
 def _as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
@@ -248,15 +254,13 @@ def test_the_probe_is_routed_on_the_service_listener(seed_synth, role):
               if r["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup"}
     probe_group = groups[forward["TargetGroupArn"]["Ref"]]
     assert probe_group["TargetType"] == "lambda"
-    (function,) = resources(raw, "AWS::Lambda::Function")
-    env = function["Environment"]["Variables"]
+    env = _probe_function(raw)["Environment"]["Variables"]
     assert env["PROBE_BACKEND"] == "aurora" and env["DATABASE"] == "orders_db"
 
 
 def test_the_secondary_probe_writes_to_the_promoted_cluster_with_a_regional_secret(seed_synth):
     raw = seed_synth.raw["secondary"]
-    (function,) = resources(raw, "AWS::Lambda::Function")
-    env = function["Environment"]["Variables"]
+    env = _probe_function(raw)["Environment"]["Variables"]
     (cluster_id,) = [lid for lid, r in raw["Resources"].items()
                      if r["Type"] == "AWS::RDS::DBCluster"]
     assert env["CLUSTER_ARN"] == {"Fn::GetAtt": [cluster_id, "DBClusterArn"]}
