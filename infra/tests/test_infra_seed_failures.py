@@ -187,7 +187,10 @@ def test_5_container_port_is_the_images_listening_port(seed_synth):
         (script,) = container["Command"]
         assert f"listen {listen_port};" in script
         assert f"location = {seed_synth.scenario.health_check.path} " in script
-        (group,) = resources(seed_synth.raw[role], "AWS::ElasticLoadBalancingV2::TargetGroup")
+        # The service's target group (the other one is the game-day probe's Lambda target).
+        (group,) = [g for g in resources(seed_synth.raw[role],
+                                         "AWS::ElasticLoadBalancingV2::TargetGroup")
+                    if g.get("TargetType") != "lambda"]
         assert group["Port"] == listen_port
         assert group["HealthCheckPath"] == seed_synth.scenario.health_check.path
 
