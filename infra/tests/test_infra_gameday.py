@@ -81,9 +81,9 @@ def _as_list(value) -> list:
 # --- every bundled cloud scenario synthesizes, lint- and nag-clean ------------------------
 
 
-@pytest.mark.parametrize("synth_name", ["restore_synth", "pilot_synth"])
-def test_backup_restore_and_pilot_light_synthesize_clean(synth_name, request):
-    synth = request.getfixturevalue(synth_name)
+def _assert_clean(synth) -> None:
+    """Four templates, cfn-lint without errors or deprecations, cdk-nag without findings,
+    every acknowledgment used."""
     templates = sorted(str(p) for p in synth.outdir.glob("*.template.json"))
     assert len(templates) == 4
     returncode, findings = cfn_lint(templates)
@@ -96,6 +96,18 @@ def test_backup_restore_and_pilot_light_synthesize_clean(synth_name, request):
     used = {(f["acknowledgedAt"], f["acknowledgedId"]) for report in reports
             for f in report.get("suppressedViolations", [])}
     assert {(a.construct_path, a.finding_id) for a in synth.accepted} == used
+
+
+@pytest.mark.parametrize("synth_name", ["restore_synth", "pilot_synth"])
+def test_backup_restore_and_pilot_light_synthesize_clean(synth_name, request):
+    _assert_clean(request.getfixturevalue(synth_name))
+
+
+@pytest.mark.parametrize("scenario", ["active-active", "hot-standby", "warm-standby"])
+def test_the_other_bundled_cloud_scenarios_synthesize_clean(scenario, tmp_path):
+    """With the seed (the session fixture) and the two above: all six bundled cloud
+    scenarios. One synthesis each (tens of seconds)."""
+    _assert_clean(synthesize(scenario, tmp_path))
 
 
 # --- FIS experiment templates ----------------------------------------------------------------
