@@ -1,4 +1,5 @@
-"""The game day's write path: ``/probe`` on each region's ALB listener, served by a Lambda
+"""The game day's write path: ``/probe`` (and the local game day's ``/write`` and ``/read``)
+on each region's ALB listener, served by a Lambda
 function (``infra/probe/probe_handler.py``) that writes to that region's orders datastore
 and answers only after the write is committed.
 
@@ -26,7 +27,8 @@ from constructs import Construct
 
 PROBE_ASSET_DIR = Path(__file__).resolve().parent.parent / "probe"
 PROBE_HANDLER = "probe_handler.handler"
-PROBE_PATHS = ("/probe", "/probe/*")
+# The probe's own JSON API, and the local game day's write/read protocol (same clients).
+PROBE_PATHS = ("/probe", "/probe/*", "/write", "/read")
 # Before the web service's default action; listener rule priorities are 1-50000.
 PROBE_RULE_PRIORITY = 10
 PROBE_RUNTIME = lambda_.Runtime.PYTHON_3_14  # the newest (cdk-nag L1)

@@ -6,6 +6,15 @@
     GET  /probe/{client}/{seq}  -> 200 the row, or 404
     GET  /probe/{client}?after=N -> 200 {"client", "seqs": [...]} (at most 1000, ascending)
 
+The local game day's protocol (``drsim.gameday.local.service``, which its load generator
+and probe speak) is served too, so the same clients drive an AWS run:
+
+    POST /write                 body ``CLIENT SEQ`` -> 200 ``ack`` once committed (also when
+                                that row was already committed), 503 if refused
+    GET  /read?client=N         -> 200 the client's highest seq in this region (-1 if none)
+
+Every answer names the region in the ``X-Region`` header.
+
 Each region's function writes to that region's copy of the orders datastore, so a
 probe client that resolves the service name and writes through it sees what a user
 sees: writes fail while the primary is down and the secondary's database is not yet
@@ -35,13 +44,16 @@ CREATE_TABLE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (client text NOT NULL, seq 
                 "PRIMARY KEY (client, seq))")
 LIST_LIMIT = 1000
 CLIENT_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+LOCAL_PATHS = ("/write", "/read")
 PATH_RE = re.compile(r"^/probe(?:/(?P<client>[^/]+)(?:/(?P<seq>\d+))?)?/?$")
 
 
-def _response(status: int, body: dict) -> dict:
-    return {"statusCode": status, "statusDescription": f"{status}",
-            "isBase64Encoded": False, "headers": {"Content-Type": "application/json"},
-            "body": json.dumps(body)}
+def _response(status: int, body: dict | str) -> dict:
+    text = isinstance(body, str)
+    return {"statusCode": status, "statusDescription": f"{status}", "isBase64Encoded": False,
+            "headers": {"Content-Type": "text/plain" if text else "application/json",
+                        "X-Region": os.environ.get("AWS_REGION", "")},
+            "body": body if text else json.dumps(body)}
 
 
 class BadRequest(ValueError):
@@ -99,6 +111,13 @@ class AuroraStore:
         region, written_at = (next(iter(col.values())) for col in rows[0])
         return {"client": client, "seq": seq, "region": region, "written_at": written_at}
 
+    def highest(self, client: str) -> int:
+        """The client's highest committed seq here, -1 if none."""
+        self._ensure_table()
+        rows = self._sql(f"SELECT coalesce(max(seq), -1) FROM {TABLE} WHERE client = :client",
+                         client=client).get("records", [])
+        return rows[0][0]["longValue"] if rows else -1
+
     def seqs(self, client: str, after: int) -> list[int]:
         self._ensure_table()
         rows = self._sql(f"SELECT seq FROM {TABLE} WHERE client = :client AND seq > :after "
@@ -136,6 +155,14 @@ class DynamoStore:
         return {"client": client, "seq": seq, "region": item["region"]["S"],
                 "written_at": item["written_at"]["S"]}
 
+    def highest(self, client: str) -> int:
+        result = self._client.query(
+            TableName=self._table, ConsistentRead=True, Limit=1, ScanIndexForward=False,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"probe#{client}"}})
+        items = result.get("Items", [])
+        return int(items[0]["sk"]["S"]) if items else -1
+
     def seqs(self, client: str, after: int) -> list[int]:
         result = self._client.query(
             TableName=self._table, ConsistentRead=True, Limit=LIST_LIMIT,
@@ -155,8 +182,38 @@ def store_from_environment(env=os.environ):
                        table_name=env["TABLE_NAME"], region=region)
 
 
+def parse_local_write(body: str | None) -> tuple[str, int]:
+    """The local game day's ``CLIENT SEQ`` body -> ``("CLIENT", SEQ)``."""
+    parts = (body or "").split()
+    if len(parts) != 2 or not parts[0].isdigit() or not parts[1].isdigit():
+        raise BadRequest("expected 'CLIENT SEQ'")
+    return parts[0], int(parts[1])
+
+
+def handle_local(event: dict, store) -> dict:
+    """``POST /write`` and ``GET /read``, as drsim.gameday.local.service answers them."""
+    path, method = event.get("path", ""), event.get("httpMethod", "")
+    try:
+        if path == "/write" and method == "POST":
+            client, seq = parse_local_write(event.get("body"))
+            store.write(client, seq)  # False: already committed, which is an ack too
+            return _response(200, "ack")
+        if path == "/read" and method == "GET":
+            client = (event.get("queryStringParameters") or {}).get("client", "")
+            if not client.isdigit():
+                raise BadRequest("client?")
+            return _response(200, str(store.highest(client)))
+    except BadRequest as err:
+        return _response(400, str(err))
+    except ClientError as err:
+        return _response(503, err.response["Error"]["Code"])
+    return _response(404, "")
+
+
 def handle(event: dict, store) -> dict:
     """One ALB request -> one ALB response (the logic, without the AWS client set-up)."""
+    if event.get("path") in LOCAL_PATHS:
+        return handle_local(event, store)
     match = PATH_RE.match(event.get("path", ""))
     method = event.get("httpMethod", "")
     if match is None:
@@ -188,8 +245,18 @@ def handle(event: dict, store) -> dict:
 _STORE = None
 
 
+def _decoded(event: dict) -> dict:
+    """The ALB passes a body base64-encoded when it is not plain text."""
+    if event.get("isBase64Encoded") and event.get("body"):
+        import base64
+
+        return {**event, "body": base64.b64decode(event["body"]).decode("utf-8", "replace"),
+                "isBase64Encoded": False}
+    return event
+
+
 def handler(event, context):  # pragma: no cover - the Lambda entry point
     global _STORE
     if _STORE is None:
         _STORE = store_from_environment()
-    return handle(event, _STORE)
+    return handle(_decoded(event), _STORE)

@@ -260,7 +260,8 @@ def test_the_probe_is_routed_on_the_service_listener(seed_synth, role):
     (rule,) = resources(raw, "AWS::ElasticLoadBalancingV2::ListenerRule")
     assert rule["ListenerArn"] == {"Ref": listener_id}
     assert rule["Conditions"] == [{"Field": "path-pattern",
-                                   "PathPatternConfig": {"Values": ["/probe", "/probe/*"]}}]
+                                   "PathPatternConfig": {"Values": ["/probe", "/probe/*",
+                                                                    "/write", "/read"]}}]
     (forward,) = rule["Actions"]
     groups = {lid: r["Properties"] for lid, r in raw["Resources"].items()
               if r["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup"}
@@ -282,17 +283,62 @@ def test_the_secondary_probe_writes_to_the_promoted_cluster_with_a_regional_secr
     assert secret["ReplicaRegions"] == [{"Region": "us-east-2"}]
 
 
-def test_probe_handler_writes_and_reads_through_the_data_api():
-    """The handler against botocore's Stubber: request shapes are checked against the
-    rds-data API model, so a misspelled parameter fails here."""
+@pytest.fixture
+def probe_handler(monkeypatch):
     import sys
 
-    import boto3
-    from botocore.stub import ANY, Stubber
     from conftest import INFRA_DIR
 
-    sys.path.insert(0, str(INFRA_DIR / "probe"))
-    import probe_handler as ph
+    monkeypatch.syspath_prepend(str(INFRA_DIR / "probe"))
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    sys.modules.pop("probe_handler", None)
+    import probe_handler
+
+    return probe_handler
+
+
+def test_probe_handler_speaks_the_local_game_days_protocol(probe_handler):
+    """POST /write ``CLIENT SEQ`` and GET /read?client=N, as drsim.gameday.local.service
+    answers them (and its load generator sends them), against DynamoDB's model."""
+    import boto3
+    from botocore.stub import ANY, Stubber
+
+    ph = probe_handler
+    client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x",
+                          aws_secret_access_key="x")
+    store = ph.DynamoStore(client, table_name="drsim-active-active-orders", region="us-east-1")
+    with Stubber(client) as stub:
+        stub.add_response("put_item", {}, {"TableName": "drsim-active-active-orders",
+                                           "Item": ANY, "ConditionExpression": ANY})
+        stub.add_client_error("put_item", "ConditionalCheckFailedException")
+        stub.add_response("query", {"Items": [{"pk": {"S": "probe#7"},
+                                               "sk": {"S": f"{41:020d}"}}]},
+                          {"TableName": "drsim-active-active-orders", "ConsistentRead": True,
+                           "Limit": 1, "ScanIndexForward": False,
+                           "KeyConditionExpression": ANY, "ExpressionAttributeValues": ANY})
+        stub.add_client_error("put_item", "ProvisionedThroughputExceededException")
+        ack = ph.handle({"httpMethod": "POST", "path": "/write", "body": "7 41"}, store)
+        again = ph.handle({"httpMethod": "POST", "path": "/write", "body": "7 41"}, store)
+        read = ph.handle({"httpMethod": "GET", "path": "/read",
+                          "queryStringParameters": {"client": "7"}}, store)
+        refused = ph.handle({"httpMethod": "POST", "path": "/write", "body": "7 42"}, store)
+        stub.assert_no_pending_responses()
+    assert (ack["statusCode"], ack["body"]) == (200, "ack")
+    assert ack["headers"]["X-Region"] == "us-east-1"
+    assert (again["statusCode"], again["body"]) == (200, "ack")  # committed before: an ack
+    assert (read["statusCode"], read["body"]) == (200, "41")
+    assert refused["statusCode"] == 503
+    assert ph.handle({"httpMethod": "POST", "path": "/write", "body": "seven"},
+                     store)["statusCode"] == 400
+
+
+def test_probe_handler_writes_and_reads_through_the_data_api(probe_handler):
+    """The handler against botocore's Stubber: request shapes are checked against the
+    rds-data API model, so a misspelled parameter fails here."""
+    import boto3
+    from botocore.stub import ANY, Stubber
+
+    ph = probe_handler
 
     client = boto3.client("rds-data", region_name="us-east-1", aws_access_key_id="x",
                           aws_secret_access_key="x")
@@ -323,6 +369,7 @@ def test_probe_handler_writes_and_reads_through_the_data_api():
     assert again["statusCode"] == 409
     assert json.loads(listed["body"])["seqs"] == [3]  # first column of each row
     assert down["statusCode"] == 503
+    assert first["headers"]["X-Region"] == "us-east-1"
     bad = ph.handle({"httpMethod": "POST", "path": "/probe", "body": '{"client": "c1"}'}, store)
     assert bad["statusCode"] == 400 and "seq" in json.loads(bad["body"])["error"]
     assert ph.handle({"httpMethod": "GET", "path": "/other"}, store)["statusCode"] == 404
