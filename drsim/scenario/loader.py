@@ -119,7 +119,9 @@ def _drop_stale_sources(merged: dict, base: dict, top: dict) -> None:
 
 
 def _merge(base: Any, top: Any) -> Any:
-    if isinstance(base, dict) and isinstance(top, dict):
+    # A distribution written whole (with its dist tag) is one value, not a section: merged
+    # into the base's, a lognormal would keep a uniform's low and high and fail.
+    if isinstance(base, dict) and isinstance(top, dict) and "dist" not in top:
         out = dict(base)
         for key, value in top.items():
             out[key] = _merge(base[key], value) if key in base else value
