@@ -161,11 +161,11 @@ def test_an_automatic_decision_measures_no_decide_time():
 
 
 def test_a_contradicted_failure_probability_is_replaced_and_an_agreeing_one_kept():
-    runs = sum((_run(f"r{i}", fail=True) for i in range(3)), [])
+    runs = [row for i in range(3) for row in _run(f"r{i}", fail=True)]
     fitted = {f.path: f for f in calibrate_fields(observe(_timeline(runs), SCENARIO), SCENARIO).fields}
     prob = fitted["runbook.promote_database.failure_probability"]
     assert (prob.before, prob.after, prob.n) == (0.01, round(6 / 9, 4), 9)  # 6 of 9 failed
-    quiet = calibrate_fields(observe(_timeline(sum((_run(f"r{i}") for i in range(3)), [])),
-                                     SCENARIO), SCENARIO)
+    quiet_runs = [row for i in range(3) for row in _run(f"r{i}")]
+    quiet = calibrate_fields(observe(_timeline(quiet_runs), SCENARIO), SCENARIO)
     kept = {f.path: f for f in quiet.fields}["runbook.promote_database.failure_probability"]
     assert not kept.changed and kept.interval[0] <= 0.01 <= kept.interval[1]

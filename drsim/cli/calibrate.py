@@ -70,10 +70,15 @@ def run(args) -> int:
     timeline = _unique_runs(frames, args.timelines)
     result = calibrate(timeline, scenario, seed=args.seed, bootstrap=args.bootstrap,
                        trials=args.trials, validate=args.validate, name=", ".join(args.timelines))
-    text = overlay_text(result.calibration, name=out.stem, extends=extends,
-                        files=[Path(p).name for p in args.timelines], bootstrap=args.bootstrap)
-    # What drsim calibrate writes always validates: check it before writing.
-    scenario_from_yaml(text, source=str(out), base_dir=out.parent)
+    def text_of(base: str) -> str:
+        return overlay_text(result.calibration, name=out.stem, extends=base,
+                            files=[Path(p).name for p in args.timelines], bootstrap=args.bootstrap)
+
+    # What drsim calibrate writes always validates: check it before writing (through the
+    # base's absolute path when relative, as the overlay's folder may not exist yet).
+    absolute = Path(args.scenario).resolve() if Path(args.scenario).is_file() else extends
+    scenario_from_yaml(text_of(str(absolute)), source=str(out), base_dir=out.parent)
+    text = text_of(extends)
     write_atomically(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     if args.json:
         print(to_json({**result.as_dict(), "overlay": str(out), "extends": extends,
