@@ -193,8 +193,10 @@ def phase_table(measured_timeline: pd.DataFrame, simulated_trials: pd.DataFrame)
     return pd.DataFrame(rows)
 
 
-def plot_rto(measured_rto_s, simulated_rto_s, ax=None, title: str = ""):
-    """The simulated RTO distribution (histogram) with each measured RTO as a line.
+def plot_rto(measured_rto_s, simulated_rto_s, ax=None, title: str = "",
+             xlabel: str = "RTO [s]"):
+    """The simulated RTO distribution (histogram, density: share of trials per second) with
+    each measured RTO as a line; ``xlabel`` names the figure drawn (e.g. the probe RTO).
 
     Needs matplotlib (the ``lab`` extra). Returns the axes.
     """
@@ -207,7 +209,7 @@ def plot_rto(measured_rto_s, simulated_rto_s, ax=None, title: str = ""):
     ax.hist(sim, bins=60, density=True, color="#9ab", label=f"simulated ({len(sim)} trials)")
     for i, x in enumerate(v for v in measured_rto_s if v is not None and math.isfinite(v)):
         ax.axvline(x, color="#c33", lw=1.2, label="measured" if i == 0 else None)
-    ax.set_xlabel("RTO [s]")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("share of trials per second [1/s]")
     ax.set_title(title)
     ax.legend(loc="upper right")

@@ -17,9 +17,12 @@ from drsim.gameday.gamedays import GamedayReport, summarise
 from drsim.scenario import Scenario, load_scenario
 
 
-def run_dirs(path: str | Path) -> list[Path]:
+def run_dirs(path: str | Path | list) -> list[Path]:
     """The run directories at ``path``: itself when it has a ``manifest.json``, else
-    its subdirectories that have one (several runs of one game day), by name."""
+    its subdirectories that have one (several runs of one game day), by name. A list of
+    paths (the run directories a run wrote) gives the run directories of each, in order."""
+    if isinstance(path, (list, tuple)):
+        return [d for p in path for d in run_dirs(p)]
     path = Path(path)
     if not path.is_dir():
         raise DrsimError(f"{path}: no such directory; give a run directory (with manifest.json) "
@@ -51,8 +54,8 @@ def played_scenario(raw: RawRun) -> Scenario:
     return scenario
 
 
-def aws_gamedays(path: str | Path) -> GamedayReport:
-    """Read, convert and measure the AWS game day run(s) at ``path``.
+def aws_gamedays(path: str | Path | list) -> GamedayReport:
+    """Read, convert and measure the AWS game day run(s) at ``path`` (see :func:`run_dirs`).
 
     All runs must have played one scenario with one fault (they are one sample).
     """
