@@ -103,9 +103,15 @@ def check_mode(mode: str) -> str:
 
 def guard_values(account: str, max_usd: float) -> tuple[str | None, float | None]:
     """The notebook's ``account`` and ``max_usd`` as the guards take them: an empty
-    account and a ``max_usd`` of 0 are "not given" (None). [-], [USD]"""
-    return (account.strip() or None if isinstance(account, str) else account,
-            None if max_usd in (0, None) else float(max_usd))
+    account and a ``max_usd`` of 0 are "not given" (None); the guards judge the rest.
+    [-], [USD]"""
+    if not isinstance(account, str):
+        # papermill's -p reads 012345678901 as a number and drops the leading 0
+        raise DrsimError(f"account: {account!r} must be text, the 12 digits as given "
+                         "(papermill: -r account ID, not -p)")
+    if not isinstance(max_usd, (int, float)):
+        raise DrsimError(f"max_usd: {max_usd!r} is not a number of USD")
+    return account.strip() or None, None if max_usd == 0 else float(max_usd)
 
 
 def aws_gameday(mode: str, *, scenario: str = "seed-warm-standby",
