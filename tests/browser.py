@@ -86,7 +86,7 @@ def figure_labels(page: Path, tmp_path: Path) -> list[dict]:
         dom = dump_dom(probe, tmp_path / f"profile-{page.stem}")
     finally:
         probe.unlink()
-    found = re.search(r'<pre id="drsim-figures">(.*?)</pre>', dom.stdout, re.S)
+    found = re.search(r'<pre id="drsim-figures">(.*?)</pre>', dom.stdout, re.DOTALL)
     assert found, f"the probe wrote nothing; chromium said: {dom.stderr[-2000:]}"
     return json.loads(html.unescape(found.group(1)))
 
@@ -128,3 +128,19 @@ def clipped(figure: dict, slack_px: float = 0.5) -> list[str]:
     return [t["text"] for t in figure["texts"]
             if t["x0"] < -slack_px or t["y0"] < -slack_px
             or t["x1"] > figure["width"] + slack_px or t["y1"] > figure["height"] + slack_px]
+
+
+UNIT = re.compile(r"\[[^\]]+\]")
+"""A unit in brackets, as every axis of numbers must name it: ``RTO [s]``."""
+
+
+def label_faults(figures: list[dict], unit: re.Pattern = UNIT) -> list[str]:
+    """What the browser found wrong with the labels of ``figures`` (from
+    :func:`figure_labels`): one over another, cut off at the figure's edge, an axis of
+    numbers without its unit in brackets, an axis of categories without a label."""
+    faults = []
+    for i, fig in enumerate(figures, start=1):
+        faults += [f"figure {i}: {o}" for o in overlaps(fig["texts"])]
+        faults += [f"figure {i}: {t!r} cut off" for t in clipped(fig)]
+        faults += [f"figure {i}: {f}" for a in fig["axes"] for f in axis_faults(a, unit)]
+    return faults

@@ -8,7 +8,6 @@ this process too, the run mode with a stand-in for the AWS run (no AWS is reacha
 from __future__ import annotations
 
 import importlib.util
-import re
 import sys
 import types
 
@@ -22,6 +21,7 @@ from drsim.gameday.aws.fixture import fixture_run_dir
 from drsim.gameday.aws.guards import GuardRefused
 from drsim.gameday.aws.synth import INFRA_EXTRA
 from drsim.report import aws_gameday as page
+from tests import browser
 
 pytest.importorskip("papermill", reason="the lab extra is not installed "
                     "(.venv/bin/pip install -e '.[lab]')")
@@ -29,7 +29,6 @@ pytest.importorskip("papermill", reason="the lab extra is not installed "
 NOTEBOOK = notebooks_dir() / "05-aws-gameday.ipynb"
 TRIALS, SEED = 300, 4
 CONSTRUCTED_BANNER = "CONSTRUCTED, NOT A MEASUREMENT"
-UNIT = re.compile(r"\[[^\]]+\]")
 
 
 @pytest.fixture(scope="module")
@@ -83,16 +82,9 @@ def test_the_page_says_the_fixture_is_constructed_not_measured(replayed):
 @pytest.mark.notebook
 @pytest.mark.slow
 def test_every_figure_label_of_the_replay_page_stands_clear_with_its_unit(replayed, tmp_path):
-    browser = pytest.importorskip("tests.browser", reason="tests/browser.py (the label "
-                                  "check) is not in this checkout")
     figures = browser.figure_labels(replayed.html, tmp_path)
     assert len(figures) == 2  # shown as SVG, so the browser can measure every label
-    faults = []
-    for i, fig in enumerate(figures, start=1):
-        faults += [f"figure {i}: {o}" for o in browser.overlaps(fig["texts"])]
-        faults += [f"figure {i}: {t!r} cut off" for t in browser.clipped(fig)]
-        faults += [f"figure {i}: {f}" for a in fig["axes"] for f in browser.axis_faults(a, UNIT)]
-    assert faults == []
+    assert browser.label_faults(figures) == []
     shown = {t["text"] for fig in figures for t in fig["texts"]}
     assert any("CONSTRUCTED run, not measured" in t for t in shown)
 
@@ -136,7 +128,8 @@ def test_plan_mode_shows_the_synthesized_plan_and_deploys_nothing(tmp_path):
         "deploy", "wait_healthy", "start_probes", "inject", "poll", "collect", "teardown"]
     head, cost = run.records["headline"], run.records["plan-cost"]
     assert head["mode"] == "plan" and head["constructed"] is False
-    assert head["estimated_usd"] == pytest.approx(cost["total_usd"], abs=1e-6) > 0
+    assert cost["total_usd"] > 0
+    assert head["estimated_usd"] == pytest.approx(cost["total_usd"], abs=1e-6)
     html = run.html.read_text()
     assert "Plan only" in html and "Nothing was deployed" in html
     # the fault's FIS experiment, or plainly why there is none

@@ -318,27 +318,13 @@ PAGES = ("seed-warm-standby/02-scenario-report.html", "local-lab/02-scenario-rep
          "active-active/02-scenario-report.html",
          "explore-seed-warm-standby/01-explore-tradeoffs.html",
          "compare-strategies/03-compare-strategies.html")
-UNIT = re.compile(r"\[[^\]]+\]")
-
-
-def _label_faults(figures: list[dict]) -> list[str]:
-    """What the browser found wrong with the labels: one over another, cut off at the
-    figure's edge, an axis of numbers without its unit in brackets, an axis of categories
-    without a label."""
-    faults = []
-    for i, fig in enumerate(figures, start=1):
-        faults += [f"figure {i}: {o}" for o in browser.overlaps(fig["texts"])]
-        faults += [f"figure {i}: {t!r} cut off" for t in browser.clipped(fig)]
-        faults += [f"figure {i}: {f}" for a in fig["axes"] for f in browser.axis_faults(a, UNIT)]
-    return faults
-
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_figure_label_stands_clear_with_its_unit_in_headless_chromium(report, tmp_path,
                                                                             page):
     figures = browser.figure_labels(report / page, tmp_path)
     assert len(figures) == len(IMG.findall((report / page).read_text()))
-    assert _label_faults(figures) == []
+    assert browser.label_faults(figures) == []
 
 
 def test_the_comparison_of_every_bundled_strategy_keeps_its_labels_clear(tmp_path):
@@ -351,7 +337,7 @@ def test_the_comparison_of_every_bundled_strategy_keeps_its_labels_clear(tmp_pat
     assert run.ok, run.error
     figures = browser.figure_labels(run.html, tmp_path)
     assert len(figures) == 3
-    assert _label_faults(figures) == []
+    assert browser.label_faults(figures) == []
     shown = {t["text"] for fig in figures for t in fig["texts"]}
     assert {"backup-restore", "pilot-light", "warm-standby", "hot-standby",
             "active-active", "seed-warm-standby"} <= shown
@@ -365,9 +351,9 @@ def test_the_label_check_finds_overlaps_and_cut_off_labels():
                                            "'warm-standby' over 'hot-standby'"]
     assert browser.clipped({"width": 100, "height": 50, "texts": [a, b, c]}) == ["warm-standby"]
     seconds = {"axis": "x", "label": "RTO", "ticks": ["0", "1,000", "\u22125"]}
-    assert browser.axis_faults(seconds, UNIT) and not browser.axis_faults(
-        {**seconds, "label": "RTO [s]"}, UNIT)
+    assert browser.axis_faults(seconds, browser.UNIT) and not browser.axis_faults(
+        {**seconds, "label": "RTO [s]"}, browser.UNIT)
     phases = {"axis": "y", "label": "", "ticks": ["detect", "decide"]}
-    assert browser.axis_faults(phases, UNIT) and not browser.axis_faults(
-        {**phases, "label": "phase"}, UNIT)
-    assert browser.axis_faults({"axis": "y", "label": "", "ticks": []}, UNIT) == []
+    assert browser.axis_faults(phases, browser.UNIT) and not browser.axis_faults(
+        {**phases, "label": "phase"}, browser.UNIT)
+    assert browser.axis_faults({"axis": "y", "label": "", "ticks": []}, browser.UNIT) == []

@@ -238,16 +238,6 @@ def plan_stacks_table(plan) -> pd.DataFrame:
                          for i, s in enumerate(plan.stacks, start=1)]).set_index("order")
 
 
-def plan_resources_table(plan) -> pd.DataFrame:
-    """Resources by CloudFormation type (rows) and stack (columns, in deployment order),
-    with a total; most numerous first. [-]"""
-    counts = pd.DataFrame({s["name"]: pd.Series(s["resource_types"], dtype="int64")
-                           for s in plan.stacks}).fillna(0).astype(int)
-    counts["total"] = counts.sum(axis=1)
-    counts = counts.sort_values(["total", *counts.columns[:-1]], ascending=False)
-    return counts.rename_axis("resource type")
-
-
 def plan_fis_table(plan) -> pd.DataFrame | None:
     """The fault's FIS experiment: one row per action (template, action, duration,
     stop conditions); None when infra/ has no template for the fault."""
