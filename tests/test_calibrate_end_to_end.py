@@ -122,3 +122,19 @@ def test_an_unparsable_timeline_is_refused(tmp_path):
     assert "bad.csv: row 1: t_s 'soon' is not a number" in err
     (tmp_path / "cols.csv").write_text("when,what\n1,x\n")
     assert "missing columns" in _refused(tmp_path, "cols.csv")
+
+
+def test_an_extending_file_replaces_a_distribution_written_whole(tmp_path):
+    # What the overlay relies on: the base's dns.propagation_s is uniform (low, high); a
+    # lognormal written whole replaces it rather than merging into it, while a mapping
+    # without a dist tag still merges field by field.
+    from drsim.scenario import scenario_from_yaml
+
+    whole = scenario_from_yaml(f"extends: {BASE}\nname: x\ndns:\n  propagation_s: "
+                               "{dist: lognormal, p50: 20, p95: 60}\n", base_dir=tmp_path)
+    assert whole.dns.propagation_s.model_dump(exclude_none=True) == {
+        "dist": "lognormal", "p50": 20, "p95": 60}
+    part = scenario_from_yaml(f"extends: {BASE}\nname: x\ndns:\n  propagation_s: {{upper: 30}}\n",
+                              base_dir=tmp_path)
+    assert (part.dns.propagation_s.low, part.dns.propagation_s.high,
+            part.dns.propagation_s.upper) == (0, 60, 30)

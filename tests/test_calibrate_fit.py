@@ -152,6 +152,15 @@ def test_observe_reads_each_field_from_its_events_and_places_retries():
     assert list(obs.values("dns.propagation_s")) == [25.0, 25.0]
 
 
+def test_a_retry_logged_with_its_own_start_is_timed_from_there():
+    # The AWS collector logs a step_started per retry: 35 s after the failure, not the 30 s
+    # the scenario's retry_interval_s says; the second attempt then lasts 15 s, not 20.
+    rows = list(_run("r1", fail=True))
+    rows.append(("r1", 255.0, "step_started", "promote_database", "retry"))
+    obs = observe(_timeline(rows), SCENARIO)
+    assert list(obs.values("runbook.promote_database.duration_s")) == [50.0, 15.0, 40.0]
+
+
 def test_an_automatic_decision_measures_no_decide_time():
     rows = [r if r[2] != "failover_decided" else (*r[:4], "automatic (alarm)")
             for r in _run("r1") + _run("r2") + _run("r3")]

@@ -11,9 +11,11 @@ Which events measure which field (the simulator logs them the same way, see
     decision's detail starts with ``manual``): after an automatic decision the
     acknowledgement comes late and measures nothing.
 ``runbook.<step>.duration_s``
-    each attempt of the step: ``step_started`` (or the end of the retry wait after
-    a ``step_failed``, :func:`drsim.rules.retry_wait_s` with the scenario's retry
-    settings) to the next ``step_failed`` or ``step_finished``. A step finished by
+    each attempt of the step: ``step_started`` to the next ``step_failed`` or
+    ``step_finished``; a retry starts at its own ``step_started`` where the timeline
+    logs one (the AWS collector does), else at the end of the retry wait after the
+    ``step_failed`` (:func:`drsim.rules.retry_wait_s` with the scenario's settings,
+    as the simulator waits). A step finished by
     its ``manual fallback`` contributes its failed attempts only.
 ``runbook.<step>.failure_probability``
     ``step_failed`` events among the attempts.
@@ -129,15 +131,21 @@ def _decision(obs: Observations, run_id: str, g: pd.DataFrame) -> None:
 
 def _step(obs: Observations, run_id: str, g: pd.DataFrame, step) -> None:
     """Each attempt of ``step`` in one run, and how many failed."""
-    g = g[g["event"].isin(STEP_EVENTS)]
-    started = g[g["event"] == "step_started"]
+    g = g[g["event"].isin(STEP_EVENTS)].reset_index(drop=True)  # in time order
+    started = np.flatnonzero(g["event"].to_numpy() == "step_started")
     if not len(started):
         return
-    begin = float(started["t_s"].iloc[0])
-    after = g[(g["t_s"] >= begin) & (g["event"] != "step_started")]
+    begin = float(g["t_s"].iloc[started[0]])
+    after = g.iloc[started[0] + 1:]
     path = f"runbook.{step.name}.duration_s"
     attempts = failed = 0
     for row in after.itertuples(index=False):
+        if row.event == "step_started":
+            # A retry's own start (the AWS collector logs one per retry) beats the
+            # scenario's retry wait.
+            if failed:
+                begin = row.t_s
+            continue
         if row.event == "step_failed":
             attempts += 1
             failed += 1
