@@ -266,6 +266,11 @@ class FaultInjection(Construct):
                 actions=["ec2:CreateRouteTable", "ec2:CreateNetworkAcl",
                          "ec2:CreateNetworkInterface"],
                 resources=[vpc_arn, *subnet_arns]),
+            # An ENI is created with a security group of the VPC.
+            iam.PolicyStatement(
+                sid="CreateInterfaceWithThisVpcsGroups",
+                actions=["ec2:CreateNetworkInterface"],
+                resources=[self._arn("ec2", "security-group", "*")], conditions=in_vpc),
             iam.PolicyStatement(
                 sid="ChangeFisManagedResources",
                 actions=["ec2:CreateRoute", "ec2:CreateNetworkAclEntry",
