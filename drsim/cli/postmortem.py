@@ -120,17 +120,18 @@ def _p(x) -> str:
 
 
 def format_postmortem(pm) -> str:
-    lines = [f"{pm.scenario}: {len(pm.runs)} run(s) beside {pm.trials:,} simulated trials "
-             f"(seed {pm.seed})"]
+    lines = [(f"{pm.scenario}: {len(pm.runs)} run(s) beside {pm.trials:,} simulated trials "
+             f"(seed {pm.seed})")]
     for run in pm.runs:
         lines += ["", f"run {run['run_id']} ({run['source']}, {run['file']})",
-                  f"  {'phase':<14}{'measured':>11}{'sim p50':>11}{'percentile':>12}"]
+                  f"  {'phase':<16}{'measured':>11}{'sim p50':>11}{'percentile':>12}"
+                  f"{'RTO if modelled':>17}"]
         for name, ph in run["phases"].items():
-            lines.append(f"  {name:<14}{_f(ph['measured_s']):>11}{_f(ph['simulated_p50_s']):>11}"
-                         f"{_p(ph['percentile']):>12}")
+            lines.append(f"  {name:<16}{_f(ph['measured_s']):>11}{_f(ph['simulated_p50_s']):>11}"
+                         f"{_p(ph['percentile']):>12}{_f(ph['rto_if_modelled_s']):>17}")
         for name in ("first_success_s", "rto_s", "probe_rto_s"):
             pct = run[f"{name.removesuffix('_s')}_percentile"]
-            lines.append(f"  {name:<14}{_f(run[name]):>11}{'':>11}{_p(pct):>12}")
+            lines.append(f"  {name:<16}{_f(run[name]):>11}{'':>11}{_p(pct):>12}")
         deviant = run["most_deviant_phase"]
         if deviant is None:
             lines.append("  no phase deviated from the model by a second or more")

@@ -86,7 +86,8 @@ class Postmortem:
     def as_json(self) -> dict:
         """``scenario``, ``trials``, ``seed``, ``files`` (path, format, runs), ``runs``
         (each: ``run_id``, ``source``, ``file``, ``fault_utc``, ``phases`` {phase:
-        {``measured_s``, ``percentile``, ``simulated_p50_s``, ``difference_s``}},
+        {``measured_s``, ``percentile``, ``simulated_p50_s``, ``difference_s``,
+        ``rto_if_modelled_s`` (the RTO had this phase taken its simulated median)}},
         ``rto_s``, ``rto_percentile``, ``probe_rto_s``, ``probe_rto_percentile``,
         ``first_success_s``, ``first_success_percentile``, ``most_deviant_phase``,
         ``rto_if_modelled_s``), ``phases`` (the table over all runs) and
@@ -155,13 +156,14 @@ def _run(row: dict, sim: pd.DataFrame, medians: dict[str, float], where: dict) -
         key = name.removesuffix("_s")
         out[name] = float(row[name])
         out[f"{key}_percentile"] = _pct(sim[name].to_numpy(float), out[name])
+    measured = {**{p: run_phases[p]["measured_s"] for p in PHASES}, "rto_s": out["rto_s"]}
+    complete = all(math.isfinite(v) for v in measured.values())
+    for name in PHASES:  # each phase's own what-if, so a reader can weigh them in seconds
+        run_phases[name]["rto_if_modelled_s"] = (
+            rto_if_modelled(measured, name, medians[name]) if complete else None)
     deviant = most_deviant(run_phases)
     out["most_deviant_phase"] = deviant
-    complete = all(math.isfinite(run_phases[p]["measured_s"]) for p in PHASES) and \
-        math.isfinite(out["rto_s"])
-    out["rto_if_modelled_s"] = (rto_if_modelled({**{p: run_phases[p]["measured_s"] for p in PHASES},
-                                                 "rto_s": out["rto_s"]}, deviant, medians[deviant])
-                                if deviant is not None and complete else None)
+    out["rto_if_modelled_s"] = run_phases[deviant]["rto_if_modelled_s"] if deviant else None
     return out
 
 

@@ -48,7 +48,7 @@ def detect_format(path: Path) -> str:
             return "incident"
         if {"run_id", "t_s", "event"} <= set(cols):
             return "drsim"
-        raise DrsimError(f"{path}: columns {first!r} are neither a drsim timeline's "
+        raise DrsimError(f"{path}: line 1: columns {first} are neither a drsim timeline's "
                          "(run_id,source,t_s,event,component,detail) nor an incident CSV's "
                          "(timestamp,event[,component,detail]); or give --format")
     try:

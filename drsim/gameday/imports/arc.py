@@ -39,10 +39,10 @@ FORMAT = "arc"
 DOC = "https://docs.aws.amazon.com/arc-region-switch/latest/api/API_GetPlanExecution.html"
 DEFAULT_MAPPING = (
     ("the execution's `startTime`", "`failover_decided`"),
-    ("each step that started (`stepStates[]`)", "`step_started` / `step_finished` "
-     "(`step_failed` if it failed), component the step's name (a runbook step of the scenario)"),
-    ("`startTime` + `actualRecoveryTime`", "`probe_recovered` (Region switch's recovery: the "
-     "plan, then the health alarms healthy)"),
+    ("each step that started (`stepStates[]`)", ("`step_started` / `step_finished` "
+     "(`step_failed` if it failed), component the step's name (a runbook step of the scenario)")),
+    ("`startTime` + `actualRecoveryTime`", ("`probe_recovered` (Region switch's recovery: the "
+     "plan, then the health alarms healthy)")),
     ("a step that never started; the execution's `endTime`", "unplaced"),
     ("the fault", "not in the record: `--fault-at`"))
 NO_FAULT_HINT = "a plan execution does not record the fault"

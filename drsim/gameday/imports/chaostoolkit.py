@@ -39,10 +39,10 @@ REQUIRED = ("experiment", "status", "start", "end")
 FAULT_WORDS = (*FAILURE_MODES, "fault", "inject")
 """Words that make an action the fault (in its normalised name)."""
 DEFAULT_MAPPING = (
-    ("an action whose name contains a failure mode, `fault` or `inject` (else the first "
-     "action of the method)", "`fault_injected` at its start"),
-    ("an action named like a runbook step of the scenario", "`step_started` / `step_finished` "
-     "(`step_failed` if it failed), component the step"),
+    (("an action whose name contains a failure mode, `fault` or `inject` (else the first "
+     "action of the method)"), "`fault_injected` at its start"),
+    ("an action named like a runbook step of the scenario", ("`step_started` / `step_finished` "
+     "(`step_failed` if it failed), component the step")),
     ("an activity named like a drsim event (`dns_switched`, `recovered`...)",
      "that event at its end, if it succeeded"),
     ("anything else (probes of the hypothesis, rollbacks...)", "unplaced"))

@@ -6,13 +6,15 @@ Format: https://docs.aws.amazon.com/fis/latest/APIReference/API_GetExperiment.ht
 "state": {"status"}, "startTime", "endTime"}}, "startTime", "endTime", ...}}``.
 Timestamps are ISO-8601 with an offset (boto3, AWS CLI v2) or epoch seconds.
 
-Default mapping: each action that started is ``fault_injected`` at its
-``startTime`` (component: the action's name, detail: its ``actionId``); the
+Default mapping: an action named like a step of the scenario's runbook (an
+``aws:ssm:start-automation-execution`` that runs it) is that step
+(``step_started``/``step_finished``); every other action that started is
+``fault_injected`` at its ``startTime`` (component: the action's name, detail:
+its ``actionId``); the
 earliest is the fault moment (drsim's AWS game day takes the experiment's
 ``startTime``, moments earlier, while FIS resolves targets). An action that never
 started (``pending``, ``cancelled``, ``skipped``) is unplaced; so is the
-experiment's end. ``--map NAME=step:STEP`` turns an action that runs a runbook
-step (``aws:ssm:start-automation-execution``...) into that step.
+experiment's end. ``--map NAME=step:STEP`` makes any action a runbook step.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ import json
 from pathlib import Path
 
 from drsim.errors import DrsimError
-from drsim.gameday.imports.mapping import Record, Target
+from drsim.gameday.imports.mapping import Record, Target, normalised
 from drsim.gameday.imports.times import aws_time
 
 FORMAT = "fis"
-DEFAULT_MAPPING = (("each action that started (`actions.NAME.startTime`)",
-                    "`fault_injected` at its start, component the action's name; the earliest "
-                    "is the fault moment"),
+DEFAULT_MAPPING = (("an action named like a runbook step of the scenario", "`step_started` / "
+                    "`step_finished`, component the step"),
+                   ("every other action that started (`actions.NAME.startTime`)",
+                    ("`fault_injected` at its start, component the action's name; the earliest "
+                    "is the fault moment")),
                    ("an action that never started; the experiment's end", "unplaced"))
 NO_FAULT_HINT = "no action of the experiment has a startTime"
 
@@ -77,4 +81,7 @@ def read(path: Path) -> list[Record]:
 
 
 def default_target(rec: Record, steps: tuple[str, ...]) -> Target | None:
-    return Target("fault_injected") if rec.kind == "action" else None
+    if rec.kind != "action":
+        return None
+    name = normalised(rec.name)
+    return Target("step", step=name) if name in steps else Target("fault_injected")

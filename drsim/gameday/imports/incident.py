@@ -24,8 +24,8 @@ from drsim.timeline import EVENTS
 FORMAT = "incident"
 REQUIRED = ("timestamp", "event")
 OPTIONAL = ("component", "detail")
-DEFAULT_MAPPING = (("a row whose event is a drsim event", "that event (component: the row's; "
-                    "for step_* the runbook step)"),
+DEFAULT_MAPPING = (("a row whose event is a drsim event", ("that event (component: the row's; "
+                    "for step_* the runbook step)")),
                    ("any other event text", "unplaced"),
                    ("the fault_injected row", "the fault moment (t = 0)"))
 NO_FAULT_HINT = "a fault_injected row"
@@ -40,7 +40,7 @@ def read(path: Path) -> list[Record]:
     cols = list(df.columns)
     expected = f"an incident CSV has columns {','.join(REQUIRED)}[,{','.join(OPTIONAL)}]"
     if cols[:2] != list(REQUIRED) or not set(cols[2:]) <= set(OPTIONAL):
-        raise DrsimError(f"{path}: columns {','.join(cols)}; {expected}")
+        raise DrsimError(f"{path}: line 1: columns {','.join(cols)}; {expected}")
     run_id = path.stem
     out = []
     for i, row in enumerate(df.to_dict(orient="records")):

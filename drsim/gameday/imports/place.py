@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -85,7 +85,7 @@ def _events(rec: Record, target: Target) -> list[_Placed]:
 
 def iso_utc(t: float) -> str:
     """Epoch seconds as ISO-8601 UTC text (milliseconds). [s]"""
-    return datetime.fromtimestamp(t, tz=timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.fromtimestamp(t, tz=UTC).isoformat(timespec="milliseconds")
 
 
 def _check_steps(placed: Iterable[_Placed], steps: tuple[str, ...] | None, scenario_name: str):
@@ -148,13 +148,15 @@ def place(path: Path, fmt: str, records: list[Record], default: DefaultMapping, 
         faults[run_id] = None if relative else iso_utc(t0)
         source = recs[0].source
         for p in placed:
-            t_s = round(p.t - t0, 6)
+            # Absolute times to the microsecond (as drsim's AWS collector); a drsim
+            # timeline's own seconds untouched, so its phases come out bit for bit.
+            t_s = p.t if relative else round(p.t - t0, 6)
             if t_s < 0 and p.event not in BEFORE_FAULT_OK:
                 raise DrsimError(f"{p.where}: {p.event} at {_when(p.t, relative)} is "
                                  f"{-t_s:g} s before the fault (at {_when(t0, relative)}); "
                                  "events are measured from the fault: give the fault moment "
                                  "with --fault-at, or fix the record")
-            detail = how if p.event == "failover_decided" and not p.detail and how else p.detail
+            detail = _decided_detail(p.detail, how) if p.event == "failover_decided" else p.detail
             events.append(Event(run_id, source, t_s, p.event, p.component, detail))
         if not relative and fault_at is not None and not any(
                 p.event == "fault_injected" for p in placed):
@@ -170,6 +172,15 @@ def _decision_detail(scenario) -> str:
         return ""
     d = scenario.decision
     return "manual" if d.mode == "manual" else f"automatic ({d.trigger})"
+
+
+def _decided_detail(detail: str, how: str) -> str:
+    """A decision's detail as :func:`drsim.timeline.phases` reads it: a record's own
+    words (``manual: ...``, ``automatic (alarm)``) stand; other text is prefixed with
+    how the scenario decides (``manual: fail over now``)."""
+    if not how or detail.startswith(("manual", "automatic")):
+        return detail
+    return f"{how}: {detail}" if detail else how
 
 
 def _when(t: float, relative: bool) -> str:
