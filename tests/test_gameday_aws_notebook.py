@@ -131,7 +131,7 @@ def test_plan_mode_shows_the_synthesized_plan_and_deploys_nothing(tmp_path):
     assert cost["total_usd"] > 0
     assert head["estimated_usd"] == pytest.approx(cost["total_usd"], abs=1e-6)
     html = run.html.read_text()
-    assert "Plan only" in html and "Nothing was deployed" in html
+    assert "Plan only" in html and "Nothing is deployed" in html
     # the fault's FIS experiment, or plainly why there is none
     assert "plan-fis" in run.records or "not in this synthesis" in html
     for api in ("GetHealthCheckStatus", "DescribeAlarmHistory", "GetExecutionHistory"):
@@ -141,14 +141,22 @@ def test_plan_mode_shows_the_synthesized_plan_and_deploys_nothing(tmp_path):
 
 # ---- the helpers behind the cells, in this process ---------------------------------------
 
-def test_run_mode_refuses_before_the_aws_run_is_imported(monkeypatch):
-    monkeypatch.delitem(sys.modules, "drsim.gameday.aws.run", raising=False)
+def test_run_mode_refuses_before_anything_slow_or_aws_is_touched(monkeypatch):
+    import drsim.compare.aws_plan
+
+    def no_synthesis(*args, **kwargs):
+        raise AssertionError("the plan was made before the guards refused")
+
+    monkeypatch.setattr(drsim.compare.aws_plan, "aws_plan", no_synthesis)
+    for module in ("drsim.compare.aws_run", "drsim.gameday.aws.run"):
+        monkeypatch.delitem(sys.modules, module, raising=False)
     with pytest.raises(GuardRefused, match="--confirm-account ID .* and --max-usd X"):
         page.aws_gameday("run", account="", max_usd=0.0, out_dir="unused")
     with pytest.raises(GuardRefused, match="needs --max-usd X"):
         page.aws_gameday("run", account="111122223333", max_usd=0.0, out_dir="unused")
     with pytest.raises(GuardRefused, match="not an AWS account id"):
         page.aws_gameday("run", account="me", max_usd=5.0, out_dir="unused")
+    assert "drsim.compare.aws_run" not in sys.modules
     assert "drsim.gameday.aws.run" not in sys.modules
 
 
@@ -161,26 +169,45 @@ def test_the_refusal_note_names_the_notebook_parameters_that_are_missing():
     assert "`max_usd` set" in page.refusal_note("run", "111122223333", 0)
 
 
-def test_a_guarded_run_replays_the_run_directories_it_wrote(monkeypatch, tmp_path):
-    calls = []
+def test_a_guarded_run_shows_its_plan_then_replays_the_run_directories_it_wrote(monkeypatch,
+                                                                             tmp_path):
+    import drsim.compare.aws_plan
 
-    def run_gameday(scenario, **kwargs):  # stands in for the AWS run: no AWS here
-        calls.append((scenario, kwargs))
+    calls = []
+    plan = types.SimpleNamespace(scenario="seed-warm-standby", fault="region_isolation",
+                                 regions={"primary": "us-east-1", "secondary": "us-east-2"},
+                                 synth_s=30.0, estimated_usd=5.25)
+
+    def aws_plan(scenario, **kwargs):  # stands in for the synthesis (tested in plan mode)
+        calls.append(("plan", scenario, kwargs))
+        return plan
+
+    def run_aws_gameday(scenario, **kwargs):  # stands in for the AWS run: no AWS here
+        calls.append(("run", scenario, kwargs))
         return [fixture_run_dir()]
 
-    monkeypatch.setitem(sys.modules, "drsim.gameday.aws.run",
-                        types.SimpleNamespace(run_gameday=run_gameday))
-    gd = page.aws_gameday("run", scenario="seed-warm-standby", account="111122223333",
-                          max_usd=20.0, fault="region_isolation", runs=2,
-                          out_dir=str(tmp_path / "gd"), trials=50, seed=1)
-    assert calls == [("seed-warm-standby", {"account": "111122223333", "max_usd": 20.0,
-                                            "fault": "region_isolation", "runs": 2,
-                                            "out_dir": tmp_path / "gd"})]
-    assert gd.run_dirs == (fixture_run_dir(),) and gd.plan is None
+    monkeypatch.setattr(drsim.compare.aws_plan, "aws_plan", aws_plan)
+    monkeypatch.setitem(sys.modules, "drsim.compare.aws_run",
+                        types.SimpleNamespace(run_aws_gameday=run_aws_gameday))
+    args = {"scenario": "seed-warm-standby", "account": "111122223333", "max_usd": 20.0,
+            "fault": "region_isolation", "runs": 2, "hours": 1.5, "out_dir": str(tmp_path / "gd")}
+    gd = page.prepare("run", **args)
+    assert gd.plan is plan and gd.gamedays is None
+    assert "The plan of this run" in gd.headline()
+    assert len(calls) == 1  # the plan is shown before the run starts
+    gd = page.compare(gd, **args, trials=50, seed=1)
+    assert calls == [
+        ("plan", "seed-warm-standby", {"fault": "region_isolation", "hours": 1.5}),
+        ("run", "seed-warm-standby", {"account": "111122223333", "max_usd": 20.0,
+                                      "fault": "region_isolation", "runs": 2,
+                                      "out_dir": tmp_path / "gd", "hours": 1.5})]
+    assert gd.run_dirs == (fixture_run_dir(),) and gd.plan is plan
     assert [r.run_id for r in gd.comparison.runs] == [
         "seed-warm-standby/region_isolation/fixture/run-0"]
     assert (tmp_path / "gd" / "report.json").is_file()  # the comparison beside the runs
-    assert "ran in AWS and replayed" in gd.headline() and CONSTRUCTED_BANNER in gd.headline()
+    assert "ran in AWS and were replayed" in gd.headline()
+    assert CONSTRUCTED_BANNER in gd.headline()  # whatever the mode, a constructed record says so
+    assert gd.record()["estimated_usd"] == 5.25 and gd.record()["constructed"] is True
 
 
 def test_replay_writes_nothing_and_bad_input_is_one_message(tmp_path, monkeypatch):

@@ -3,13 +3,16 @@ simulation.
 
 The notebook's cells are short calls; the choices live here:
 
-- :func:`aws_gameday` does what ``mode`` says: ``plan`` synthesizes infra/ offline
-  (:func:`drsim.compare.aws_plan.aws_plan`); ``run`` checks the two guards a person types
-  (``account``, ``max_usd``), then runs the game day in AWS
-  (:func:`drsim.gameday.aws.run.run_gameday`, which checks every other guard) and replays
-  the run directories it wrote; ``replay`` reads recorded run directories (default: the
-  shipped CONSTRUCTED run). Replayed runs are set beside the simulation of the scenario
-  they played (:func:`drsim.compare.gameday.beside_simulation`), as the local game day is.
+- :func:`prepare` deploys nothing: ``plan`` synthesizes infra/ offline
+  (:func:`drsim.compare.aws_plan.aws_plan`); ``run`` first checks the two guards a person
+  types (``account``, ``max_usd``), then makes the same plan, so the page shows what the
+  run will deploy and cost before it starts; ``replay`` reads and measures recorded run
+  directories (default: the shipped CONSTRUCTED run, which the page says loudly).
+- :func:`compare` runs the game day in AWS in mode ``run``
+  (:func:`drsim.compare.aws_run.run_aws_gameday`, which checks every guard again) and sets
+  the runs beside the simulation of the scenario they played
+  (:func:`drsim.compare.gameday.beside_simulation`), as the local game day is.
+  :func:`aws_gameday` is the two in one call.
 - A refused guard raises :class:`drsim.gameday.aws.guards.GuardRefused` out of the cell, so
   a papermill run fails (the executed notebook and HTML keep the message) instead of
   passing with nothing in it; the page says first, in words, which parameters to set.
@@ -40,46 +43,59 @@ RECORDED = "recorded"
 
 @dataclass(frozen=True)
 class AwsGameday:
-    """What one execution of the notebook produced.
+    """What the notebook has so far: :func:`prepare` fills ``plan`` (modes plan, run) or
+    ``gamedays`` (replay); :func:`compare` adds the runs and their ``comparison``.
 
     mode : ``plan``, ``run`` or ``replay``.
-    plan : the plan (mode ``plan``), else None.
-    comparison : the replayed runs beside the simulation (``run``, ``replay``), else None.
-    run_dirs : the run directories replayed. [paths]
+    plan : the plan (:class:`drsim.gameday.aws.plan.AwsPlan`), in modes plan and run.
+    gamedays : the runs, measured (:class:`drsim.gameday.GamedayReport`), once read.
+    comparison : the runs beside the simulation
+        (:class:`drsim.compare.gameday.GamedayComparison`), once compared.
+    run_dirs : the run directories read. [paths]
     """
 
     mode: str
     plan: object | None = None
+    gamedays: object | None = None
     comparison: object | None = None
     run_dirs: tuple[Path, ...] = ()
 
     @property
     def constructed(self) -> list[str]:
-        """The provenance of each replayed run that was not recorded from AWS."""
-        if self.comparison is None:
+        """The provenance of each run read that was not recorded from AWS."""
+        if self.gamedays is None:
             return []
-        return [r.summary.provenance for r in self.comparison.runs
+        return [r.summary.provenance for r in self.gamedays.runs
                 if r.summary.provenance != RECORDED]
 
     def headline(self) -> str:
-        """One paragraph (Markdown): what this page shows."""
+        """One paragraph (Markdown): what this page shows, and loudly when the runs are
+        CONSTRUCTED rather than recorded."""
+        parts = []
         if self.plan is not None:
             p = self.plan
-            return (f"**Plan only** (mode `plan`): what a game day of `{p.fault}` on "
-                    f"`{p.scenario}` ({p.regions['primary']} → {p.regions['secondary']}) would "
-                    f"deploy, inject, watch and cost, from an offline synthesis of infra/ "
-                    f"({p.synth_s:.0f} s). Nothing was deployed and no AWS API was called.")
-        c = self.comparison
-        where = ", ".join(str(d) for d in self.run_dirs)
-        source = ("ran in AWS and replayed" if self.mode == "run" else "replayed")
-        text = (f"**{len(c.runs)} run(s) of `{c.scenario.name}`** ({c.runs[0].fault}, "
-                f"played as the scenario's `{c.scenario.failure.mode}`), {source} from {where}, "
-                f"beside {c.simulated.trials:,} simulated trials of the same scenario.")
+            what = ("**Plan only** (mode `plan`): what a game day" if self.mode == "plan" else
+                    "**The plan of this run** (mode `run`, its two guards given): what the game "
+                    "day")
+            parts.append(f"{what} of `{p.fault}` on `{p.scenario}` ({p.regions['primary']} → "
+                         f"{p.regions['secondary']}) deploys, injects, watches and costs, from "
+                         f"an offline synthesis of infra/ ({p.synth_s:.0f} s)."
+                         + (" Nothing is deployed and no AWS API is called."
+                            if self.mode == "plan" else ""))
+        if self.gamedays is not None:
+            g = self.gamedays
+            where = ", ".join(f"`{d}`" for d in self.run_dirs)
+            how = "ran in AWS and were replayed" if self.mode == "run" else "replayed"
+            parts.append(f"**{len(g.runs)} run(s) of `{g.scenario.name}`** ({g.runs[0].fault}, "
+                         f"played as the scenario's `{g.scenario.failure.mode}`), {how} from "
+                         f"{where}" + (f", beside {self.comparison.simulated.trials:,} simulated "
+                                       "trials of the same scenario." if self.comparison
+                                       else "."))
         if self.constructed:
-            text += ("\n\n**CONSTRUCTED, NOT A MEASUREMENT.** This record was built, not polled "
-                     "from AWS; its figures show what the replay and this page do and measure "
-                     f"nothing. The manifest says: *{self.constructed[0]}*")
-        return text
+            parts.append("**CONSTRUCTED, NOT A MEASUREMENT.** This record was built, not polled "
+                         "from AWS; its figures show what the replay and this page do and "
+                         f"measure nothing. The manifest says: *{self.constructed[0]}*")
+        return "\n\n".join(parts)
 
     def record(self) -> dict:
         """Plain data for the report runner."""
@@ -88,9 +104,9 @@ class AwsGameday:
         if self.plan is not None:
             out.update(scenario=self.plan.scenario, fault=self.plan.fault,
                        estimated_usd=self.plan.estimated_usd)
-        if self.comparison is not None:
-            out.update(scenario=self.comparison.scenario.name, fault=self.comparison.runs[0].fault,
-                       provenance=[r.summary.provenance for r in self.comparison.runs])
+        if self.gamedays is not None:
+            out.update(scenario=self.gamedays.scenario.name, fault=self.gamedays.runs[0].fault,
+                       provenance=[r.summary.provenance for r in self.gamedays.runs])
         return out
 
 
@@ -114,75 +130,118 @@ def guard_values(account: str, max_usd: float) -> tuple[str | None, float | None
     return account.strip() or None, None if max_usd == 0 else float(max_usd)
 
 
+def prepare(mode: str, *, scenario: str = "seed-warm-standby", fault: str = "region_isolation",
+            hours: float | None = None, account: str = "", max_usd: float = 0.0,
+            runs: int = 1, run_dir: str = "", out_dir: str = "") -> AwsGameday:
+    """The first stage of the page, which deploys nothing.
+
+    ``plan``: synthesize infra/ and make the plan. ``run``: first the two guards a person
+    types (``account``, ``max_usd``) and the run's own input, so a run without them
+    refuses in the guard's words before anything slow or anything that could reach AWS
+    is imported; then the plan of what the run will deploy. ``replay``: read and measure
+    the run directories (default: the shipped CONSTRUCTED run).
+
+    Parameters: as :func:`aws_gameday`'s.
+    """
+    from drsim.gameday.aws.plan import check_fault, check_hours
+
+    check_mode(mode)
+    if hours is not None:
+        check_hours(hours)
+    if mode == "replay":
+        from drsim.gameday.aws import aws_gamedays
+        from drsim.gameday.aws.fixture import fixture_run_dir
+        from drsim.gameday.aws.replay import run_dirs
+
+        dirs = run_dirs(run_dir or fixture_run_dir())
+        return AwsGameday(mode, gamedays=aws_gamedays(dirs), run_dirs=tuple(dirs))
+    if mode == "run":
+        from drsim.gameday.aws.guards import check_request
+
+        check_request(*guard_values(account, max_usd))
+        if not isinstance(runs, int) or runs < 1:
+            raise DrsimError(f"runs: {runs!r} is not a whole number >= 1")
+        if not out_dir:
+            raise DrsimError("out_dir: empty; a run writes its raw records there (give a folder)")
+    from drsim.compare.aws_plan import aws_plan
+    from drsim.gameday.aws.plan import DEFAULT_HOURS
+
+    return AwsGameday(mode, plan=aws_plan(scenario, fault=check_fault(fault),
+                                          hours=DEFAULT_HOURS if hours is None else hours))
+
+
+def compare(gd: AwsGameday, *, scenario: str = "seed-warm-standby",
+            fault: str = "region_isolation", hours: float | None = None, account: str = "",
+            max_usd: float = 0.0, runs: int = 1, out_dir: str = "",
+            trials: int = defaults.TRIALS, seed: int = defaults.SEED) -> AwsGameday:
+    """The second stage: in mode ``run`` the game day in AWS
+    (:func:`drsim.compare.aws_run.run_aws_gameday`, which checks every guard again, then
+    deploys, injects, polls and tears down), its run directories read; then, in modes
+    ``run`` and ``replay``, the runs beside ``trials`` simulated trials of the scenario they
+    played (a run also writes the comparison into ``out_dir``). Mode ``plan``: ``gd``.
+    """
+    from dataclasses import replace
+
+    from drsim.compare.gameday import beside_simulation, write_comparison
+
+    if gd.mode == "plan":
+        return gd
+    if gd.mode == "run":
+        from drsim.compare.aws_run import run_aws_gameday
+        from drsim.gameday import write_report
+        from drsim.gameday.aws import aws_gamedays
+        from drsim.gameday.aws.plan import DEFAULT_HOURS
+
+        confirm_account, budget_usd = guard_values(account, max_usd)
+        dirs = list(run_aws_gameday(scenario, account=confirm_account, max_usd=budget_usd,
+                                    fault=fault, runs=runs, out_dir=Path(out_dir),
+                                    hours=DEFAULT_HOURS if hours is None else hours))
+        gd = replace(gd, gamedays=aws_gamedays(dirs), run_dirs=tuple(dirs))
+        comparison = beside_simulation(gd.gamedays, seed=seed, trials=trials)
+        write_report(gd.gamedays, out_dir)
+        write_comparison(comparison, out_dir)
+    else:
+        comparison = beside_simulation(gd.gamedays, seed=seed, trials=trials)  # reads only
+    return replace(gd, comparison=comparison)
+
+
 def aws_gameday(mode: str, *, scenario: str = "seed-warm-standby",
                 fault: str = "region_isolation", hours: float | None = None,
                 account: str = "", max_usd: float = 0.0, runs: int = 1, run_dir: str = "",
                 out_dir: str = "", trials: int = defaults.TRIALS,
                 seed: int = defaults.SEED) -> AwsGameday:
-    """Plan, run or replay an AWS game day, as notebook 05 does.
+    """Plan, run or replay an AWS game day, as notebook 05 does (:func:`prepare`, then
+    :func:`compare`).
 
     Parameters
     ----------
     mode : ``plan`` | ``run`` | ``replay``.
     scenario : a ``platform: aws`` scenario file or bundled name (plan, run).
     fault : the FIS fault (:data:`drsim.gameday.aws.plan.FAULTS`) (plan, run).
-    hours : hours the stack lives, for the plan's estimate (default
-        :data:`drsim.gameday.aws.plan.DEFAULT_HOURS`, as the run's budget guard). [h]
+    hours : hours one run's stack lives, for the estimate and the run's budget guard
+        (default :data:`drsim.gameday.aws.plan.DEFAULT_HOURS`). [h]
     account : the 12-digit account the credentials must belong to; empty: not given (run).
-    max_usd : the most the run may cost; 0: not given (run). [USD]
+    max_usd : the most the runs may cost; 0: not given (run). [USD]
     runs : game days, each deployed, injected and torn down (run). [-]
     run_dir : a run directory or a folder of them; empty: the shipped CONSTRUCTED run
         (replay).
-    out_dir : where a run writes its run directories and the comparison (run).
+    out_dir : where a run writes its run directories and the comparison (run; a replay
+        writes nothing).
     trials, seed : the simulation the runs are set beside. [-]
 
     Raises
     ------
     GuardRefused
-        in mode ``run`` without ``account`` and ``max_usd`` (before anything is imported
-        or called), or when a guard of the run refuses; nothing was deployed.
+        in mode ``run`` without ``account`` and ``max_usd`` (before anything slow is done
+        or anything that could reach AWS imported), or when a guard of the run refuses;
+        nothing was deployed.
     DrsimError
         for bad input.
     """
-    from drsim.gameday.aws.plan import DEFAULT_HOURS, check_fault, check_hours
-
-    check_mode(mode)
-    hours = DEFAULT_HOURS if hours is None else check_hours(hours)
-    if mode == "plan":
-        from drsim.compare.aws_plan import aws_plan
-
-        return AwsGameday(mode, plan=aws_plan(scenario, fault=check_fault(fault), hours=hours))
-    if mode == "run":
-        dirs = _run(scenario, fault=fault, account=account, max_usd=max_usd, runs=runs,
-                    out_dir=out_dir)
-        written = out_dir
-    else:
-        from drsim.gameday.aws.fixture import fixture_run_dir
-        from drsim.gameday.aws.replay import run_dirs
-
-        dirs = run_dirs(run_dir or fixture_run_dir())
-        written = None  # a replay only reads
-    return AwsGameday(mode, comparison=replay_beside_simulation(dirs, trials=trials, seed=seed,
-                                                                out_dir=written),
-                      run_dirs=tuple(dirs))
-
-
-def _run(scenario: str, *, fault: str, account: str, max_usd: float, runs: int,
-         out_dir: str) -> list[Path]:
-    from drsim.gameday.aws.guards import check_request
-
-    confirm_account, budget_usd = guard_values(account, max_usd)
-    # The two guards a person types come first, here, so a notebook without them refuses
-    # in the guard's own words before anything that could reach AWS is even imported.
-    check_request(confirm_account, budget_usd)
-    if not isinstance(runs, int) or runs < 1:
-        raise DrsimError(f"runs: {runs!r} is not a whole number >= 1")
-    if not out_dir:
-        raise DrsimError("out_dir: empty; a run writes its raw records there (give a folder)")
-    from drsim.gameday.aws.run import run_gameday
-
-    return list(run_gameday(scenario, account=confirm_account, max_usd=budget_usd, fault=fault,
-                            runs=runs, out_dir=Path(out_dir)))
+    gd = prepare(mode, scenario=scenario, fault=fault, hours=hours, account=account,
+                 max_usd=max_usd, runs=runs, run_dir=run_dir, out_dir=out_dir)
+    return compare(gd, scenario=scenario, fault=fault, hours=hours, account=account,
+                   max_usd=max_usd, runs=runs, out_dir=out_dir, trials=trials, seed=seed)
 
 
 def refusal_note(mode: str, account: str, max_usd: float) -> str | None:
@@ -209,23 +268,6 @@ def show_refusal(mode: str, account: str, max_usd: float) -> None:
     note = refusal_note(mode, account, max_usd)
     if note is not None:
         show_note(note, "refused", {"mode": mode, "refused": True})
-
-
-def replay_beside_simulation(dirs, *, trials: int = defaults.TRIALS, seed: int = defaults.SEED,
-                             out_dir: str | Path | None = None):
-    """Replay the run directories ``dirs`` (one game day: one scenario, one fault) and set
-    them beside ``trials`` simulated trials; with ``out_dir`` write the report there too
-    (:func:`drsim.gameday.write_report`, :func:`drsim.compare.gameday.write_comparison`)."""
-    from drsim.compare.gameday import beside_simulation, write_comparison
-    from drsim.gameday import write_report
-    from drsim.gameday.aws.replay import aws_gamedays
-
-    gamedays = aws_gamedays(dirs)
-    comparison = beside_simulation(gamedays, seed=seed, trials=trials)
-    if out_dir is not None:
-        write_report(gamedays, out_dir)
-        write_comparison(comparison, out_dir)
-    return comparison
 
 
 # ---- the plan's tables ------------------------------------------------------------------
