@@ -192,3 +192,25 @@ def test_the_real_command_exits_2_without_a_traceback(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("drsim postmortem: --map 'x=not_an_event': target")
+
+
+def test_fis_and_arc_of_one_run_end_to_end(capsys):
+    out = postmortem_json(capsys, DATA / "fis-experiment.json", DATA / "arc-plan-execution.json",
+                          "--one-run")
+    (run,) = out["runs"]
+    check_run(run)
+    assert out["files"][0]["format"] == "fis+arc"
+    assert run["probe_rto_s"] == pytest.approx(564.02)
+    assert run["phases"]["recover_s"]["measured_s"] == pytest.approx(399.42 - 192.02)
+    assert run["most_deviant_phase"] == "recover_s"  # the only phase both records bound
+
+
+def test_postmortem_defaults_to_the_one_trials_and_seed():
+    from drsim import defaults
+    from drsim.cli import build_parser
+    from drsim.compare.postmortem import postmortem
+
+    args = build_parser().parse_args(["postmortem", "x.csv", "--scenario", "s"])
+    assert (args.trials, args.seed) == (defaults.TRIALS, defaults.SEED)
+    kw = postmortem.__kwdefaults__
+    assert (kw["trials"], kw["seed"]) == (defaults.TRIALS, defaults.SEED)

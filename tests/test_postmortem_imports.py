@@ -9,7 +9,7 @@ import json
 import pytest
 
 from drsim.errors import DrsimError
-from drsim.gameday.imports import detect_format, import_timeline, parse_map_options
+from drsim.gameday.imports import detect_format, import_run, import_timeline, parse_map_options
 from drsim.gameday.imports.mapping import parse_target
 from drsim.gameday.imports.times import iso_duration_s, utc_time
 from drsim.scenario import load_scenario
@@ -212,3 +212,29 @@ def test_the_shipped_fixtures_say_they_were_built_by_hand():
     assert "BUILT BY HAND" in (DATA / "README.md").read_text()
     for name in ("journal.json", "fis-experiment.json", "arc-plan-execution.json"):
         assert json.loads((DATA / name).read_text())["_comment"].startswith("BUILT BY HAND")
+
+
+def test_several_files_of_one_run_merge_each_mapped_by_its_own_format(tmp_path):
+    imp = import_run([DATA / "fis-experiment.json", DATA / "arc-plan-execution.json"],
+                     scenario=SEED)
+    assert imp.run_ids == ["fis/EXP9f8e7d6c5b4a3 + arc/exec-7e2c9d41"]
+    assert (imp.format, imp.merged_with) == ("fis+arc", (DATA / "arc-plan-execution.json",))
+    # The fault from FIS, the decision, the steps and the recovery from ARC.
+    assert imp.fault_utc == {imp.run_ids[0]: "2026-11-30T14:00:02.480+00:00"}
+    got = events(imp)
+    assert got[0] == (0.0, "fault_injected", "isolate-primary-region")
+    assert (192.02, "failover_decided", "region_switch") in got
+    assert (564.02, "probe_recovered", "region_switch") in got
+    assert {u["file"] for u in imp.unplaced} == {str(DATA / "fis-experiment.json"),
+                                                 str(DATA / "arc-plan-execution.json")}
+    tl = tmp_path / "t.csv"
+    tl.write_text("run_id,source,t_s,event,component,detail\nr,sim,0,fault_injected,,\n")
+    with pytest.raises(DrsimError, match="a drsim timeline is already one run"):
+        import_run([DATA / "incident.csv", tl])
+
+
+def test_an_empty_record_is_refused(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("timestamp,event\n")
+    with pytest.raises(DrsimError, match="empty.csv: nothing in it"):
+        import_timeline(path)

@@ -46,6 +46,10 @@ def register(sub) -> None:
     p.add_argument("--fault-at", metavar="ISO",
                    help="the fault moment, ISO-8601 with Z or an offset (default: the record's "
                         "fault_injected)")
+    p.add_argument("--one-run", action="store_true",
+                   help="the TIMELINEs recorded one run between them (e.g. the FIS experiment "
+                        "that injected the fault and the ARC execution that failed over): merge "
+                        "their records into one run, each mapped by its own format")
     p.add_argument("--trials", type=int, default=defaults.TRIALS,
                    help=f"trials of the simulation (default {defaults.TRIALS})")
     p.add_argument("--seed", type=int, default=defaults.SEED,
@@ -58,7 +62,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from drsim.compare.postmortem import postmortem
-    from drsim.gameday.imports import import_timeline, parse_map_options
+    from drsim.gameday.imports import import_run, import_timeline, parse_map_options
     from drsim.sim.montecarlo import MAX_TRIALS
 
     if not 1 <= args.trials <= MAX_TRIALS:
@@ -67,8 +71,13 @@ def run(args) -> int:
         raise DrsimError(f"--seed: {args.seed} is not a non-negative whole number")
     scenario = load(args.scenario, args)
     overrides = parse_map_options(args.maps, args.map_file)
-    imports = [import_timeline(path, args.format, overrides=overrides, fault_at=args.fault_at,
-                               scenario=scenario) for path in args.timelines]
+    if args.one_run:
+        imports = [import_run(args.timelines, args.format, overrides=overrides,
+                              fault_at=args.fault_at, scenario=scenario)]
+    else:
+        imports = [import_timeline(path, args.format, overrides=overrides,
+                                   fault_at=args.fault_at, scenario=scenario)
+                   for path in args.timelines]
     _check_unique_runs(imports)
     if not args.json:
         print_warnings(scenario, args.scenario)

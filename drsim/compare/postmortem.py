@@ -84,7 +84,8 @@ class Postmortem:
         return [u for i in self.imports for u in i.unplaced]
 
     def as_json(self) -> dict:
-        """``scenario``, ``trials``, ``seed``, ``files`` (path, format, runs), ``runs``
+        """``scenario``, ``trials``, ``seed``, ``files`` (path, format, runs, and the
+        files ``merged_with`` it into one run), ``runs``
         (each: ``run_id``, ``source``, ``file``, ``fault_utc``, ``phases`` {phase:
         {``measured_s``, ``percentile``, ``simulated_p50_s``, ``difference_s``,
         ``rto_if_modelled_s`` (the RTO had this phase taken its simulated median)}},
@@ -94,7 +95,8 @@ class Postmortem:
         ``unplaced_events``. Seconds [s], percentiles [%]; None where not measured."""
         return {
             "scenario": self.scenario, "trials": self.trials, "seed": self.seed,
-            "files": [{"path": str(i.path), "format": i.format, "runs": i.run_ids}
+            "files": [{"path": str(i.path), "format": i.format, "runs": i.run_ids,
+                       "merged_with": [str(p) for p in i.merged_with]}
                       for i in self.imports],
             "runs": self.runs,
             "phases": self.phases.to_dict(orient="records"),
@@ -183,7 +185,8 @@ def postmortem(imports: list[Imported], scenario, *, trials: int = defaults.TRIA
     runs = []
     for imp in imports:
         for row in phases(imp.timeline).to_dict(orient="records"):
-            where = {"file": str(imp.path), "fault_utc": imp.fault_utc.get(row["run_id"])}
+            files = " + ".join(str(p) for p in (imp.path, *imp.merged_with))
+            where = {"file": files, "fault_utc": imp.fault_utc.get(row["run_id"])}
             runs.append(_run(row, sim, medians, where))
     timeline = pd.concat([i.timeline for i in imports], ignore_index=True)
     return Postmortem(scenario.name, int(trials), int(seed), runs, list(imports),

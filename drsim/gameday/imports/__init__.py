@@ -15,18 +15,19 @@ simulation is :mod:`drsim.compare.postmortem`'s work.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from drsim.errors import DrsimError
 from drsim.gameday.imports import arc, chaostoolkit, drsim_timeline, fis, incident
-from drsim.gameday.imports.mapping import Target, parse_map_options
+from drsim.gameday.imports.mapping import Record, Target, parse_map_options
 from drsim.gameday.imports.place import Imported, place
 from drsim.gameday.imports.times import epoch_s
 
 FORMATS = {m.FORMAT: m for m in (drsim_timeline, chaostoolkit, fis, arc, incident)}
 """Format name -> its importer module (``read``, ``default_target``, ``DEFAULT_MAPPING``)."""
 
-__all__ = ["FORMATS", "Imported", "Target", "detect_format", "import_timeline",
+__all__ = ["FORMATS", "Imported", "Target", "detect_format", "import_run", "import_timeline",
            "parse_map_options"]
 
 
@@ -79,14 +80,52 @@ def import_timeline(path, fmt: str = "auto", *, overrides: dict[str, Target] | N
         its runbook's and an undetailed ``failover_decided`` says how it decides.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DrsimError(f"{path}: no such file")
-    if fmt == "auto":
-        fmt = detect_format(path)
-    if fmt not in FORMATS:
-        raise DrsimError(f"--format: {fmt!r} is not one of auto, {', '.join(FORMATS)}")
-    module = FORMATS[fmt]
+    module = _module(path, fmt)
     fault_t = epoch_s(fault_at, "--fault-at") if fault_at is not None else None
-    return place(path, fmt, module.read(path), module.default_target, overrides=overrides,
+    return place(path, module.FORMAT, module.read(path), module.default_target, overrides=overrides,
                  fault_at=fault_t, scenario=scenario,
                  no_fault_hint=getattr(module, "NO_FAULT_HINT", ""))
+
+
+def _module(path: Path, fmt: str):
+    if not path.is_file():
+        raise DrsimError(f"{path}: no such file")
+    fmt = detect_format(path) if fmt == "auto" else fmt
+    if fmt not in FORMATS:
+        raise DrsimError(f"--format: {fmt!r} is not one of auto, {', '.join(FORMATS)}")
+    return FORMATS[fmt]
+
+
+def import_run(paths, fmt: str = "auto", *, overrides: dict[str, Target] | None = None,
+               fault_at: str | None = None, scenario=None) -> Imported:
+    """Several files that recorded ONE run, as one run: e.g. the FIS experiment that
+    injected the fault (the fault moment), the ARC plan execution that failed over
+    (decision, steps, recovery) and the incident channel's rows (detection, pages).
+
+    Each file's records are mapped by its own format's default mapping (and
+    ``overrides``); the fault moment is ``fault_at`` or the earliest
+    ``fault_injected`` of any of them. drsim timelines (already in seconds since
+    their own fault) cannot be merged with records in clock time. Parameters as
+    :func:`import_timeline`'s.
+    """
+    paths = [Path(p) for p in paths]
+    read: list[tuple[Record, object, Path]] = []
+    for path in paths:
+        module = _module(path, fmt)
+        if module is drsim_timeline:
+            raise DrsimError(f"{path}: a drsim timeline is already one run in seconds since "
+                             "its fault; only records in clock time (chaostoolkit, fis, arc, "
+                             "incident) are merged into one run")
+        read += [(rec, module, path) for rec in module.read(path)]
+    run_id = " + ".join(dict.fromkeys(rec.run_id for rec, _, _ in read))
+    source = "aws" if all(rec.source == "aws" for rec, _, _ in read) else "incident"
+    records = [replace(rec, run_id=run_id, source=source, file=str(path))
+               for rec, _, path in read]
+    modules = {id(merged): module for merged, (_, module, _) in zip(records, read)}
+    fmts = "+".join(dict.fromkeys(modules[id(r)].FORMAT for r in records))
+    hints = "; ".join(dict.fromkeys(getattr(m, "NO_FAULT_HINT", "") for m in modules.values()))
+    imp = place(paths[0], fmts, records,
+                lambda rec, steps: modules[id(rec)].default_target(rec, steps),
+                overrides=overrides, scenario=scenario, no_fault_hint=hints,
+                fault_at=epoch_s(fault_at, "--fault-at") if fault_at is not None else None)
+    return replace(imp, merged_with=tuple(paths[1:]))

@@ -119,6 +119,7 @@ class Record:
     where : file and position, for messages (``journal.json: run[2]``).
     relative : the times are already seconds since the fault (a drsim timeline).
     run_id, source : the run it belongs to and the timeline's source (set by the importer).
+    file : the file it came from, when several files make one run (else the import's).
     """
 
     name: str
@@ -132,3 +133,4 @@ class Record:
     relative: bool = False
     run_id: str = ""
     source: str = "incident"
+    file: str = ""

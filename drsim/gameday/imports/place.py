@@ -33,7 +33,9 @@ DefaultMapping = Callable[[Record, tuple[str, ...]], "Target | None"]
 class Imported:
     """One imported file.
 
-    path, format : the file and the format it was read as.
+    path, format : the file and the format it was read as (for several files made one
+        run, :func:`drsim.gameday.imports.import_run`, the first and ``fis+arc``...).
+    merged_with : the other files of that one run.
     timeline : the shared timeline (:data:`drsim.timeline.COLUMNS`), seconds since the fault.
     unplaced : the records no mapping placed, each ``{"file", "run_id", "where", "name",
         "kind", "t_s", "why"}`` (``t_s`` since the fault, None when there is none). [s]
@@ -46,6 +48,7 @@ class Imported:
     timeline: pd.DataFrame = field(repr=False)
     unplaced: list[dict] = field(default_factory=list)
     fault_utc: dict[str, str | None] = field(default_factory=dict)
+    merged_with: tuple[Path, ...] = ()
 
     @property
     def run_ids(self) -> list[str]:
@@ -127,6 +130,8 @@ def place(path: Path, fmt: str, records: list[Record], default: DefaultMapping, 
         ``failover_decided`` without detail gets the scenario's way of deciding.
     no_fault_hint : what in this format would give the fault moment (for the message).
     """
+    if not records:
+        raise DrsimError(f"{path}: nothing in it: no rows, activities, actions or steps")
     overrides = overrides or {}
     steps = tuple(s.name for s in scenario.runbook) if scenario is not None else None
     how = _decision_detail(scenario)
@@ -189,6 +194,6 @@ def _when(t: float, relative: bool) -> str:
 
 def _unplaced(path: Path, run_id: str, rec: Record, t0: float) -> dict:
     t_s = round(rec.start_t - t0, 6)
-    return {"file": str(path), "run_id": run_id, "where": rec.where, "name": rec.name,
+    return {"file": rec.file or str(path), "run_id": run_id, "where": rec.where, "name": rec.name,
             "kind": rec.kind, "t_s": t_s if math.isfinite(t_s) else None,
             "why": f"no mapping for {rec.name!r}: --map '{rec.name}=EVENT' places it"}
