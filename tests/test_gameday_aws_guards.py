@@ -3,7 +3,8 @@
 boto3 reaches the server through ``AWS_ENDPOINT_URL`` with fake credentials; moto's STS
 answers GetCallerIdentity with account 123456789012. The pure checks are tested on their
 own; then the whole sequence (:func:`drsim.compare.aws_plan.clear_run`) and the command
-line, which, past the guards, must stop with "not implemented yet" and exit 2.
+line, which, past the guards, deploys (here a cdk that only records its arguments, so
+no stack appears: exit 2) and tears down (tests/test_gameday_aws_run.py runs it all).
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def test_the_command_refuses_without_guards(aws_env, capsys):
     assert "nothing was done" in err and "Traceback" not in err
 
 
-def test_the_command_past_its_guards_says_it_is_not_implemented(aws_env, moto_url):
+def test_the_command_past_its_guards_deploys_then_tears_down(aws_env, moto_url):
     """The real command line in a child process, its environment cleared of AWS settings
     except the moto endpoint and fake keys."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -184,11 +185,13 @@ def test_the_command_past_its_guards_says_it_is_not_implemented(aws_env, moto_ur
                AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-2",
                PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-m", "drsim", "gameday", "aws", "run", SEED,
-                           "--confirm-account", MOTO_ACCOUNT, "--max-usd", "100"],
+                           "--confirm-account", MOTO_ACCOUNT, "--max-usd", "100",
+                           "--out", str(aws_env.parent / "runs")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2, done.stderr
     assert "guards passed: account 123456789012, region us-east-2" in done.stderr
-    assert "deploy/inject/collect are not implemented yet" in done.stderr
+    assert "no stack in us-east-1, us-east-2 carries drsim:run-id=drsim-" in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
     _nothing_deployed(moto_url)
-    assert not (aws_env / "node_modules" / ".bin" / "calls.txt").exists()
+    calls = (aws_env / "node_modules" / ".bin" / "calls.txt").read_text().splitlines()
+    assert [c.split()[0] for c in calls] == ["deploy", "destroy"]

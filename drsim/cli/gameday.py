@@ -7,7 +7,7 @@ import sys
 
 from drsim import defaults
 from drsim.cli.common import add_set_option, load, to_json
-from drsim.cli.gameday_aws_plan import add_plan, add_run
+from drsim.cli.gameday_aws_plan import add_plan, add_run, add_teardown
 from drsim.errors import DrsimError
 from drsim.scenario.model import FAILURE_MODES
 
@@ -64,6 +64,7 @@ def register(sub) -> None:
 
     add_plan(aws_commands)
     add_run(aws_commands)
+    add_teardown(aws_commands)
     add_replay(aws_commands)
 
 

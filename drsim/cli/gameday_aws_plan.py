@@ -1,8 +1,9 @@
-"""``drsim gameday aws plan`` and ``drsim gameday aws run`` (its guards, for now).
+"""``drsim gameday aws plan``, ``run`` and ``teardown``.
 
 ``plan`` synthesizes infra/ offline and says what a run would deploy, inject, watch and
-cost; it needs no credentials. ``run`` checks its guards and, once they pass, stops:
-deploying, injecting and collecting are not implemented yet, and it says so.
+cost; it needs no credentials. ``run`` checks its guards, then runs the game day
+(:func:`drsim.compare.aws_run.run_aws_gameday`); ``teardown`` deletes what carries a
+run's tag (:func:`drsim.gameday.aws.teardown.teardown_run`).
 """
 
 from __future__ import annotations
@@ -10,11 +11,7 @@ from __future__ import annotations
 import sys
 
 from drsim.cli.common import SCENARIO_HELP, to_json
-from drsim.errors import DrsimError
 from drsim.gameday.aws.plan import DEFAULT_FAULT, DEFAULT_HOURS, FAULTS, NOT_SYNTHESIZED
-
-NOT_IMPLEMENTED = "deploy/inject/collect are not implemented yet"
-
 
 def _common(p) -> None:
     p.add_argument("scenario", metavar="SCENARIO",
@@ -42,20 +39,51 @@ def add_plan(aws_sub) -> None:
 
 
 def add_run(aws_sub) -> None:
-    """Add ``run`` to the ``drsim gameday aws`` subcommands (guards only, this round)."""
+    """Add ``run`` to the ``drsim gameday aws`` subcommands."""
     p = aws_sub.add_parser(
-        "run", help="run a game day in your AWS account (guards only for now)",
-        description="Check the guards of a run: --confirm-account must be the account of "
-                    "the credentials (STS), the estimate for --hours must be within "
-                    "--max-usd, the session's region one of the scenario's, and the CDK CLI "
-                    "installed. Any refusal exits 2 with nothing done. Past the guards, "
-                    f"{NOT_IMPLEMENTED}: the command stops there (exit 2).")
+        "run", help="run a game day in your AWS account (deploys, injects, tears down)",
+        description="Run a game day in your AWS account. The guards come first: "
+                    "--confirm-account must be the account of the credentials (STS), the "
+                    "estimate for --hours x --runs must be within --max-usd, the session's "
+                    "region one of the scenario's, and the CDK CLI installed; any refusal "
+                    "exits 2 with nothing done (without both guards a run never starts: "
+                    "use drsim gameday aws plan to see what it would do). Then, per run: "
+                    "cdk deploy tagged drsim:run-id, wait until healthy, start the probe "
+                    "fleet, start the fault's FIS experiment, poll the AWS signals until "
+                    "recovered, write the run directory, and tear down (also on Ctrl-C and "
+                    "SIGTERM) unless --keep. Every destructive call is logged to the run's "
+                    "actions.log and stderr before it is made.")
     _common(p)
     p.add_argument("--confirm-account", metavar="ID",
                    help="the 12-digit AWS account the credentials must belong to (required)")
     p.add_argument("--max-usd", type=float, metavar="X",
-                   help="refuse when the estimated cost exceeds X USD (required)")
+                   help="refuse when the estimated cost of all runs exceeds X USD (required)")
+    p.add_argument("--runs", type=int, default=1, metavar="N",
+                   help="game days to run, each deployed and torn down (default 1)")
+    p.add_argument("--keep", action="store_true",
+                   help="leave the stacks up after the run (remove them later with drsim "
+                        "gameday aws teardown --run-id R)")
+    p.add_argument("--out", default="gameday-aws-runs", metavar="DIR",
+                   help="where the run directories go (default gameday-aws-runs)")
     p.set_defaults(func=run_run)
+
+
+def add_teardown(aws_sub) -> None:
+    """Add ``teardown`` to the ``drsim gameday aws`` subcommands."""
+    p = aws_sub.add_parser(
+        "teardown", help="delete everything tagged with a run's id",
+        description="Finish a run's teardown from its tag alone: stop its FIS experiments, "
+                    "delete its CloudFormation stacks (newest first), FIS templates and "
+                    "Route 53 health checks carrying drsim:run-id=R, then list what is still "
+                    "tagged (exit 2 if anything is). Acts on nothing else; running it twice "
+                    "is harmless.")
+    p.add_argument("--run-id", required=True, metavar="R",
+                   help="the run id (drsim-YYYYmmddTHHMMSSZ-xxxxxx, from the run's directory "
+                        "name or actions.log)")
+    p.add_argument("--region", action="append", metavar="REGION",
+                   help="a region to sweep (repeat; default every region enabled for the "
+                        "account)")
+    p.set_defaults(func=run_teardown)
 
 
 def run_plan(args) -> int:
@@ -67,15 +95,28 @@ def run_plan(args) -> int:
 
 
 def run_run(args) -> int:
-    from drsim.compare.aws_plan import clear_run
+    from drsim.compare.aws_run import run_aws_gameday
 
-    cleared = clear_run(args.scenario, confirm_account=args.confirm_account,
-                        max_usd=args.max_usd, fault=args.fault, hours=args.hours)
-    print(f"guards passed: account {cleared.account}, region {cleared.region}, estimate "
-          f"{cleared.estimated_usd:.2f} USD <= {cleared.max_usd:g} USD, cdk {cleared.cdk}",
-          file=sys.stderr)
-    raise DrsimError(f"{NOT_IMPLEMENTED}; nothing was deployed (see drsim gameday aws plan "
-                     f"{args.scenario} for what a run will do)")
+    dirs = run_aws_gameday(args.scenario, account=args.confirm_account, max_usd=args.max_usd,
+                           fault=args.fault, runs=args.runs, keep=args.keep, out_dir=args.out,
+                           hours=args.hours)
+    for d in dirs:
+        print(d)
+    print(f"replay with: drsim gameday aws replay {args.out}", file=sys.stderr)
+    return 0
+
+
+def run_teardown(args) -> int:
+    from drsim.compare.aws_plan import _boto3
+    from drsim.gameday.aws.teardown import check_run_id, teardown_run
+
+    check_run_id(args.run_id)
+    done = teardown_run(args.run_id, _boto3().Session(), regions=args.region)
+    print(f"{args.run_id}: " + ("nothing tagged with it is left" if not done.acted else
+          f"stopped {len(done.stopped_experiments)} experiments, deleted "
+          f"{len(done.deleted_stacks)} stacks, {len(done.deleted_templates)} FIS templates, "
+          f"{len(done.deleted_health_checks)} health checks; nothing tagged with it is left"))
+    return 0
 
 
 def format_plan(plan) -> str:

@@ -1,0 +1,285 @@
+"""``drsim gameday aws run`` against a real moto server over HTTP, with a fake CDK CLI.
+
+What this proves offline: the call sequence (guards -> cdk deploy -> wait healthy ->
+probe fleet -> FIS StartExperiment -> polls -> manifest -> cdk destroy -> tag sweep),
+that nothing is called when a guard refuses, that what the run creates carries its
+run id, that an error at any step (and SIGTERM) still leaves nothing tagged with it,
+that teardown is idempotent, and that the run directory is what the replay reads.
+What it cannot prove (moto evaluates no health, FIS actions do nothing, the CDK app is
+not deployed) is said in the README's AWS game day section.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from drsim.errors import DrsimError
+from drsim.gameday.aws import plan, raw, synth
+from drsim.gameday.aws import run as run_mod
+from drsim.gameday.aws.guards import GuardRefused
+from drsim.gameday.aws.plan import RUN_ID_TAG
+from drsim.gameday.aws.run import RunOptions
+from drsim.gameday.aws.teardown import teardown_run
+from tests import aws_run_fakes
+from tests.aws_run_fakes import (
+    REGIONS,
+    ProbeServer,
+    aws_test_env,
+    reset_moto,
+    tagged_left,
+    write_fake_cdk,
+)
+from tests.conftest import ROOT
+
+boto3 = pytest.importorskip("boto3")
+moto_server = pytest.importorskip("moto.server")
+
+ACCOUNT = "123456789012"  # moto's
+SEED = "seed-warm-standby"
+
+
+@pytest.fixture(scope="module")
+def moto_url():
+    """A moto server on a free loopback port, shared by the module, reset per test."""
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def env(moto_url, tmp_path, monkeypatch):
+    """moto reset; boto3 on it; an infra/ whose node_modules holds the fake cdk."""
+    reset_moto(moto_url)
+    aws_test_env(monkeypatch, tmp_path, moto_url)
+    infra = tmp_path / "infra"
+    calls = tmp_path / "cdk-calls.jsonl"
+    write_fake_cdk(infra / "node_modules" / ".bin", calls)
+    (infra / "app.py").write_text("raise SystemExit('the fake cdk never runs the app')\n")
+    monkeypatch.setenv(synth.INFRA_ENV, str(infra))
+    monkeypatch.delenv("FAKE_CDK_FAIL", raising=False)
+    return {"url": moto_url, "infra": infra, "calls": calls, "out": tmp_path / "runs"}
+
+
+def _calls(env) -> list[list[str]]:
+    path = env["calls"]
+    return [json.loads(ln) for ln in path.read_text().splitlines()] if path.exists() else []
+
+
+def _run(env, server: ProbeServer, **kw):
+    from drsim.compare.aws_run import run_aws_gameday
+
+    opts = RunOptions(healthy_timeout_s=20, recovery_timeout_s=kw.pop("recovery_timeout_s", 20),
+                      healthy_poll_s=0.05, probe_clients=3, probe_interval_s=0.05,
+                      probe_endpoint=("localhost", server.port))
+    return run_aws_gameday(SEED, account=ACCOUNT, max_usd=100.0, out_dir=env["out"],
+                           options=opts, log=None, **kw)
+
+
+def _only_run_id(env) -> str:
+    (run_dir,) = env["out"].iterdir()
+    return run_dir.name
+
+
+@pytest.mark.slow
+def test_a_run_deploys_injects_polls_records_and_tears_down(env, monkeypatch):
+    """The whole sequence; the fault reaches the probe clients (the endpoint refuses writes
+    for 0.3 s after the injection) and they recover, so the run ends as recovered."""
+    started = []
+
+    def start_and_break(*a, **kw):
+        exp = real_start(*a, **kw)
+        started.append(exp)
+        server.fail_for(0.3)
+        return exp
+
+    real_start = run_mod.start_fault
+    monkeypatch.setattr(run_mod, "start_fault", start_and_break)
+    with ProbeServer() as server:
+        (run_dir,) = _run(env, server)
+    run_id = run_dir.name
+    calls = _calls(env)
+    assert [c[0] for c in calls] == ["deploy", "destroy"]
+    assert calls[0][:5] == ["deploy", "--all", "--require-approval", "never", "--tags"]
+    assert calls[0][5] == f"{RUN_ID_TAG}={run_id}"
+    assert calls[1][:3] == ["destroy", "--all", "--force"]
+    actions = (run_dir / "actions.log").read_text().splitlines()
+    steps = [ln.split()[1] for ln in actions]
+    assert steps[0] == "deploy" and steps[1] == "inject" and set(steps[2:]) == {"teardown"}
+    assert f"fis StartExperiment {started[0]['experimentTemplateId']}" in actions[1]
+    assert tagged_left(env["url"], run_id) == []
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["recovered"] is True and manifest["run_id"] == run_id
+    assert manifest["resources"]["experiment_id"] == started[0]["id"]
+    assert manifest["resources"]["record_name"] == "svc.drsim.test"
+    assert (run_dir / "polls" / "route53.GetHealthCheckStatus.jsonl").is_file()
+    assert (run_dir / "polls" / "fis.GetExperiment.jsonl").is_file()
+    rr = raw.read_run(run_dir)  # the replay's reader takes what the run wrote
+    assert set(rr.acked["client"]) == {0, 1, 2}
+    assert (rr.journal["status"] == 503).any()  # the fault reached the clients
+    assert set(rr.present) >= {(int(c), int(s)) for c, s in
+                               zip(rr.acked["client"], rr.acked["seq"])}
+    assert "credential" not in (run_dir / "actions.log").read_text().lower()
+    assert "testing" not in "".join(p.read_text() for p in run_dir.rglob("*") if p.is_file()
+                                    and p.suffix in (".log", ".json", ".jsonl"))
+
+
+@pytest.mark.slow
+def test_what_the_run_creates_carries_its_run_id(env, monkeypatch):
+    """Seen from inside the run, just before teardown: every stack, the FIS template it
+    used and the experiment it started carry drsim:run-id."""
+    seen = {}
+
+    def look(*a, **kw):
+        run_id = _only_run_id(env)
+        for region in REGIONS:
+            cfn = boto3.client("cloudformation", region_name=region)
+            for s in cfn.describe_stacks()["Stacks"]:
+                seen.setdefault("stacks", []).append(
+                    {t["Key"]: t["Value"] for t in s["Tags"]}.get(RUN_ID_TAG) == run_id)
+        fis = boto3.client("fis", region_name=REGIONS[0])
+        seen["templates"] = [(t.get("tags") or {}).get(RUN_ID_TAG) == run_id
+                             for t in fis.list_experiment_templates()["experimentTemplates"]]
+        seen["experiments"] = [(e.get("tags") or {}).get(RUN_ID_TAG) == run_id
+                               for e in fis.list_experiments()["experiments"]]
+        return False
+
+    monkeypatch.setattr(run_mod, "poll_until", look)
+    with ProbeServer() as server:
+        (run_dir,) = _run(env, server)
+    assert seen["stacks"] == [True, True]
+    assert seen["templates"] and all(seen["templates"])
+    assert seen["experiments"] == [True]
+    assert tagged_left(env["url"], run_dir.name) == []
+
+
+def test_a_refused_guard_calls_nothing(env):
+    with ProbeServer() as server, pytest.raises(GuardRefused, match="belong to account"):
+        from drsim.compare.aws_run import run_aws_gameday
+
+        run_aws_gameday(SEED, account="999999999999", max_usd=100.0, out_dir=env["out"],
+                        log=None, options=RunOptions(probe_endpoint=("localhost", server.port)))
+    assert _calls(env) == [] and not env["out"].exists()
+    for region in REGIONS:
+        assert boto3.client("cloudformation", region_name=region).list_stacks()[
+            "StackSummaries"] == []
+
+
+def _boom(*a, **kw):
+    raise RuntimeError("injected failure")
+
+
+STEPS = ["deploy", "run_stacks", "stack_resources", "manifest_resources", "wait_healthy",
+         "_fleet", "find_template", "start_fault", "write_manifest", "make_jobs",
+         "poll_until", "dump_present"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", STEPS)
+def test_an_error_at_any_step_leaves_nothing_tagged(env, monkeypatch, step):
+    if step == "deploy":
+        monkeypatch.setenv("FAKE_CDK_FAIL", "deploy")  # the CLI fails after creating stacks
+        expect = (DrsimError, "deploy: .* exited with status 1")
+    else:
+        monkeypatch.setattr(run_mod, step, _boom)
+        expect = (RuntimeError, "injected failure")
+    with ProbeServer() as server, pytest.raises(expect[0], match=expect[1]):
+        _run(env, server)
+    run_id = _only_run_id(env)
+    assert tagged_left(env["url"], run_id) == []
+    assert [c[0] for c in _calls(env)] == ["deploy", "destroy"]
+
+
+@pytest.mark.slow
+def test_when_cdk_destroy_fails_the_tag_sweep_still_deletes_everything(env, monkeypatch):
+    monkeypatch.setenv("FAKE_CDK_FAIL", "destroy")
+    monkeypatch.setattr(run_mod, "poll_until", lambda *a, **kw: False)
+    with ProbeServer() as server:
+        (run_dir,) = _run(env, server)
+    assert tagged_left(env["url"], run_dir.name) == []
+    assert "cloudformation DeleteStack DrsimPrimary" in (run_dir / "actions.log").read_text()
+
+
+@pytest.mark.slow
+def test_keep_leaves_the_stacks_and_teardown_removes_them_from_the_tags_alone(env, capsys):
+    """--keep, then teardown by run id (twice: the second finds nothing and deletes
+    nothing), through the command line."""
+    from drsim.cli import main
+
+    with ProbeServer() as server:
+        (run_dir,) = _run(env, server, keep=True, recovery_timeout_s=0.2)
+    run_id = run_dir.name
+    assert len(tagged_left(env["url"], run_id)) >= 3  # 2 stacks, templates, experiment
+    assert [c[0] for c in _calls(env)] == ["deploy"]
+    capsys.readouterr()
+    args = ["gameday", "aws", "teardown", "--run-id", run_id, "--region", REGIONS[0],
+            "--region", REGIONS[1]]
+    assert main(args) == 0
+    out = capsys.readouterr()
+    assert "deleted 2 stacks, 3 FIS templates" in out.out and "stopped 1 experiments" in out.out
+    assert tagged_left(env["url"], run_id) == []
+    assert main(args) == 0
+    assert "nothing tagged with it is left" in capsys.readouterr().out
+    again = teardown_run(run_id, boto3.Session(), regions=REGIONS)
+    assert not again.acted
+
+
+def test_the_fakes_spell_the_tags_as_the_plan_does():
+    assert (aws_run_fakes.FAULT_TAG, aws_run_fakes.RUN_ID_TAG) == (plan.FAULT_TAG,
+                                                                   plan.RUN_ID_TAG)
+
+
+def test_teardown_refuses_what_is_not_a_run_id(env, capsys):
+    from drsim.cli import main
+
+    assert main(["gameday", "aws", "teardown", "--run-id", "prod"]) == 2
+    err = capsys.readouterr().err
+    assert "'prod' is not a run id" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_sigterm_during_the_run_tears_everything_down(env, tmp_path):
+    """A run in a child process: wait for its 'polling' line, SIGTERM it by PID, and find
+    moto clean and the exit status of an interrupt (130, as the CLI answers one)."""
+    with ProbeServer() as server:
+        script = tmp_path / "run.py"
+        script.write_text(
+            "import sys\n"
+            "from drsim.compare.aws_run import run_aws_gameday\n"
+            "from drsim.gameday.aws.run import RunOptions\n"
+            "opts = RunOptions(healthy_poll_s=0.05, probe_clients=2, probe_interval_s=0.1,\n"
+            f"                  probe_endpoint=('localhost', {server.port}))\n"
+            "try:\n"
+            f"    run_aws_gameday({SEED!r}, account={ACCOUNT!r}, max_usd=100.0,\n"
+            f"                    out_dir={str(env['out'])!r}, options=opts)\n"
+            "except KeyboardInterrupt as e:\n"
+            "    print('interrupted', e, file=sys.stderr)\n"
+            "    sys.exit(130)\n")
+        proc = subprocess.Popen([sys.executable, str(script)],
+                                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                stderr=subprocess.PIPE, text=True)
+        lines = []
+        try:
+            for line in proc.stderr:
+                lines.append(line)
+                if "polling" in line:
+                    proc.send_signal(signal.SIGTERM)
+                    break
+            rest = proc.communicate(timeout=120)[1]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    text = "".join(lines) + rest
+    assert proc.returncode == 130, text
+    assert "interrupted SIGTERM" in text and "tearing down" in text
+    run_id = _only_run_id(env)
+    assert tagged_left(env["url"], run_id) == []
+    assert [c[0] for c in _calls(env)] == ["deploy", "destroy"]
+    raw.read_run(env["out"] / run_id)  # the manifest written at the injection is readable
