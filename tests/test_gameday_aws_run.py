@@ -56,7 +56,9 @@ def moto_url():
 
 @pytest.fixture
 def env(moto_url, tmp_path, monkeypatch):
-    """moto reset; boto3 on it; an infra/ whose node_modules holds the fake cdk."""
+    """moto reset; boto3 on it; an infra/ whose node_modules holds the fake cdk. moto is
+    reset after the test too: servers in one process share moto's state, and other
+    modules' tests expect an empty account."""
     reset_moto(moto_url)
     aws_test_env(monkeypatch, tmp_path, moto_url)
     infra = tmp_path / "infra"
@@ -65,7 +67,8 @@ def env(moto_url, tmp_path, monkeypatch):
     (infra / "app.py").write_text("raise SystemExit('the fake cdk never runs the app')\n")
     monkeypatch.setenv(synth.INFRA_ENV, str(infra))
     monkeypatch.delenv("FAKE_CDK_FAIL", raising=False)
-    return {"url": moto_url, "infra": infra, "calls": calls, "out": tmp_path / "runs"}
+    yield {"url": moto_url, "infra": infra, "calls": calls, "out": tmp_path / "runs"}
+    reset_moto(moto_url)
 
 
 def _calls(env) -> list[list[str]]:
