@@ -359,12 +359,13 @@ def runs_table(comparison) -> pd.DataFrame:
     distributions (notebook 04's table), and whether it was recorded or constructed.
     [s], [-], [%]"""
     table = pd.DataFrame([r.summary.as_dict() for r in comparison.runs])[list(RUNS_COLUMNS)]
-    table.insert(0, "run", [r.run_id for r in comparison.runs])
     table["sim_percentile"] = comparison.measured_rto_percentiles
     table["probe_sim_percentile"] = comparison.measured_probe_rto_percentiles
     table["provenance"] = [RECORDED if r.summary.provenance == RECORDED else "CONSTRUCTED"
                            for r in comparison.runs]
-    return table.set_index("run").round(3)
+    # run ids are long (a path, or drsim-<UTC>-<hex>): last, so the figures stay in view
+    table["run_id"] = [r.run_id for r in comparison.runs]
+    return table.rename_axis("run").round(3)
 
 
 def unmeasured_note(comparison) -> str | None:
