@@ -118,7 +118,7 @@ def test_rto_if_modelled_moves_the_later_moments_through_the_phase_formula():
 
 
 def test_most_deviant_ignores_sub_second_differences_and_breaks_ties_by_seconds():
-    ph = lambda pct, diff: {"percentile": pct, "difference_s": diff}  # noqa: E731
+    ph = lambda pct, diff: {"percentile": pct, "difference_s": diff}
     phases = {"detect_s": ph(60, 5), "alarm_lag_s": ph(50, 0), "decide_s": ph(100, 0.003),
               "recover_s": ph(0, -40), "cutover_s": ph(100, 80)}
     assert most_deviant(phases) == "cutover_s"
@@ -138,13 +138,13 @@ def test_most_deviant_ignores_sub_second_differences_and_breaks_ties_by_seconds(
      "row 1 .* has no UTC offset"),
     ("no-fault.csv", "timestamp,event\n2026-11-30T14:00:00Z,alarm\n", [],
      "no-fault.csv: no fault moment: nothing in it is mapped to fault_injected"),
-    ("before.csv", "timestamp,event\n2026-11-30T14:00:00Z,fault_injected\n"
-     "2026-11-30T13:59:00Z,alarm\n", [],
+    ("before.csv", ("timestamp,event\n2026-11-30T14:00:00Z,fault_injected\n"
+     "2026-11-30T13:59:00Z,alarm\n"), [],
      r"before.csv: row 2 \(line 3\): alarm at 2026-11-30T13:59:00.000\+00:00 is 60 s before"),
-    ("other-runbook.csv", "timestamp,event,component\n2026-11-30T14:00:00Z,fault_injected,\n"
-     "2026-11-30T14:05:00Z,step_started,restore_from_backup\n", [],
-     r"row 2 \(line 3\): runbook step 'restore_from_backup' is not a step of seed-warm-standby's "
-     r"runbook \(promote_database, scale_standby, switch_traffic\)"),
+    ("other-runbook.csv", ("timestamp,event,component\n2026-11-30T14:00:00Z,fault_injected,\n"
+     "2026-11-30T14:05:00Z,step_started,restore_from_backup\n"), [],
+     (r"row 2 \(line 3\): runbook step 'restore_from_backup' is not a step of seed-warm-standby's "
+     r"runbook \(promote_database, scale_standby, switch_traffic\)")),
     ("journal.json", '{"experiment": {}, "status": "completed"}', ["--format", "chaostoolkit"],
      "journal.json: missing start, end; a Chaos Toolkit journal has"),
     ("fis.json", '{"experiment": {"id": "x", "actions": {"a": {"startTime": "14:00"}}}}', [],
@@ -214,3 +214,28 @@ def test_postmortem_defaults_to_the_one_trials_and_seed():
     assert (args.trials, args.seed) == (defaults.TRIALS, defaults.SEED)
     kw = postmortem.__kwdefaults__
     assert (kw["trials"], kw["seed"]) == (defaults.TRIALS, defaults.SEED)
+
+
+def test_a_timeline_of_another_runbook_is_refused(tmp_path, capsys):
+    tl = tmp_path / "backup.csv"
+    assert main(["explain", "backup-restore", "--trial", "0", "--timeline", str(tl)]) == 0
+    capsys.readouterr()
+    assert main(["postmortem", str(tl), "--scenario", "seed-warm-standby", "--trials", "10"]) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"backup.csv: line \d+: runbook step 'provision_infrastructure' is not a "
+                     "step of seed-warm-standby's runbook", err), err
+
+
+def test_the_result_as_a_frame_and_html(capsys):
+    from drsim.compare.postmortem import postmortem
+    from drsim.gameday.imports import import_timeline
+    from drsim.scenario import load_scenario
+
+    scenario = load_scenario("seed-warm-standby")
+    pm = postmortem([import_timeline(DATA / "journal.json", scenario=scenario)], scenario,
+                    trials=100)
+    df = pm.to_frame()
+    assert list(df["phase"]) == list(PHASES)
+    assert df["most_deviant"].sum() == 1
+    assert "<table" in pm._repr_html_() and "3 record(s) not placed" in pm._repr_html_()
+    assert repr(pm) == "Postmortem('seed-warm-standby', runs=1, trials=100, seed=0, unplaced=3)"

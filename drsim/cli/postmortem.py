@@ -79,8 +79,7 @@ def run(args) -> int:
                                    fault_at=args.fault_at, scenario=scenario)
                    for path in args.timelines]
     _check_unique_runs(imports)
-    if not args.json:
-        print_warnings(scenario, args.scenario)
+    print_warnings(scenario, args.scenario)  # stderr: the JSON on stdout stays whole
     pm = postmortem(imports, scenario, trials=args.trials, seed=args.seed)
     if args.out is not None:
         write(pm, args.out)
@@ -133,8 +132,8 @@ def format_postmortem(pm) -> str:
              f"(seed {pm.seed})")]
     for run in pm.runs:
         lines += ["", f"run {run['run_id']} ({run['source']}, {run['file']})",
-                  f"  {'phase':<16}{'measured':>11}{'sim p50':>11}{'percentile':>12}"
-                  f"{'RTO if modelled':>17}"]
+                  (f"  {'phase':<16}{'measured':>11}{'sim p50':>11}{'percentile':>12}"
+                  f"{'RTO if modelled':>17}")]
         for name, ph in run["phases"].items():
             lines.append(f"  {name:<16}{_f(ph['measured_s']):>11}{_f(ph['simulated_p50_s']):>11}"
                          f"{_p(ph['percentile']):>12}{_f(ph['rto_if_modelled_s']):>17}")

@@ -53,7 +53,7 @@ EXTRA = ("first_success_s", "rto_s", "probe_rto_s")
 to recovery (the RTO) and to the external probe's recovery. [s]"""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Postmortem:
     """Imported runs beside the simulation of their scenario.
 
@@ -68,7 +68,7 @@ class Postmortem:
     scenario: str
     trials: int
     seed: int
-    runs: list[dict]
+    runs: list[dict] = field(repr=False)
     imports: list[Imported] = field(repr=False)
     phases: pd.DataFrame = field(repr=False)
     simulated: Summary = field(repr=False)
@@ -82,6 +82,26 @@ class Postmortem:
     @property
     def unplaced_events(self) -> list[dict]:
         return [u for i in self.imports for u in i.unplaced]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per run and phase: run_id, phase, measured_s, percentile,
+        simulated_p50_s, difference_s, rto_if_modelled_s, most_deviant. [s], [%]"""
+        rows = [{"run_id": run["run_id"], "phase": name, **ph,
+                 "most_deviant": name == run["most_deviant_phase"]}
+                for run in self.runs for name, ph in run["phases"].items()]
+        return pd.DataFrame(rows, columns=["run_id", "phase", "measured_s", "percentile",
+                                           "simulated_p50_s", "difference_s",
+                                           "rto_if_modelled_s", "most_deviant"])
+
+    def _repr_html_(self) -> str:
+        head = (f"<p><b>{self.scenario}</b>: {len(self.runs)} run(s) beside {self.trials:,} "
+                f"simulated trials (seed {self.seed}); {len(self.unplaced_events)} record(s) "
+                "not placed</p>")
+        return head + self.to_frame().to_html(index=False, float_format=lambda x: f"{x:.1f}")
+
+    def __repr__(self) -> str:
+        return (f"Postmortem({self.scenario!r}, runs={len(self.runs)}, trials={self.trials}, "
+                f"seed={self.seed}, unplaced={len(self.unplaced_events)})")
 
     def as_json(self) -> dict:
         """``scenario``, ``trials``, ``seed``, ``files`` (path, format, runs, and the

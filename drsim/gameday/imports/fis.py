@@ -27,8 +27,8 @@ from drsim.gameday.imports.mapping import Record, Target, normalised
 from drsim.gameday.imports.times import aws_time
 
 FORMAT = "fis"
-DEFAULT_MAPPING = (("an action named like a runbook step of the scenario", "`step_started` / "
-                    "`step_finished`, component the step"),
+DEFAULT_MAPPING = (("an action named like a runbook step of the scenario", ("`step_started` / "
+                    "`step_finished`, component the step")),
                    ("every other action that started (`actions.NAME.startTime`)",
                     ("`fault_injected` at its start, component the action's name; the earliest "
                     "is the fault moment")),
