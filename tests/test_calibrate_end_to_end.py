@@ -138,3 +138,44 @@ def test_an_extending_file_replaces_a_distribution_written_whole(tmp_path):
                               base_dir=tmp_path)
     assert (part.dns.propagation_s.low, part.dns.propagation_s.high,
             part.dns.propagation_s.upper) == (0, 60, 30)
+
+
+def test_many_runs_are_fitted_empirically_and_validated_in_five_folds(tmp_path):
+    # 32 runs of the local lab whose promotion takes about 4 s instead of 0.11 s (longer
+    # than its DNS cut-over, so it sets the RTO): from 30 observations on, the promotion
+    # is written as the measured values themselves.
+    from drsim.compare.calibrate import overlay_text
+    from drsim.compare.calibrate.holdout import folds_of
+    from drsim.distributions import Empirical
+    from drsim.scenario import scenario_from_yaml
+
+    truth = load_scenario("local-lab").with_overrides(
+        {"runbook.promote_database.duration_s": {"dist": "lognormal", "p50": 4.0, "p95": 6.0}})
+    runs = simulate(truth, trials=32, seed=11, timeline_trials=range(32), progress=False).timeline
+    result = calibrate(runs, "local-lab", seed=2, bootstrap=200, trials=100)
+    promote = {f.path: f for f in result.calibration.fields}["runbook.promote_database.duration_s"]
+    assert promote.fit.method == "empirical" and isinstance(promote.after, Empirical)
+    assert promote.n == len(promote.after.samples) >= 32
+    # The sample median of 32 lognormal draws: within 3 standard errors of the truth
+    # (SE of ln median ~ sqrt(pi/2) sigma / sqrt(n)).
+    sigma = math.log(6.0 / 4.0) / 1.6449
+    se = math.sqrt(math.pi / 2) * sigma / math.sqrt(promote.n)
+    assert abs(math.log(promote.fit.p50 / 4.0)) < 3 * se
+    h = result.holdout
+    assert h.method == "5-fold" and sorted(h.runs["run_id"]) == sorted(runs["run_id"].unique())
+    assert h.runs["fold"].nunique() == 5
+    assert h.median_abs_error_s("after") < 0.75 * h.median_abs_error_s("before")
+    # [p5, p95] holds 90 % of a well-fitted model's runs: 3 binomial standard deviations
+    # below that for 32 runs (the simulated band's own noise at 100 trials adds a little).
+    assert h.coverage("after") > 0.9 - 3 * math.sqrt(0.9 * 0.1 / 32) > h.coverage("before")
+    # 0 s steps (switch_traffic is fixed at 0 in local-lab) are not fitted, and say why.
+    assert any(p == "runbook.switch_traffic.duration_s" and "0 s" in why
+               for p, why in result.calibration.skipped)
+    text = overlay_text(result.calibration, name="lab-fitted", extends="local-lab")
+    fitted = scenario_from_yaml(text, source="lab-fitted.yaml", base_dir=tmp_path)
+    assert fitted.step("promote_database").duration_s.samples == promote.after.samples
+    # The folds partition the runs, each run held out exactly once.
+    ids = [f"r{i}" for i in range(12)]
+    folds = folds_of(ids, seed=0)
+    assert len(folds) == 5 and sorted(r for f in folds for r in f) == sorted(ids)
+    assert folds_of(ids[:10], seed=0) == [[r] for r in ids[:10]]

@@ -178,3 +178,12 @@ def test_a_contradicted_failure_probability_is_replaced_and_an_agreeing_one_kept
     quiet = calibrate_fields(observe(_timeline(quiet_runs), SCENARIO), SCENARIO)
     kept = {f.path: f for f in quiet.fields}["runbook.promote_database.failure_probability"]
     assert not kept.changed and kept.interval[0] <= 0.01 <= kept.interval[1]
+
+
+def test_a_field_seen_too_rarely_is_listed_with_the_number_needed():
+    # Three runs; only two were decided by people, so decide_s has 2 observations.
+    rows = _run("r1") + _run("r2") + [r if r[2] != "failover_decided" else (*r[:4], "automatic (alarm)")
+                                      for r in _run("r3")]
+    fitted = calibrate_fields(observe(_timeline(rows), SCENARIO), SCENARIO)
+    assert ("decision.decide_s", "2 observation(s); fitting needs at least 3") in fitted.skipped
+    assert "decision.page_ack_s" in {f.path for f in fitted.fields}

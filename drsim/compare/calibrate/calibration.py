@@ -48,7 +48,10 @@ class FittedField:
 
     @property
     def changed(self) -> bool:
-        return self.after != self.before
+        if self.fit is None:
+            return self.after != self.before
+        # By their fields: an empirical distribution's private array defeats ==.
+        return self.after.model_dump() != self.before.model_dump()
 
     def as_dict(self) -> dict:
         out = {"path": self.path, "n": self.n, "runs": list(self.runs), "changed": self.changed}
