@@ -24,8 +24,10 @@ RUNS = 8
 @pytest.fixture(scope="module")
 def measured():
     """The "measured" runs: 8 trials of the base with a slower promotion."""
-    truth = load_scenario(BASE).with_overrides({"runbook.promote_database.duration_s": SLOW_PROMOTE})
-    return simulate(truth, trials=RUNS, seed=7, timeline_trials=range(RUNS), progress=False).timeline
+    truth = load_scenario(BASE).with_overrides(
+        {"runbook.promote_database.duration_s": SLOW_PROMOTE})
+    return simulate(truth, trials=RUNS, seed=7, timeline_trials=range(RUNS),
+                    progress=False).timeline
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +69,10 @@ def test_calibrate_writes_an_overlay_that_validates_and_simulates(measured, tmp_
     changed = {f["path"] for f in report["fields"] if f["changed"]}
     assert "runbook.promote_database.duration_s" in changed
     assert overlay.compute == base.compute and overlay.health_check == base.health_check
-    assert overlay.step("promote_database").max_attempts == base.step("promote_database").max_attempts
-    assert overlay.sources["runbook.promote_database.duration_s"].startswith("fitted by drsim calibrate")
+    promote = overlay.step("promote_database")
+    assert promote.max_attempts == base.step("promote_database").max_attempts
+    assert overlay.sources["runbook.promote_database.duration_s"].startswith(
+        "fitted by drsim calibrate")
     assert "bootstrap" in overlay.sources["runbook.promote_database.duration_s"]
     assert main(["validate", str(out)]) == 0
     assert main(["simulate", str(out), "--trials", "50"]) == 0
@@ -111,8 +115,9 @@ def test_a_timeline_of_another_scenarios_runbook_is_refused(tmp_path):
                      progress=False).timeline
     write_timeline(other, tmp_path / "other.csv")
     err = _refused(tmp_path, "other.csv")
-    assert "other.csv: row" in err and "is not a step of scenario 'seed-warm-standby'" in err
-    assert "promote_database" in err  # the steps allowed
+    # Named by file and line, with the steps allowed (the importers' check, as postmortem's).
+    assert "other.csv: line" in err and "'provision_infrastructure' is not a step of" in err
+    assert "promote_database, scale_standby, switch_traffic" in err
 
 
 def test_an_unparsable_timeline_is_refused(tmp_path):
@@ -121,7 +126,7 @@ def test_an_unparsable_timeline_is_refused(tmp_path):
     err = _refused(tmp_path, "bad.csv")
     assert "bad.csv: row 1: t_s 'soon' is not a number" in err
     (tmp_path / "cols.csv").write_text("when,what\n1,x\n")
-    assert "missing columns" in _refused(tmp_path, "cols.csv")
+    assert "cols.csv: line 1: columns when,what are neither" in _refused(tmp_path, "cols.csv")
 
 
 def test_an_extending_file_replaces_a_distribution_written_whole(tmp_path):
@@ -179,3 +184,27 @@ def test_many_runs_are_fitted_empirically_and_validated_in_five_folds(tmp_path):
     folds = folds_of(ids, seed=0)
     assert len(folds) == 5 and sorted(r for f in folds for r in f) == sorted(ids)
     assert folds_of(ids[:10], seed=0) == [[r] for r in ids[:10]]
+
+
+def test_other_tools_files_are_imported_as_postmortem_imports_them(measured, tmp_path, capsys):
+    # The same runs as an incident CSV (timestamp,event,component,detail, ISO-8601 times):
+    # calibrated through the importer, the promotion comes out as from drsim's own files.
+    import pandas as pd
+
+    fault = pd.Timestamp("2026-11-30T10:00:00Z")
+    paths = []
+    for k, (run_id, g) in enumerate(measured.groupby("run_id", sort=False)):
+        rows = g.assign(timestamp=[(fault + pd.Timedelta(days=k, seconds=t)).isoformat()
+                                   for t in g["t_s"]])
+        path = tmp_path / f"incident-{k}.csv"
+        rows[["timestamp", "event", "component", "detail"]].to_csv(path, index=False)
+        paths.append(str(path))
+    out = tmp_path / "fitted.yaml"
+    assert main(["calibrate", *paths, "--scenario", BASE, "--out", str(out), "--no-validate",
+                 "--bootstrap", "0", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    from_incidents = {f["path"]: f for f in report["fields"]}
+    direct = calibrate(measured, BASE, bootstrap=0, validate=False).calibration
+    promote = {f.path: f for f in direct.fields}["runbook.promote_database.duration_s"]
+    assert from_incidents["runbook.promote_database.duration_s"]["after"]["p50_s"] == \
+        pytest.approx(promote.fit.p50, rel=1e-6)

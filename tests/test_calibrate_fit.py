@@ -109,12 +109,14 @@ def test_wilson_interval_against_its_closed_form():
 
 
 def _timeline(rows) -> pd.DataFrame:
-    return to_frame(Event(run, "incident", t, ev, comp, detail) for run, t, ev, comp, detail in rows)
+    return to_frame(Event(run, "incident", t, ev, comp, detail)
+                    for run, t, ev, comp, detail in rows)
 
 
 SCENARIO = scenario_from_dict(minimal(
     decision={"mode": "manual"},
-    runbook=[{"name": "promote_database", "duration_s": {"dist": "lognormal", "p50": 60, "p95": 120},
+    runbook=[{"name": "promote_database",
+              "duration_s": {"dist": "lognormal", "p50": 60, "p95": 120},
               "failure_probability": 0.01, "max_attempts": 3, "retry_interval_s": 30,
               "backoff_rate": 2},
              {"name": "switch_traffic", "after": ["promote_database"], "duration_s": 1}]))
@@ -171,7 +173,8 @@ def test_an_automatic_decision_measures_no_decide_time():
 
 def test_a_contradicted_failure_probability_is_replaced_and_an_agreeing_one_kept():
     runs = [row for i in range(3) for row in _run(f"r{i}", fail=True)]
-    fitted = {f.path: f for f in calibrate_fields(observe(_timeline(runs), SCENARIO), SCENARIO).fields}
+    fields = calibrate_fields(observe(_timeline(runs), SCENARIO), SCENARIO).fields
+    fitted = {f.path: f for f in fields}
     prob = fitted["runbook.promote_database.failure_probability"]
     assert (prob.before, prob.after, prob.n) == (0.01, round(6 / 9, 4), 9)  # 6 of 9 failed
     quiet_runs = [row for i in range(3) for row in _run(f"r{i}")]
@@ -182,8 +185,8 @@ def test_a_contradicted_failure_probability_is_replaced_and_an_agreeing_one_kept
 
 def test_a_field_seen_too_rarely_is_listed_with_the_number_needed():
     # Three runs; only two were decided by people, so decide_s has 2 observations.
-    rows = _run("r1") + _run("r2") + [r if r[2] != "failover_decided" else (*r[:4], "automatic (alarm)")
-                                      for r in _run("r3")]
+    rows = _run("r1") + _run("r2") + [
+        r if r[2] != "failover_decided" else (*r[:4], "automatic (alarm)") for r in _run("r3")]
     fitted = calibrate_fields(observe(_timeline(rows), SCENARIO), SCENARIO)
     assert ("decision.decide_s", "2 observation(s); fitting needs at least 3") in fitted.skipped
     assert "decision.page_ack_s" in {f.path for f in fitted.fields}

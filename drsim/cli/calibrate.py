@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from drsim.cli.common import SCENARIO_HELP, print_warnings, to_json, write_atomically
+from drsim.cli.postmortem import FORMAT_CHOICES
 from drsim.errors import DrsimError
 
 
@@ -29,10 +30,20 @@ def register(sub) -> None:
                    help="measured runs in drsim's timeline format (.csv or .jsonl: game days, "
                         "drsim simulate --timeline); at least 3 runs in all")
     p.add_argument("--scenario", required=True, metavar="SCENARIO", help=SCENARIO_HELP)
+    p.add_argument("--format", default="auto", choices=FORMAT_CHOICES, metavar="FORMAT",
+                   help=f"the files' format, imported as drsim postmortem imports them: "
+                        f"{', '.join(FORMAT_CHOICES)} (default auto: from the suffix and content)")
+    p.add_argument("--map", dest="maps", action="append", default=[], metavar="NAME=TARGET",
+                   help="place records named NAME as TARGET, as in drsim postmortem; may be "
+                        "repeated")
+    p.add_argument("--map-file", metavar="FILE", help="a YAML file of NAME: TARGET (--map wins)")
+    p.add_argument("--fault-at", metavar="ISO",
+                   help="the fault moment, ISO-8601 with Z or an offset (default: the record's)")
     p.add_argument("--out", required=True, metavar="OVERLAY.yaml",
                    help="the calibrated scenario to write (it extends SCENARIO)")
     p.add_argument("--seed", type=int, default=defaults.SEED,
-                   help=f"seeds the bootstrap and the validation's simulations (default {defaults.SEED})")
+                   help="seeds the bootstrap and the validation's simulations "
+                        f"(default {defaults.SEED})")
     p.add_argument("--trials", type=int, default=TRIALS,
                    help=f"trials of each of the validation's simulations (default {TRIALS:,})")
     p.add_argument("--bootstrap", type=int, default=BOOTSTRAP,
@@ -46,9 +57,9 @@ def register(sub) -> None:
 def run(args) -> int:
     from drsim.compare.calibrate import calibrate, overlay_text
     from drsim.compare.calibrate.observe import check_steps
+    from drsim.gameday.imports import import_timeline, parse_map_options
     from drsim.scenario import load_scenario
     from drsim.scenario.loader import scenario_from_yaml
-    from drsim.timeline import read_timeline
 
     out = Path(args.out)
     if out.suffix != ".yaml":
@@ -62,12 +73,13 @@ def run(args) -> int:
     scenario = load_scenario(args.scenario)
     extends = _extends(args.scenario, out)
     print_warnings(scenario, args.scenario)
-    frames = []
-    for path in args.timelines:
-        df = read_timeline(path)
-        check_steps(df, scenario, path)
-        frames.append(df)
-    timeline = _unique_runs(frames, args.timelines)
+    overrides = parse_map_options(args.maps, args.map_file)
+    imports = [import_timeline(path, args.format, overrides=overrides, fault_at=args.fault_at,
+                               scenario=scenario) for path in args.timelines]
+    for imp in imports:
+        check_steps(imp.timeline, scenario, str(imp.path))
+    timeline = _unique_runs([imp.timeline for imp in imports], args.timelines)
+    unplaced = sum(len(imp.unplaced) for imp in imports)
     result = calibrate(timeline, scenario, seed=args.seed, bootstrap=args.bootstrap,
                        trials=args.trials, validate=args.validate, name=", ".join(args.timelines))
     def text_of(base: str) -> str:
@@ -82,9 +94,12 @@ def run(args) -> int:
     write_atomically(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     if args.json:
         print(to_json({**result.as_dict(), "overlay": str(out), "extends": extends,
-                       "timelines": list(args.timelines)}))
+                       "timelines": list(args.timelines), "unplaced_records": unplaced}))
     else:
         print(result.to_text())
+        if unplaced:
+            print(f"{unplaced} record(s) of the files are placed as no drsim event and measure "
+                  "nothing here (drsim postmortem lists them; --map places them)")
         print(f"wrote {out}: extends {extends}; try drsim simulate {out}")
     return 0
 

@@ -76,7 +76,8 @@ def folds_of(runs: list[str], seed: int) -> list[list[str]]:
     :data:`FOLDS` folds of a shuffle drawn from ``SeedSequence(seed)``."""
     if len(runs) <= LOO_MAX_RUNS:
         return [[r] for r in runs]
-    order = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed))).permutation(len(runs))
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+    order = rng.permutation(len(runs))
     return [[runs[i] for i in order[k::FOLDS]] for k in range(FOLDS)]
 
 

@@ -49,7 +49,8 @@ class CalibrationResult:
     def to_text(self) -> str:
         c = self.calibration
         lines = [f"calibrated {c.scenario.name} from {len(c.runs)} runs "
-                 f"(intervals: {LEVEL:.0%} bootstrap, {self.bootstrap:,} resamples, seed {self.seed})",
+                 f"(intervals: {LEVEL:.0%} bootstrap, {self.bootstrap:,} resamples, "
+                 f"seed {self.seed})",
                  f"{'field':<46} {'before p50 / p95':>20}   {'after p50 / p95':>20}  "
                  f"{'p50 interval':>18}  method, n"]
         for f in c.fields:
