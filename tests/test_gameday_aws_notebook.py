@@ -8,6 +8,7 @@ this process too, the run mode with a stand-in for the AWS run (no AWS is reacha
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import sys
 import types
 
@@ -173,6 +174,7 @@ def test_a_guarded_run_shows_its_plan_then_replays_the_run_directories_it_wrote(
                                                                              tmp_path):
     import drsim.compare.aws_plan
 
+    real_plan = drsim.compare.aws_plan.aws_plan
     calls = []
     plan = types.SimpleNamespace(scenario="seed-warm-standby", fault="region_isolation",
                                  regions={"primary": "us-east-1", "secondary": "us-east-2"},
@@ -186,6 +188,9 @@ def test_a_guarded_run_shows_its_plan_then_replays_the_run_directories_it_wrote(
         calls.append(("run", scenario, kwargs))
         return [fixture_run_dir()]
 
+    import drsim.compare.aws_run
+
+    real_run = drsim.compare.aws_run.run_aws_gameday
     monkeypatch.setattr(drsim.compare.aws_plan, "aws_plan", aws_plan)
     monkeypatch.setitem(sys.modules, "drsim.compare.aws_run",
                         types.SimpleNamespace(run_aws_gameday=run_aws_gameday))
@@ -201,6 +206,11 @@ def test_a_guarded_run_shows_its_plan_then_replays_the_run_directories_it_wrote(
         ("run", "seed-warm-standby", {"account": "111122223333", "max_usd": 20.0,
                                       "fault": "region_isolation", "runs": 2,
                                       "out_dir": tmp_path / "gd", "hours": 1.5})]
+    # the stand-ins are called as the real functions take their arguments
+    for real, (_, scenario, kwargs) in zip((real_plan, real_run), calls):
+        named = inspect.signature(real).parameters
+        inspect.signature(real).bind(scenario, **kwargs)
+        assert set(kwargs) <= {n for n, p in named.items() if p.kind is p.KEYWORD_ONLY}
     assert gd.run_dirs == (fixture_run_dir(),) and gd.plan is plan
     assert [r.run_id for r in gd.comparison.runs] == [
         "seed-warm-standby/region_isolation/fixture/run-0"]
