@@ -32,6 +32,18 @@ def test_every_command_defaults_to_the_same_trials_and_seed(command, trials, see
     assert getattr(args, seed) == defaults.SEED
 
 
+def test_calibrate_validates_with_its_named_default_and_the_same_seed():
+    # The one exception to TRIALS, named in drsim.defaults: a simulation per fold.
+    from drsim.compare.calibrate import holdout, result
+
+    args = _options(["calibrate", "x", "--scenario", "s", "--out", "o.yaml"])
+    assert (args.trials, args.seed) == (defaults.VALIDATION_TRIALS, defaults.SEED)
+    for f in (result.calibrate, holdout.validate_holdout):
+        params = inspect.signature(f).parameters
+        assert params["trials"].default == defaults.VALIDATION_TRIALS, f.__name__
+        assert params["seed"].default == defaults.SEED, f.__name__
+
+
 def test_every_api_function_defaults_to_the_same_trials_and_seed():
     from drsim.compare.cost_report import cost_report
     from drsim.compare.gameday import beside_simulation

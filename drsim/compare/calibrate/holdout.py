@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from drsim import defaults
+
 from drsim.compare.calibrate.calibration import MIN_RUNS, calibrate_fields
 from drsim.compare.calibrate.observe import Observations
 from drsim.sim import simulate
@@ -27,9 +29,9 @@ LOO_MAX_RUNS = 10
 """Up to this many runs, leave-one-out; beyond, :data:`FOLDS` folds. [-]"""
 FOLDS = 5
 """Folds of the cross-validation beyond :data:`LOO_MAX_RUNS` runs. [-]"""
-TRIALS = 1000
-"""Trials of each simulation of a validation, by default: small, as it runs once per
-fold; 1,000 put the simulated p5 and p95 within about +-1.4 percentage points. [-]"""
+TRIALS = defaults.VALIDATION_TRIALS
+"""Trials of each simulation of a validation, by default (see
+:data:`drsim.defaults.VALIDATION_TRIALS`). [-]"""
 BAND = (0.05, 0.50, 0.95)
 """The simulated percentiles a held-out run is set against: [p5, p95] and the median."""
 
@@ -82,7 +84,7 @@ def folds_of(runs: list[str], seed: int) -> list[list[str]]:
 
 
 def validate_holdout(timeline: pd.DataFrame, obs: Observations, scenario, *,
-                     trials: int = TRIALS, seed: int = 0) -> Holdout | str:
+                     trials: int = TRIALS, seed: int = defaults.SEED) -> Holdout | str:
     """Cross-validate calibration on the runs of ``timeline`` (module docstring).
 
     Returns the :class:`Holdout`, or why there is none (fewer than
