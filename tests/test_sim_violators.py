@@ -7,6 +7,7 @@ statistic at the sample size used, KS and chi-square tests at p = 1e-3 with fixe
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -75,24 +76,76 @@ def test_violator_count_is_the_binomial_inverse_cdf_and_grows_with_the_share():
     assert violator_count(100_000, 0.5, 0.5) in (49_999, 50_000)
 
 
-def test_the_share_changes_no_other_draw_and_a_share_of_one_draws_as_before():
+def test_the_share_and_the_extra_delay_change_no_other_draw_and_a_larger_share_adds_violators():
     base = {"ttl_s": 60, "stuck_fraction": 0, "clients": 50,
             "violation_extra_s": {"dist": "uniform", "low": 0, "high": 0.48}}
-    after = []
+    drawn, after = [], []
     for share in (0.0, 0.1, 0.5, 1.0):
         rng = trial_rng(8, 1)
-        draw_clients(scenario(dns={**base, "ttl_violation_fraction": share}).dns, rng)
+        drawn.append(draw_clients(scenario(dns={**base, "ttl_violation_fraction": share}).dns, rng))
         after.append(rng.random(3))
+    # Nor does the extra delay's distribution: the violators draw from their own stream.
+    rng = trial_rng(8, 1)
+    draw_clients(scenario(dns={**base, "ttl_violation_fraction": 0.5,
+                               "violation_extra_s": FIXED_1000}).dns, rng)
+    after.append(rng.random(3))
     for a in after[1:]:
         np.testing.assert_array_equal(a, after[0])
-    # Share 1 (the local lab): every client a violator, from the same draws as when the
-    # violators were an exact share: TTL phases, then one extra delay per client.
-    dns = scenario(dns={**base, "ttl_violation_fraction": 1.0}).dns
-    c = draw_clients(dns, trial_rng(8, 1))
-    rng = trial_rng(8, 1)
-    expected = rng.uniform(0.0, 60, 50) + dns.violation_extra_s.sample(rng, 50)
-    np.testing.assert_array_equal(c.delay_s, expected)
-    assert c.violators == 50
+    # Coupled: a larger share keeps the smaller share's violators with the same extra
+    # delays and adds more; the others keep their TTL phases (share 0 has only those).
+    phases = drawn[0].delay_s
+    assert [c.violators for c in drawn] == sorted(c.violators for c in drawn)
+    assert 0 == drawn[0].violators < drawn[1].violators < drawn[2].violators < 50
+    for small, large in itertools.pairwise(drawn):
+        k = small.violators
+        np.testing.assert_array_equal(small.delay_s[:k], large.delay_s[:k])
+    for c in drawn:
+        k = c.violators
+        np.testing.assert_array_equal(c.delay_s[k:], phases[k:])
+        assert (c.delay_s[:k] > phases[:k]).all() and (c.delay_s[:k] <= phases[:k] + 0.48).all()
+    # Share 1 (the local lab): every client a violator.
+    assert drawn[-1].violators == 50
+
+
+@pytest.mark.parametrize("dist", [
+    FIXED_1000,
+    {"dist": "uniform", "low": 10, "high": 20, "lower": 12},
+    {"dist": "triangular", "low": 20, "mode": 40, "high": 180},
+    {"dist": "triangular", "low": 20, "mode": 40, "high": 180, "upper": 100},
+    {"dist": "lognormal", "p50": 120, "p95": 900},
+    {"dist": "lognormal", "p50": 120, "p95": 900, "upper": 3600},
+    {"dist": "empirical", "samples": [41.2, 38.0, 52.9, 60.1], "lower": 40},
+], ids=lambda d: "-".join(str(v) for v in d.values())[:40])
+def test_every_distribution_draws_a_larger_count_as_the_smaller_count_then_more(dist):
+    # What draw_clients relies on for the violators' delays: the i-th violator's delay is
+    # the i-th value of its stream, whatever the count.
+    d = scenario(dns={"violation_extra_s": dist}).dns.violation_extra_s
+    few = d.sample(np.random.default_rng(5), 7)
+    many = d.sample(np.random.default_rng(5), 300)
+    np.testing.assert_array_equal(few, many[:7])
+
+
+def test_the_violators_extra_delays_follow_violation_extra_s_whatever_their_count():
+    # TTL 0: a client's delay is 0, or its extra delay if it violates.
+    extra = {"dist": "lognormal", "p50": 120, "p95": 900, "upper": 3600}
+    dns = scenario(dns={"ttl_s": 0, "ttl_violation_fraction": 0.25, "stuck_fraction": 0,
+                        "violation_extra_s": extra, "clients": 200}).dns
+    pooled, first, count = [], [], []
+    for i in range(500):
+        c = draw_clients(dns, trial_rng(21, i))
+        assert (c.delay_s[c.violators:] == 0).all()
+        pooled.append(c.delay_s[:c.violators])
+        first.append(c.delay_s[0] if c.violators else np.nan)
+        count.append(c.violators)
+    x = np.concatenate(pooled)
+    d = dns.violation_extra_s
+    assert abs(x.mean() - d.mean) <= 4 * math.sqrt(d.variance / len(x))
+    z_upper = (math.log(3600) - d.mu) / d.sigma
+    law = stats.truncnorm(-np.inf, z_upper)
+    assert stats.kstest((np.log(x) - d.mu) / d.sigma, law.cdf).pvalue > KS_P
+    # Drawn after the count, not from it: the first violator's delay does not follow it.
+    has = ~np.isnan(first)
+    assert stats.spearmanr(np.array(count)[has], np.array(first)[has]).pvalue > KS_P
 
 
 def test_when_the_violators_alone_decide_the_rto_its_distribution_is_the_binomial_tail():
