@@ -20,7 +20,7 @@ import sys
 import pytest
 
 from drsim.errors import DrsimError
-from drsim.gameday.aws import plan, raw, synth
+from drsim.gameday.aws import aws_gamedays, plan, raw, synth
 from drsim.gameday.aws import run as run_mod
 from drsim.gameday.aws.guards import GuardRefused
 from drsim.gameday.aws.plan import RUN_ID_TAG
@@ -124,7 +124,10 @@ def test_a_run_deploys_injects_polls_records_and_tears_down(env, monkeypatch):
     assert manifest["resources"]["record_name"] == "svc.drsim.test"
     assert (run_dir / "polls" / "route53.GetHealthCheckStatus.jsonl").is_file()
     assert (run_dir / "polls" / "fis.GetExperiment.jsonl").is_file()
-    rr = raw.read_run(run_dir)  # the replay's reader takes what the run wrote
+    report = aws_gamedays([run_dir])  # the replay measures it (phases moto cannot show: NaN)
+    (measured,) = report.runs
+    assert measured.run_id.endswith(run_id) or run_id in str(measured.run_id)
+    rr = raw.read_run(run_dir)
     assert set(rr.acked["client"]) == {0, 1, 2}
     assert (rr.journal["status"] == 503).any()  # the fault reached the clients
     assert set(rr.present) >= {(int(c), int(s)) for c, s in

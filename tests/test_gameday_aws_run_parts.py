@@ -1,0 +1,252 @@
+"""The parts of an AWS run that moto cannot exercise, or that are quicker alone: the
+pollers' requests held against the AWS API model (botocore's Stubber rejects a wrong
+parameter or response field), waiting through a health check that turns healthy (moto's
+is always healthy), the run's resources picked from stack resources, and the probe
+fleet against a real HTTP server on loopback.
+"""
+
+from __future__ import annotations
+
+import time
+import types
+from datetime import UTC, datetime
+
+import pytest
+
+from drsim.errors import DrsimError
+from drsim.gameday.aws import raw
+from drsim.gameday.aws.plan import pollers
+from drsim.gameday.aws.pollers import make_jobs, poll_until
+from drsim.gameday.aws.polls import PollLog
+from drsim.gameday.aws.probes import ProbeFleet, dump_present
+from drsim.gameday.aws.resources import manifest_resources
+from drsim.gameday.aws.run import RunOptions, wait_healthy
+from drsim.gameday.local.journals import ACKED_COLUMNS, JOURNAL_COLUMNS, PROBE_COLUMNS, read_journal
+from drsim.scenario import load_scenario
+from tests.aws_run_fakes import ProbeServer
+
+boto3 = pytest.importorskip("boto3")
+from botocore.stub import Stubber
+
+T0 = datetime(2026, 12, 4, 21, 0, tzinfo=UTC)
+ACCOUNT = "123456789012"
+P, S = "us-east-1", "us-east-2"
+SM = f"arn:aws:states:{S}:{ACCOUNT}:stateMachine:runbook"
+EXEC = f"arn:aws:states:{S}:{ACCOUNT}:execution:runbook:e1"
+TG = f"arn:aws:elasticloadbalancing:{S}:{ACCOUNT}:targetgroup/svc/abc"
+ROWS = [
+    {"region": P, "stack": "DrsimFailover", "type": "AWS::Route53::HealthCheck",
+     "logical_id": "PrimaryHealthCheck1", "physical_id": "hc-1"},
+    {"region": P, "stack": "DrsimFailover", "type": "AWS::Route53::RecordSet",
+     "logical_id": "PrimaryRecord", "physical_id": "svc.drsim.test."},
+    {"region": P, "stack": "DrsimFailover", "type": "AWS::Route53::HostedZone",
+     "logical_id": "Zone", "physical_id": "Z123"},
+    {"region": S, "stack": "DrsimFailover", "type": "AWS::CloudWatch::Alarm",
+     "logical_id": "UnhealthyHosts", "physical_id": "unhealthy"},
+    {"region": S, "stack": "DrsimFailover", "type": "AWS::CloudWatch::Alarm",
+     "logical_id": "FailoverAlarm", "physical_id": "failover"},
+    {"region": S, "stack": "DrsimFailover", "type": "AWS::StepFunctions::StateMachine",
+     "logical_id": "Runbook", "physical_id": SM},
+    {"region": S, "stack": "DrsimSecondary", "type": "AWS::ElasticLoadBalancingV2::TargetGroup",
+     "logical_id": "Tg", "physical_id": TG},
+    {"region": S, "stack": "DrsimSecondary", "type": "AWS::ECS::Cluster",
+     "logical_id": "Cluster", "physical_id": "drsim-b"},
+    {"region": S, "stack": "DrsimSecondary", "type": "AWS::ECS::Service",
+     "logical_id": "Service", "physical_id": f"arn:aws:ecs:{S}:{ACCOUNT}:service/drsim-b/web"},
+    {"region": P, "stack": "DrsimPrimary", "type": "AWS::RDS::GlobalCluster",
+     "logical_id": "Global", "physical_id": "drsim-global"},
+    {"region": S, "stack": "DrsimSecondary", "type": "AWS::RDS::DBCluster",
+     "logical_id": "Cluster", "physical_id": "drsim-b-cluster"},
+]
+
+
+def test_the_run_s_resources_come_from_its_stack_resources():
+    res = manifest_resources(ROWS, primary=P, secondary=S, account=ACCOUNT)
+    assert res == {"health_check_id": "hc-1", "record_name": "svc.drsim.test",
+                   "failover_alarm": "failover", "state_machine_arn": SM,
+                   "secondary_target_group_arn": TG, "ecs_cluster": "drsim-b",
+                   "secondary_ecs_service": ROWS[8]["physical_id"],
+                   "global_cluster_id": "drsim-global", "hosted_zone_id": "Z123",
+                   "secondary_cluster_arn": f"arn:aws:rds:{S}:{ACCOUNT}:cluster:drsim-b-cluster"}
+    assert set(res) - {"hosted_zone_id"} <= set(raw.MANIFEST_RESOURCES)
+
+
+class StubSession:
+    """A boto3 session whose clients are stubbed: ``client(service, region_name)``."""
+
+    def __init__(self):
+        self.clients, self.stubs = {}, {}
+
+    def client(self, service, region_name=None):
+        key = (service, region_name or P)
+        if key not in self.clients:
+            c = boto3.client(service, region_name=key[1], aws_access_key_id="x",
+                             aws_secret_access_key="x")
+            self.clients[key], self.stubs[key] = c, Stubber(c)
+            self.stubs[key].activate()
+        return self.clients[key]
+
+    def stub(self, service, region, method, response, params):
+        self.client(service, region)
+        self.stubs[(service, region)].add_response(method, response, params)
+
+
+def test_every_poller_asks_what_the_api_model_accepts_and_the_replay_reads_it(tmp_path):
+    """One round of every job through Stubber: a misspelled parameter or a wrong type in a
+    request the pollers build fails here, as it would against AWS."""
+    scenario = load_scenario("seed-warm-standby")
+    res = {**manifest_resources(ROWS, primary=P, secondary=S, account=ACCOUNT),
+           "experiment_id": "EXP1"}
+    jobs, skipped = make_jobs(pollers(scenario), res, ROWS, since=T0, fis_region=P)
+    assert skipped == [f"elbv2.DescribeTargetHealth ({P}): no target group",
+                       f"ecs.DescribeServices ({P}): no ECS service",
+                       f"rds.DescribeEvents ({P}): no Aurora cluster"]
+    session = StubSession()
+    answers = {
+        "route53.GetHealthCheckStatus": {"HealthCheckObservations": [
+            {"Region": "us-east-1", "IPAddress": "15.177.2.1", "StatusReport": {
+                "Status": "Failure: HTTP Status Code 503.", "CheckedTime": T0}}]},
+        "route53.TestDNSAnswer": {"Nameserver": "ns", "RecordName": "svc.drsim.test",
+                                  "RecordType": "A", "RecordData": ["10.0.0.1"],
+                                  "ResponseCode": "NOERROR", "Protocol": "UDP"},
+        "cloudwatch.DescribeAlarmHistory": {"AlarmHistoryItems": [
+            {"AlarmName": "failover", "Timestamp": T0, "HistoryItemType": "StateUpdate",
+             "HistorySummary": "Alarm updated from OK to ALARM"}]},
+        "stepfunctions.GetExecutionHistory": {"events": []},
+        "elbv2.DescribeTargetHealth": {"TargetHealthDescriptions": [
+            {"Target": {"Id": "10.1.0.5", "Port": 80}, "TargetHealth": {"State": "healthy"}}]},
+        "ecs.DescribeServices": {"services": [{"serviceName": "web", "runningCount": 1,
+                                               "desiredCount": 1}]},
+        "rds.DescribeGlobalClusters": {"GlobalClusters": [
+            {"GlobalClusterIdentifier": "drsim-global", "Status": "failing-over"}]},
+        "rds.DescribeEvents": {"Events": []},
+        "fis.GetExperiment": {"experiment": {"id": "EXP1", "state": {"status": "running"},
+                                             "startTime": T0}},
+    }
+    for job in jobs:
+        method = _snake(job.poller.operation)
+        if job.api == "stepfunctions.GetExecutionHistory":
+            session.stub("stepfunctions", job.region, "list_executions", {"executions": [
+                {"executionArn": EXEC, "stateMachineArn": SM, "name": "e1",
+                 "status": "RUNNING", "startDate": T0}]},
+                {"stateMachineArn": SM, "maxResults": 100})
+            params = {"executionArn": EXEC, "maxResults": 1000}
+        else:
+            params = job.requests(None)[0]
+        session.stub(job.poller.service, job.region, method, answers[job.api], params)
+    done = poll_until(jobs, PollLog(tmp_path, clock=lambda: T0), session, done=lambda: True,
+                      timeout_s=0, errors=tmp_path / "poll-errors.log")
+    assert done and not (tmp_path / "poll-errors.log").exists()
+    for stub in session.stubs.values():
+        stub.assert_no_pending_responses()
+    polls = raw.read_polls(tmp_path / "polls")
+    assert set(polls) == set(raw.POLLED_APIS)
+
+
+def _snake(operation: str) -> str:
+    from botocore import xform_name
+
+    return xform_name(operation)
+
+
+def test_a_refused_poll_is_logged_and_asked_again(tmp_path):
+    scenario = load_scenario("seed-warm-standby")
+    jobs, _ = make_jobs(pollers(scenario)[:1], {"health_check_id": "hc-1"}, [], since=T0,
+                        fis_region=P)
+    session = StubSession()
+    session.client("route53", P)
+    session.stubs[("route53", P)].add_client_error("get_health_check_status", "Throttling",
+                                                   "Rate exceeded")
+    session.stub("route53", P, "get_health_check_status", {"HealthCheckObservations": []},
+                 {"HealthCheckId": "hc-1"})
+    clock = [0.0]
+
+    def sleep(s):
+        clock[0] += s
+
+    interval_s = jobs[0].poller.interval_s
+    done = poll_until(jobs, PollLog(tmp_path), session, done=lambda: False,
+                      timeout_s=1.5 * interval_s,
+                      errors=tmp_path / "poll-errors.log", sleep=sleep, monotonic=lambda: clock[0])
+    assert not done and clock[0] == pytest.approx(1.5 * interval_s, abs=1.0)
+    assert "Throttling" in (tmp_path / "poll-errors.log").read_text()
+    assert len(raw.read_polls(tmp_path / "polls")["route53.GetHealthCheckStatus"]) == 1
+
+
+def _ctx(session, sleeps, timeout_s=60.0):
+    clock = [0.0]
+
+    def sleep(s):
+        sleeps.append(s)
+        clock[0] += s
+
+    return types.SimpleNamespace(session=session, sleep=sleep, monotonic=lambda: clock[0],
+                                 opt=RunOptions(healthy_timeout_s=timeout_s, healthy_poll_s=10))
+
+
+def _status(*statuses):
+    return {"HealthCheckObservations": [
+        {"Region": r, "IPAddress": "15.177.2.1", "StatusReport": {"Status": s,
+                                                                   "CheckedTime": T0}}
+        for r, s in zip(("us-east-1", "eu-west-1"), statuses)]}
+
+
+def test_the_run_waits_until_every_checker_and_target_group_is_healthy():
+    """Route 53's checkers disagree, then agree (what moto never shows); then the target
+    group has its first healthy target."""
+    session, sleeps = StubSession(), []
+    for answer in (_status("Failure: timeout", "Success: HTTP 200"),
+                   _status("Success: HTTP 200", "Success: HTTP 200"),
+                   _status("Success: HTTP 200", "Success: HTTP 200")):
+        session.stub("route53", P, "get_health_check_status", answer, {"HealthCheckId": "hc-1"})
+    for state in ("initial", "healthy"):
+        session.stub("elbv2", S, "describe_target_health", {"TargetHealthDescriptions": [
+            {"Target": {"Id": "10.1.0.5"}, "TargetHealth": {"State": state}}]},
+            {"TargetGroupArn": TG})
+    wait_healthy(_ctx(session, sleeps), {"health_check_id": "hc-1"}, ROWS)
+    assert sleeps == [10, 10]
+    for stub in session.stubs.values():
+        stub.assert_no_pending_responses()
+
+
+def test_a_stack_that_never_turns_healthy_times_out_with_a_message():
+    session, sleeps = StubSession(), []
+    for _ in range(4):
+        session.stub("route53", P, "get_health_check_status", _status("Failure: timeout"),
+                     {"HealthCheckId": "hc-1"})
+    with pytest.raises(DrsimError, match="not healthy after 30 s .*health check hc-1"):
+        wait_healthy(_ctx(session, sleeps, timeout_s=30), {"health_check_id": "hc-1"}, [])
+
+
+def test_the_probe_fleet_writes_through_the_name_and_journals_what_raw_reads(tmp_path):
+    """Three writers and the probe against a loopback server that refuses writes for a
+    moment: every acknowledged write is in the dump, the failures are journaled, and the
+    journals are the local game day's columns with epoch seconds."""
+    with ProbeServer(region="us-east-2") as server:
+        fleet = ProbeFleet(tmp_path, name="localhost", port=server.port, clients=3,
+                           interval_s=0.02, timeout_s=2.0, seed=1)
+        t_start = time.time()
+        with fleet:
+            _until(lambda: fleet.all_acked_since(0.0))
+            server.fail_for(0.2)
+            t_fail = time.time()
+            _until(lambda: fleet.failed_since(t_fail))
+            _until(lambda: fleet.all_acked_since(fleet.last_failure()))
+        present = dump_present(fleet, tmp_path)
+    journal = read_journal(tmp_path / "probe" / "journal.csv", JOURNAL_COLUMNS)
+    acked = read_journal(tmp_path / "probe" / "acked.csv", ACKED_COLUMNS)
+    probe = read_journal(tmp_path / "probe" / "probe.csv", PROBE_COLUMNS)
+    assert set(journal["status"]) == {201, 503}
+    assert set(journal["address"]) == {"127.0.0.1"}  # resolved through the system resolver
+    assert set(acked["region"]) == {"us-east-2"}  # from the endpoint's JSON answer
+    assert journal["t_start"].min() >= t_start - 1 and len(probe) > 0
+    rows = raw._present(present)
+    assert {(int(c), int(s)) for c, s in zip(acked["client"], acked["seq"])} <= set(rows)
+    assert {c for c, _ in rows} >= {-1, 0, 1, 2}
+
+
+def _until(ok, timeout_s=20.0):
+    t_end = time.monotonic() + timeout_s
+    while not ok():
+        assert time.monotonic() < t_end, "timed out"
+        time.sleep(0.01)
