@@ -242,6 +242,18 @@ def test_the_fakes_spell_the_tags_as_the_plan_does():
                                                                    plan.RUN_ID_TAG)
 
 
+def test_teardown_without_credentials_is_one_message(env, monkeypatch, capsys):
+    from drsim.cli import main
+
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    assert main(["gameday", "aws", "teardown", "--run-id", "drsim-20261204T214007Z-1a2b3c",
+                 "--region", "us-east-1"]) == 2
+    err = capsys.readouterr().err
+    assert "AWS refused a call (Unable to locate credentials)" in err
+    assert "Traceback" not in err
+
+
 def test_teardown_refuses_what_is_not_a_run_id(env, capsys):
     from drsim.cli import main
 

@@ -9,8 +9,11 @@ run's tag (:func:`drsim.gameday.aws.teardown.teardown_run`).
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from drsim.cli.common import SCENARIO_HELP, to_json
+from drsim.errors import DrsimError
 from drsim.gameday.aws.plan import DEFAULT_FAULT, DEFAULT_HOURS, FAULTS, NOT_SYNTHESIZED
 
 def _common(p) -> None:
@@ -94,12 +97,28 @@ def run_plan(args) -> int:
     return 0
 
 
+@contextmanager
+def _aws_errors_as_drsim(what: str) -> Iterator[None]:
+    """An AWS error (access denied, throttled, unreachable) as one message, exit 2: it names
+    the service, the call and the reason, never a credential."""
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # without boto3 the commands refuse earlier, with what to install
+        yield
+        return
+    try:
+        yield
+    except (BotoCoreError, ClientError) as err:
+        raise DrsimError(f"{what}: AWS refused a call ({err})") from None
+
+
 def run_run(args) -> int:
     from drsim.compare.aws_run import run_aws_gameday
 
-    dirs = run_aws_gameday(args.scenario, account=args.confirm_account, max_usd=args.max_usd,
-                           fault=args.fault, runs=args.runs, keep=args.keep, out_dir=args.out,
-                           hours=args.hours)
+    with _aws_errors_as_drsim("run (torn down unless --keep; see the run's actions.log)"):
+        dirs = run_aws_gameday(args.scenario, account=args.confirm_account,
+                               max_usd=args.max_usd, fault=args.fault, runs=args.runs,
+                               keep=args.keep, out_dir=args.out, hours=args.hours)
     for d in dirs:
         print(d)
     print(f"replay with: drsim gameday aws replay {args.out}", file=sys.stderr)
@@ -111,7 +130,8 @@ def run_teardown(args) -> int:
     from drsim.gameday.aws.teardown import check_run_id, teardown_run
 
     check_run_id(args.run_id)
-    done = teardown_run(args.run_id, _boto3().Session(), regions=args.region)
+    with _aws_errors_as_drsim(f"teardown of {args.run_id} (run it again to finish)"):
+        done = teardown_run(args.run_id, _boto3().Session(), regions=args.region)
     print(f"{args.run_id}: " + ("nothing tagged with it is left" if not done.acted else
           f"stopped {len(done.stopped_experiments)} experiments, deleted "
           f"{len(done.deleted_stacks)} stacks, {len(done.deleted_templates)} FIS templates, "
