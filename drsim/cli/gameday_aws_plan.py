@@ -16,6 +16,7 @@ from drsim.cli.common import SCENARIO_HELP, to_json
 from drsim.errors import DrsimError
 from drsim.gameday.aws.plan import DEFAULT_FAULT, DEFAULT_HOURS, FAULTS, NOT_SYNTHESIZED
 
+
 def _common(p) -> None:
     p.add_argument("scenario", metavar="SCENARIO",
                    help=SCENARIO_HELP.replace("a scenario", "a platform: aws scenario", 1))
