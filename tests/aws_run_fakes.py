@@ -39,7 +39,19 @@ PRIMARY_TEMPLATE = {"Resources": {
         "HostedZoneId": {"Ref": "Zone"}, "Name": f"{RECORD}.", "Type": "A", "TTL": "60",
         "ResourceRecords": ["127.0.0.1"]}},
 }}
-SECONDARY_TEMPLATE = {"Resources": {"Alerts": {"Type": "AWS::SNS::Topic"}}}
+SECONDARY_TEMPLATE = {"Resources": {
+    "Runbook": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "RoleArn": "arn:aws:iam::123456789012:role/drsim-runbook",
+        "DefinitionString": json.dumps({"StartAt": "Done",
+                                        "States": {"Done": {"Type": "Succeed"}}})}},
+    "Cluster": {"Type": "AWS::ECS::Cluster", "Properties": {"ClusterName": "drsim-b"}},
+    "Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {
+        "Family": "web", "ContainerDefinitions": [{"Name": "web", "Image": "nginx",
+                                                   "Memory": 512}]}},
+    "Service": {"Type": "AWS::ECS::Service", "Properties": {
+        "Cluster": {"Ref": "Cluster"}, "TaskDefinition": {"Ref": "Task"}, "DesiredCount": 1,
+        "ServiceName": "web"}},
+}}
 
 FAKE_CDK = r'''#!{python}
 """A fake cdk: records its arguments; deploy creates the stacks in moto, destroy deletes them."""

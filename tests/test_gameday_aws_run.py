@@ -94,13 +94,17 @@ def _only_run_id(env) -> str:
 @pytest.mark.slow
 def test_a_run_deploys_injects_polls_records_and_tears_down(env, monkeypatch):
     """The whole sequence; the fault reaches the probe clients (the endpoint refuses writes
-    for 0.3 s after the injection) and they recover, so the run ends as recovered."""
+    for 0.3 s after the injection), the runbook starts (as its alarm would start it: moto
+    evaluates no alarm) and the clients recover, so the run ends as recovered."""
     started = []
 
     def start_and_break(*a, **kw):
         exp = real_start(*a, **kw)
         started.append(exp)
         server.fail_for(0.3)
+        sfn = boto3.client("stepfunctions", region_name=REGIONS[1])
+        sfn.start_execution(stateMachineArn=sfn.list_state_machines()["stateMachines"][0][
+            "stateMachineArn"])
         return exp
 
     real_start = run_mod.start_fault
@@ -123,7 +127,9 @@ def test_a_run_deploys_injects_polls_records_and_tears_down(env, monkeypatch):
     assert manifest["resources"]["experiment_id"] == started[0]["id"]
     assert manifest["resources"]["record_name"] == "svc.drsim.test"
     assert (run_dir / "polls" / "route53.GetHealthCheckStatus.jsonl").is_file()
-    assert (run_dir / "polls" / "fis.GetExperiment.jsonl").is_file()
+    polled = {p.stem for p in (run_dir / "polls").glob("*.jsonl")}
+    assert {"route53.GetHealthCheckStatus", "fis.GetExperiment", "ecs.DescribeServices",
+            "stepfunctions.GetExecutionHistory"} <= polled
     report = aws_gamedays([run_dir])  # the replay measures it (phases moto cannot show: NaN)
     (measured,) = report.runs
     assert measured.run_id.endswith(run_id) or run_id in str(measured.run_id)

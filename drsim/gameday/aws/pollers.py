@@ -140,7 +140,9 @@ def poll_until(jobs: list[Job], log: PollLog, session, *, done: Callable[[], boo
                     log.call(client, job.poller.operation, **request)
             except (BotoCoreError, ClientError) as err:
                 with open(errors, "a") as f:
-                    f.write(f"{datetime.now(UTC).isoformat()} {job.api} ({job.region}): {err}\n")
+                    # One line per refusal (a proxy's HTML error page would span many).
+                    why = " ".join(str(err).split())[:300]
+                    f.write(f"{datetime.now(UTC).isoformat()} {job.api} ({job.region}): {why}\n")
             due[i] = now + job.poller.interval_s
         rounds += 1
         if on_poll is not None:
