@@ -307,3 +307,14 @@ def test_sigterm_during_the_run_tears_everything_down(env, tmp_path):
     assert tagged_left(env["url"], run_id) == []
     assert [c[0] for c in _calls(env)] == ["deploy", "destroy"]
     raw.read_run(env["out"] / run_id)  # the manifest written at the injection is readable
+
+
+@pytest.mark.slow
+def test_each_of_several_runs_has_its_own_id_deployment_and_teardown(env):
+    with ProbeServer() as server:
+        dirs = _run(env, server, runs=2, recovery_timeout_s=0.2)
+    assert len({d.name for d in dirs}) == 2
+    assert [c[0] for c in _calls(env)] == ["deploy", "destroy", "deploy", "destroy"]
+    for d in dirs:
+        assert tagged_left(env["url"], d.name) == []
+        assert json.loads((d / "manifest.json").read_text())["recovered"] is False

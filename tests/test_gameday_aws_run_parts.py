@@ -250,3 +250,42 @@ def _until(ok, timeout_s=20.0):
     while not ok():
         assert time.monotonic() < t_end, "timed out"
         time.sleep(0.01)
+
+
+def test_a_stack_that_fails_to_delete_is_named_and_the_teardown_says_how_to_finish():
+    """CloudFormation answers DELETE_FAILED (moto deletes at once, so canned answers): the
+    teardown deletes what else is tagged, then fails naming the stack and the command."""
+    run_id = "drsim-20261204T214007Z-1a2b3c"
+    stack = {"StackName": "DrsimPrimary", "StackId": f"arn:aws:cloudformation:{P}:{ACCOUNT}:"
+             "stack/DrsimPrimary/1", "CreationTime": T0, "StackStatus": "CREATE_COMPLETE",
+             "Tags": [{"Key": "drsim:run-id", "Value": run_id}]}
+    session = StubSession()
+    session.stub("fis", P, "list_experiments", {"experiments": []}, {})
+    session.stub("cloudformation", P, "describe_stacks", {"Stacks": [stack]}, {})
+    session.stub("cloudformation", P, "describe_stacks", {"Stacks": [stack]},
+                 {"StackName": stack["StackId"]})
+    session.stub("cloudformation", P, "delete_stack", {}, {"StackName": stack["StackId"]})
+    session.stub("cloudformation", P, "describe_stacks",
+                 {"Stacks": [{**stack, "StackStatus": "DELETE_FAILED"}]},
+                 {"StackName": stack["StackId"]})
+    session.stub("fis", P, "list_experiment_templates", {"experimentTemplates": [
+        {"id": "EXT1", "tags": {"drsim:run-id": run_id}},
+        {"id": "EXT2", "tags": {"drsim:run-id": "drsim-20261204T000000Z-ffffff"}}]}, {})
+    session.stub("fis", P, "delete_experiment_template", {}, {"id": "EXT1"})
+    session.stub("route53", P, "list_health_checks", {
+        "HealthChecks": [], "Marker": "", "IsTruncated": False, "MaxItems": "100"}, {})
+    session.stub("resourcegroupstaggingapi", P, "get_resources", {"ResourceTagMappingList": [
+        {"ResourceARN": stack["StackId"]}]},
+        {"TagFilters": [{"Key": "drsim:run-id", "Values": [run_id]}]})
+    from drsim.gameday.aws.actions import ActionLog
+    from drsim.gameday.aws.teardown import teardown_run
+
+    actions = ActionLog(None, echo=None)
+    with pytest.raises(DrsimError, match="stack DrsimPrimary .* is DELETE_FAILED.*still tagged: "
+                       r"arn:aws:cloudformation.*teardown --run-id drsim-20261204T214007Z-1a2b3c"):
+        teardown_run(run_id, session, regions=[P], actions=actions, sleep=lambda s: None)
+    for stub in session.stubs.values():
+        stub.assert_no_pending_responses()
+    assert [ln.split("  ", 2)[2] for ln in actions.lines] == [
+        f"cloudformation DeleteStack DrsimPrimary ({P})",
+        f"fis DeleteExperimentTemplate EXT1 ({P})"]  # the other run's template is left alone
