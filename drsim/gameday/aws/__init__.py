@@ -12,8 +12,11 @@ holds poll lines against the AWS API model (botocore's Stubber);
 :mod:`.fixture` finds the constructed run shipped in the package.
 :mod:`.plan` says what a run would deploy, inject, watch and cost, from a synthesis of
 infra/ by :mod:`.synth`; :mod:`.guards` are the run's guards (the one AWS call there is
-STS GetCallerIdentity, made only by ``drsim gameday aws run``).
-Nothing else here calls AWS.
+STS GetCallerIdentity). :mod:`.run` runs a game day once they pass, from its parts:
+:mod:`.deploy` (the CDK CLI, stacks found by tag), :mod:`.resources`, :mod:`.probes`
+(the probe fleet), :mod:`.inject` (FIS), :mod:`.pollers`, :mod:`.teardown` (by tag
+alone) and :mod:`.actions` (every destructive call logged before it is made). Only
+those call AWS, and only ``drsim gameday aws run`` / ``teardown`` reach them.
 """
 
 from drsim.gameday.aws.faults import AWS_FAULTS, failure_mode
