@@ -168,11 +168,24 @@ def timeline_chart(timeline: pd.DataFrame, picked: dict[str, int]) -> Figure:
     """One panel per picked trial: its phases in the top lane, runbook steps (and
     retries) below, and the moments DNS switched, the database became writable,
     capacity was ready, the first client and enough clients were served."""
-    from drsim.timeline import phases
-
     runs = list(dict.fromkeys(timeline["run_id"]))
     by_trial = {int(r.rsplit("trial-", 1)[1]): r for r in runs}
-    panels = [(name, i, by_trial[i]) for name, i in picked.items() if i in by_trial]
+    return gantt_chart(timeline, [(f"{name} trial #{i}", by_trial[i])
+                                  for name, i in picked.items() if i in by_trial])
+
+
+def _finite_or_0(x) -> float:
+    return float(x) if pd.notna(x) and math.isfinite(float(x)) else 0.0
+
+
+def gantt_chart(timeline: pd.DataFrame, panels: list[tuple[str, str]]) -> Figure:
+    """One panel per ``(title, run_id)`` on one time axis, for runs of any source (a
+    simulated trial, a measured run): the phases in the top lane, runbook steps (and
+    retries) below, and the moments of :data:`MARKERS`. A phase the record does not
+    measure is drawn with no length; an RTO it does not give is "not in the record"."""
+    from drsim.timeline import phases
+
+    panels = [(title, i, run) for i, (title, run) in enumerate(panels)]
     ph = phases(timeline).set_index("run_id")
     ends = timeline.loc[np.isfinite(timeline["t_s"]), "t_s"]
     unit, k = time_unit(float(ends.max()) if len(ends) else 1.0)
@@ -184,13 +197,14 @@ def timeline_chart(timeline: pd.DataFrame, picked: dict[str, int]) -> Figure:
     fig = Figure(figsize=(WIDTH_IN, 1.2 + 0.45 * lanes * len(panels) + 0.6 * len(panels)),
                  layout="constrained")
     axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True)) if panels else []
-    for ax, (name, idx, run), steps in zip(axes, panels, steps_per_run):
+    for ax, (title, _, run), steps in zip(axes, panels, steps_per_run):
         p = ph.loc[run]
         start = 0.0
         for col in PHASE_LABELS:
-            d = float(p[col]) if pd.notna(p[col]) else 0.0
+            d = _finite_or_0(p[col])
             if col == "cutover_s":  # cut over starts when both the runbook and decision are done
-                start = float(p["detect_s"] + p["alarm_lag_s"] + p["decide_s"] + p["recover_s"])
+                start = sum(_finite_or_0(p[c]) for c in ("detect_s", "alarm_lag_s", "decide_s",
+                                                         "recover_s"))
             ax.barh(0, d / k, left=start / k, color=PHASE_COLORS[col], edgecolor="white",
                     label=PHASE_LABELS[col])
             start += d
@@ -215,9 +229,9 @@ def timeline_chart(timeline: pd.DataFrame, picked: dict[str, int]) -> Figure:
         ax.set_yticks(range(len(steps) + 1), ["phases", *steps])
         ax.set_ylabel("lane", fontsize=8)
         ax.invert_yaxis()
-        rto = p["rto_s"]
-        ax.set_title(f"{name} trial #{idx}: RTO {in_unit(float(rto), unit, k)}", fontsize=10,
-                     loc="left")
+        rto = float(p["rto_s"])
+        said = "not in the record" if math.isnan(rto) else in_unit(rto, unit, k)
+        ax.set_title(f"{title}: RTO {said}", fontsize=10, loc="left")
         ax.grid(alpha=0.3, axis="x")
     if panels:
         axes[-1].set_xlabel(f"time since the fault [{unit}]  (hatched: a failed attempt)")
