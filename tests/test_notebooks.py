@@ -27,7 +27,8 @@ from drsim.report.run import run_notebook
 NOTEBOOKS = notebooks_dir()
 
 pytestmark = pytest.mark.notebook
-MINE = ("01-explore-tradeoffs", "02-scenario-report", "03-compare-strategies", "05-aws-gameday")
+MINE = ("01-explore-tradeoffs", "02-scenario-report", "03-compare-strategies", "05-aws-gameday",
+        "06-postmortem")
 
 
 def _nb(name):

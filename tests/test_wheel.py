@@ -28,7 +28,7 @@ BUNDLED = {"drsim/data/scenarios/seed-warm-standby.yaml", "drsim/data/scenarios/
            "drsim/data/prices/README.md", "drsim/data/prices/aws_us-east-1_2026-11-28.csv",
            "drsim/notebooks/01-explore-tradeoffs.ipynb", "drsim/notebooks/02-scenario-report.ipynb",
            "drsim/notebooks/03-compare-strategies.ipynb", "drsim/notebooks/04-local-gameday.ipynb",
-           "drsim/notebooks/05-aws-gameday.ipynb"}
+           "drsim/notebooks/05-aws-gameday.ipynb", "drsim/notebooks/06-postmortem.ipynb"}
 
 
 def _run(cmd, cwd, timeout=600, **env_extra) -> subprocess.CompletedProcess:

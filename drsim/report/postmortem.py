@@ -155,9 +155,9 @@ def postmortem_page(timelines=(), fmt: str = "auto", *, mapping: dict | None = N
     from drsim.scenario import load_scenario
     from drsim.sim.explain import explain_trial, trial_at_percentile
 
-    timelines = list(timelines)
     mapping = {} if mapping is None else mapping
     _check_params(timelines, fmt, mapping, fault_at, trials, seed)
+    timelines = list(timelines)
     s = load_scenario(scenario, overrides or {})
     if timelines:
         imports = import_files(timelines, fmt, mapping=mapping, fault_at=fault_at, scenario=s)
@@ -272,7 +272,7 @@ def distributions_figure(pm) -> Figure:
         title = PANEL_LABELS[name] + (f" ({unmeasured} run(s) not measured)" if unmeasured
                                       else "")
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel(f"{name} [{unit}]")
+        ax.set_xlabel(f"{PANEL_LABELS[name]} [{unit}]")
         ax.set_ylabel("simulated trials [%]")
         ax.set_xlim(0.0, hi)
         ax.grid(alpha=0.3)
