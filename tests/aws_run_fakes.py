@@ -64,6 +64,10 @@ fail = os.environ.get("FAKE_CDK_FAIL", "")
 if sys.argv[1] == "deploy":
     tags = dict(sys.argv[i + 1].split("=", 1) for i, a in enumerate(sys.argv) if a == "--tags")
     fake_deploy(tags)
+    if os.environ.get("FAKE_CDK_HANG") == "deploy":  # a deploy that goes on and on
+        print("fake cdk: stacks created, pid", os.getpid(), flush=True)
+        import time
+        time.sleep(3600)
     if fail == "deploy":
         print("fake cdk: deploy failed halfway", file=sys.stderr)
         sys.exit(1)

@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -269,9 +270,11 @@ def test_teardown_refuses_what_is_not_a_run_id(env, capsys):
 
 
 @pytest.mark.slow
-def test_sigterm_during_the_run_tears_everything_down(env, tmp_path):
-    """A run in a child process: wait for its 'polling' line, SIGTERM it by PID, and find
-    moto clean and the exit status of an interrupt (130, as the CLI answers one)."""
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_the_run_tears_everything_down(env, tmp_path, sig):
+    """A run in a child process: wait for its 'polling' line, signal it by PID (SIGTERM, or
+    SIGINT as Ctrl-C sends), and find moto clean and the exit status of an interrupt (130,
+    as the CLI answers one)."""
     with ProbeServer() as server:
         script = tmp_path / "run.py"
         script.write_text(
@@ -294,7 +297,7 @@ def test_sigterm_during_the_run_tears_everything_down(env, tmp_path):
             for line in proc.stderr:
                 lines.append(line)
                 if "polling" in line:
-                    proc.send_signal(signal.SIGTERM)
+                    proc.send_signal(sig)
                     break
             rest = proc.communicate(timeout=120)[1]
         finally:
@@ -302,7 +305,7 @@ def test_sigterm_during_the_run_tears_everything_down(env, tmp_path):
                 proc.kill()
     text = "".join(lines) + rest
     assert proc.returncode == 130, text
-    assert "interrupted SIGTERM" in text and "tearing down" in text
+    assert "interrupted" in text and "tearing down" in text
     run_id = _only_run_id(env)
     assert tagged_left(env["url"], run_id) == []
     assert [c[0] for c in _calls(env)] == ["deploy", "destroy"]
@@ -318,3 +321,44 @@ def test_each_of_several_runs_has_its_own_id_deployment_and_teardown(env):
     for d in dirs:
         assert tagged_left(env["url"], d.name) == []
         assert json.loads((d / "manifest.json").read_text())["recovered"] is False
+
+
+@pytest.mark.slow
+def test_sigterm_during_cdk_deploy_stops_the_cli_and_tears_down(env, tmp_path, monkeypatch):
+    """The deploy hangs after creating the stacks; SIGTERM to the run stops the CDK CLI's
+    process group (no deploy goes on unwatched) and the teardown removes the stacks."""
+    monkeypatch.setenv("FAKE_CDK_HANG", "deploy")
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import sys\n"
+        "from drsim.compare.aws_run import run_aws_gameday\n"
+        "try:\n"
+        f"    run_aws_gameday({SEED!r}, account={ACCOUNT!r}, max_usd=100.0,\n"
+        f"                    out_dir={str(env['out'])!r})\n"
+        "except KeyboardInterrupt:\n"
+        "    sys.exit(130)\n")
+    proc = subprocess.Popen([sys.executable, str(script)],
+                            env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stderr:  # the deploy's action line: the run directory exists
+            if "  deploy  " in line:
+                break
+        cdk_log = next(env["out"].iterdir()) / "cdk.log"
+        pid = None
+        while pid is None and proc.poll() is None:  # wait for the fake to say it deployed
+            text = cdk_log.read_text() if cdk_log.exists() else ""
+            if "stacks created, pid" in text:
+                pid = int(text.split("stacks created, pid")[1].split()[0])
+            else:
+                time.sleep(0.02)  # polling the file for the line, not waiting a fixed time
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=120)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, rest
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the CDK CLI is gone
+    assert tagged_left(env["url"], _only_run_id(env)) == []
+    assert [c[0] for c in _calls(env)] == ["deploy", "destroy"]
