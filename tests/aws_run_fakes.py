@@ -220,3 +220,6 @@ def aws_test_env(monkeypatch, tmp_path: Path, url: str) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_ENDPOINT_URL", url)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    # moto answers what it lacks with HTTP 500, which botocore retries with backoff: once is
+    # enough here (a real run keeps botocore's retries).
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
