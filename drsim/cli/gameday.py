@@ -39,6 +39,14 @@ def register(sub) -> None:
                      help="root seed of fault moments, checker phases and the simulation "
                           f"(default {defaults.SEED})")
     add_set_option(loc)
+    loc.add_argument(
+        "--stack-set", dest="stack_set", action="append", default=[], metavar="PATH=VALUE",
+        help="make the real stack differ from the scenario the simulation keeps, e.g. "
+             "--stack-set runbook.promote_database.duration_s='{dist: lognormal, p50: 3, "
+             "p95: 3.6}' (a wait drawn before the real pg_promote, so the step takes the "
+             "wait plus the promotion) or --stack-set decision.mode=manual; runbook.<step>."
+             "duration_s and decision.* only; validated like --set; recorded in each run's "
+             "summary; may be repeated")
     loc.add_argument("--out", metavar="DIR",
                      help="write each run's timeline, request journal, acknowledged writes and "
                           "summary, and the report, under DIR")
@@ -72,6 +80,7 @@ def run_local(args) -> int:
     from drsim.compare.gameday import GamedayComparison, beside_simulation, write_comparison
     from drsim.gameday.gamedays import local_gamedays
     from drsim.gameday.local.run import Options
+    from drsim.gameday.local.stackset import stack_difference
     from drsim.sim.montecarlo import MAX_TRIALS
 
     if args.link_latency_ms < 0 or not math.isfinite(args.link_latency_ms):
@@ -85,11 +94,13 @@ def run_local(args) -> int:
         raise DrsimError(f"--sim-trials: {args.sim_trials} is not a whole number from 1 to "
                          f"{MAX_TRIALS:,}")
     scenario = load(args.scenario, args)
+    stack_set = tuple(args.stack_set)
+    stack_difference(scenario, stack_set)  # refused before anything starts
     gamedays = local_gamedays(
         scenario, fault=args.fault, runs=args.runs, seed=args.seed,
         options=Options(link_latency_s=args.link_latency_ms / 1000.0,
                         link_bandwidth_bytes_per_s=args.link_bandwidth_mbit_s * 1e6 / 8,
-                        timeout_s=args.timeout_s),
+                        timeout_s=args.timeout_s, stack_set=stack_set),
         out_dir=args.out, log=None if args.json else sys.stderr)
     report = (GamedayComparison(gamedays) if args.no_simulate else
               beside_simulation(gamedays, seed=args.seed, trials=args.sim_trials))
@@ -108,6 +119,12 @@ def _f(x, unit="s", digits=2) -> str:
 def format_report(report, where: str = "local") -> str:
     s = report.scenario
     lines = [f"{s.name}: {s.failure.mode}, {len(report.runs)} {where} game day(s)", ""]
+    differed = next((r.summary.stack_set for r in report.runs
+                     if getattr(r.summary, "stack_set", None)), None)
+    if differed:
+        lines[-1:-1] = ["the real stack deliberately differed from the scenario (the simulation "
+                        "keeps it as written): " + "; ".join(
+                            f"--stack-set {item}" for item in differed["stack_set"])]
     lines.append(f"{'run':<5}{'detect':>10}{'first ok':>10}{'probe':>10}{'RTO':>10}{'lost':>6}"
                  f"{'RPO':>10}{'wall':>9}{'  sim pct':>10}")
     pcts = report.measured_rto_percentiles or [math.nan] * len(report.runs)

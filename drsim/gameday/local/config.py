@@ -28,6 +28,9 @@ class Options:
     warmup_s : least time clients run against A before the fault. [s]
     request_timeout_s : a client abandons a request (and a DNS query) after this. [s]
     settle_s : keep the load running this long after recovery, so late writes are journaled. [s]
+    stack_set : ``PATH=VALUE`` overrides applied to the real stack only, never to the model
+        it is compared with (:mod:`~drsim.gameday.local.stackset`): e.g.
+        ``("runbook.promote_database.duration_s={dist: lognormal, p50: 1, p95: 2}",)``.
     """
 
     link_latency_s: float = 0.005
@@ -36,6 +39,7 @@ class Options:
     warmup_s: float = 1.0
     request_timeout_s: float = 1.0
     settle_s: float = 0.3
+    stack_set: tuple[str, ...] = ()
 
 
 def scenario_db_name(scenario: Scenario) -> str:

@@ -46,14 +46,20 @@ class Orchestrator:
 
     actions : maps an action name to a callable doing it (raising on failure).
     rng : draws the human delays of a manual decision and the time of ``other`` steps.
+    waits : step name -> a function drawing a wait [s] to spend before each attempt's real
+        action: a stack made slower than the model (:mod:`~drsim.gameday.local.stackset`);
+        the action still happens after it. ``waited_s`` holds what was drawn, per step.
     """
 
     def __init__(self, scenario: Scenario, actions: dict[str, Callable[[], None]],
-                 recorder: Recorder, rng: np.random.Generator):
+                 recorder: Recorder, rng: np.random.Generator,
+                 waits: dict[str, Callable[[], float]] | None = None):
         self.scenario = scenario
         self.actions = actions
         self.recorder = recorder
         self.rng = rng
+        self.waits = dict(waits or {})
+        self.waited_s: dict[str, list[float]] = {name: [] for name in self.waits}
         self._started = threading.Event()
         self._stop = threading.Event()
         self.done = threading.Event()
@@ -136,6 +142,13 @@ class Orchestrator:
             # Nothing local to do: the step takes the time the scenario says it takes.
             self._wait(float(step.duration_s.sample(self.rng)))
             return
+        if step.name in self.waits:
+            # The stack was made slower than the model: the wait comes first, so what the
+            # action makes happen (B writable, DNS pinned) happens only after it.
+            wait_s = self.waits[step.name]()
+            self.waited_s[step.name].append(wait_s)
+            if not self._wait(wait_s):
+                raise DrsimError("the game day is being torn down")
         self.actions[step.action]()
         if step.fences_primary:  # the promotion has finished: fence the old primary now
             self.actions["fence_primary"]()

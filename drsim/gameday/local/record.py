@@ -49,6 +49,10 @@ class RunSummary:
     startup_parts_s : cumulative: primary up, standby up, workers ready, load generator ready.
     replay_lag_s : PostgreSQL's own measure under the load before the fault, commit on A to
         the standby's reply that it replayed it (one link trip each way): ``p50``, ``max``.
+    stack_set : None when the stack ran the scenario as written; else how it deliberately
+        differed (``--stack-set``: the overrides and each field's model and stack value,
+        :meth:`~drsim.gameday.local.stackset.StackDifference.as_dict`).
+    stack_waits_s : per step, the waits drawn before its real action on such a stack. [s]
     """
 
     run_id: str
@@ -84,6 +88,8 @@ class RunSummary:
     wall_s: float
     link_latency_s: float
     replay_lag_s: dict[str, float]
+    stack_set: dict | None = None
+    stack_waits_s: dict[str, list[float]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """The record as plain data, in the order of ``summary.json``."""
@@ -119,11 +125,12 @@ class RunResult:
 
 def build_record(run_id: str, stack: LocalStack, injection: Injection,
                  replay_lags_s: tuple[float, ...], collected: Collected, *,
-                 wall0: float) -> RunResult:
+                 wall0: float, stack_set: dict | None = None) -> RunResult:
     """The record of a run on ``stack`` (which has been left), from what it collected.
 
     replay_lags_s : the standby's replay lags seen during warm-up. [s]
     wall0 : monotonic time the run began. [s]
+    stack_set : how the stack deliberately differed from the model, or None.
     """
     scenario, journal, recon = stack.scenario, collected.journal, collected.reconciliation
     clients, t_fault = scenario.dns.clients, injection.fault_mono
@@ -162,6 +169,8 @@ def build_record(run_id: str, stack: LocalStack, injection: Injection,
         link_latency_s=stack.options.link_latency_s,
         replay_lag_s={"p50": float(np.median(replay_lags_s)) if replay_lags_s else math.nan,
                       "max": float(np.max(replay_lags_s)) if replay_lags_s else math.nan},
+        stack_set=stack_set,
+        stack_waits_s={k: [round(x, 6) for x in v] for k, v in stack.orch.waited_s.items()},
     )
     return RunResult(run_id, injection.kind, summary, timeline, journal, collected.acked,
                      collected.probe, recon, stack.resources(), injection)

@@ -21,6 +21,7 @@ from drsim.gameday.local.injection import inject_fault
 from drsim.gameday.local.orchestrator import check_runbook
 from drsim.gameday.local.record import RunResult, RunSummary, build_record
 from drsim.gameday.local.stack import LocalStack
+from drsim.gameday.local.stackset import stack_difference
 from drsim.gameday.local.wait import await_recovery, await_warm
 from drsim.scenario.model import Scenario
 
@@ -56,25 +57,35 @@ def run_once(scenario: Scenario, *, seed_seq: np.random.SeedSequence, run_id: st
              fault: str | None = None, options: Options | None = None, log=None) -> RunResult:
     """Run one game day of ``scenario`` with ``fault`` (default: its ``failure.mode``).
 
-    seed_seq : this run's seeds (fault moment, checker phases, orchestrator draws, clients).
+    seed_seq : this run's seeds (fault moment, checker phases, orchestrator draws, the
+        waits of a stack made slower than the model, clients).
     log : where to print progress lines (None: quiet).
+
+    The stack runs ``scenario`` with ``options.stack_set`` applied
+    (:mod:`~drsim.gameday.local.stackset`); the record's timeline is measured on it, and
+    its summary says how it differed.
     """
     opt = options or Options()
-    check_scenario(scenario)
+    diff = stack_difference(scenario, opt.stack_set)
+    check_scenario(diff.stack)
     postgres.check_binaries()
-    rng_fault, rng_checkers, rng_orch = (np.random.default_rng(s) for s in seed_seq.spawn(3))
+    # The fourth child is new; the first three are what spawn(3) gave, so runs of an
+    # unmodified stack draw as they always did.
+    children = seed_seq.spawn(4)
+    rng_fault, rng_checkers, rng_orch = (np.random.default_rng(s) for s in children[:3])
     say = _progress(run_id, log)
     kind = fault or scenario.failure.mode
     wall0 = time.monotonic()
-    stack = LocalStack(scenario, opt, rng_checkers=rng_checkers, rng_orch=rng_orch,
-                       loadgen_seed=int(seed_seq.generate_state(1)[0]), say=say)
+    stack = LocalStack(diff.stack, opt, rng_checkers=rng_checkers, rng_orch=rng_orch,
+                       waits=diff.waits(children[3]), loadgen_seed=int(seed_seq.generate_state(1)[0]), say=say)
     with _postgres_errors_as_drsim(), stack:
         replay_lags_s = await_warm(stack, opt)
         injection = inject_fault(stack, kind, rng_fault)
         say(f"{kind} injected")
         await_recovery(stack, injection, opt)
         collected = stack.collect(injection.fault_mono)
-    result = build_record(run_id, stack, injection, replay_lags_s, collected, wall0=wall0)
+    result = build_record(run_id, stack, injection, replay_lags_s, collected, wall0=wall0,
+                          stack_set=diff.as_dict() if diff.differs else None)
     s = result.summary
     say(f"rto {s.rto_s:.2f} s, detect {s.detect_s:.2f} s, lost writes {s.lost_writes}, "
         f"{s.wall_s:.1f} s wall")

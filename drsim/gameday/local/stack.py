@@ -100,6 +100,8 @@ class LocalStack:
     options : knobs that are not part of the scenario.
     rng_checkers : draws the health checkers' phases.
     rng_orch : draws the orchestrator's human delays and ``other`` steps.
+    waits : step name -> a draw of the wait before its real action (a stack made slower
+        than the model, :meth:`~drsim.gameday.local.stackset.StackDifference.waits`).
     loadgen_seed : seed of the load generator's clients.
     say : where progress lines go.
 
@@ -114,11 +116,12 @@ class LocalStack:
 
     def __init__(self, scenario: Scenario, options: Options | None = None, *,
                  rng_checkers: np.random.Generator, rng_orch: np.random.Generator,
-                 loadgen_seed: int, say: Callable[[str], None] = lambda msg: None):
+                 waits: dict[str, Callable[[], float]] | None = None, loadgen_seed: int, say: Callable[[str], None] = lambda msg: None):
         self.scenario = scenario
         self.options = options or Options()
         self.rng_checkers = rng_checkers
         self.rng_orch = rng_orch
+        self.waits = waits
         self.loadgen_seed = loadgen_seed
         self.say = say
         self.rec = Recorder()
@@ -243,7 +246,7 @@ class LocalStack:
                                                  "scale_standby": self._scale_standby,
                                                  "switch_traffic": self.resolver.pin_secondary,
                                                  "fence_primary": self._fence_primary},
-                                 self.rec, self.rng_orch)
+                                 self.rec, self.rng_orch, self.waits)
         self._exit.callback(_quietly, self.orch.stop)
         self.hc = HealthCheck(A_HOST, self.service_port, hcfg.path, interval_s=hcfg.interval_s,
                               failure_threshold=hcfg.failure_threshold, checkers=hcfg.checkers,
