@@ -177,6 +177,7 @@ def test_the_fitted_promotion_moves_to_the_stacks(calibrated):
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_the_held_out_error_falls_after_calibration(calibrated):
+    print("\n" + calibrated.to_text())  # the README's figures (pytest -s shows them)
     h = calibrated.holdout
     assert h.method == "leave-one-out" and len(h.runs) == RUNS and h.metric == "rto_s"
     before, after = h.median_abs_error_s("before"), h.median_abs_error_s("after")
