@@ -13,7 +13,6 @@ import contextlib
 import io
 import json
 import math
-import threading
 import time
 
 import numpy as np
@@ -82,6 +81,15 @@ def test_the_stack_scenario_differs_only_where_set_and_says_so():
     assert record["fields"][PROMOTE]["stack"] == STACK_PROMOTE
 
 
+def test_a_manual_decision_is_refused_where_the_scenario_has_no_alarm_to_page_on(capsys):
+    # local-lab has no alarm (alarm.source: none): the scenario's own rule refuses a manual
+    # decision, and the message says which --stack-set made it so.
+    assert main(["gameday", "local", "--stack-set", "decision.mode=manual"]) == 2
+    err = capsys.readouterr().err
+    assert "decision.mode: manual" in err and "alarm.source" in err
+    assert "--stack-set decision.mode=manual" in err and "Traceback" not in err
+
+
 def test_the_waits_are_drawn_reproducibly_from_the_runs_seed():
     diff = stack_difference(load_scenario(SCENARIO), [STACK_SET])
     draws = []
@@ -112,7 +120,6 @@ def test_the_orchestrator_waits_before_the_real_action_not_instead_of_it():
     assert done["scale_standby"] - t0 < 0.2       # an unchanged step did not wait
     assert done["switch_traffic"] >= done["promote_database"]
     orch.stop()
-    assert threading.active_count() >= 1
 
 
 # --- on the real stack -------------------------------------------------------------------------

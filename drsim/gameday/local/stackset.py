@@ -17,7 +17,9 @@ What the stack can be made to do differently, and how honestly:
   for a local promotion). A step with action ``other`` has nothing real to do
   and takes the drawn duration, as it always does.
 - ``decision.*``: the orchestrator decides as the stack's scenario says, e.g.
-  ``decision.mode=manual`` with ``page_ack_s`` and ``decide_s`` delays.
+  ``decision.mode=manual`` with ``page_ack_s`` and ``decide_s`` delays, where the
+  scenario allows it: a manual decision pages on an alarm, and ``local-lab`` has none
+  (``alarm.source: none``), so there the scenario's own rule refuses it.
 
 Anything else (health checks, DNS, compute, datastores) is refused: the local
 stack either reads it at start-up in ways a "model vs stack" difference would
@@ -137,8 +139,11 @@ def stack_difference(model: Scenario, overrides: Iterable[str] = ()) -> StackDif
         stack = model.with_overrides(list(overrides))
     except ScenarioError as err:
         # The scenario's machinery labels the items "--set"; these are --stack-set items.
-        raise ScenarioError(err.source, [p.replace("(--set ", "(--stack-set ")
-                                         for p in err.problems]) from None
+        # A rule across fields names no item: say which made the stack's scenario.
+        given = "; ".join(f"--stack-set {item}" for item in overrides)
+        raise ScenarioError(err.source, [
+            p.replace("(--set ", "(--stack-set ") if "(--set " in p else f"{p} (with {given})"
+            for p in err.problems]) from None
     return StackDifference(model, stack, overrides)
 
 
