@@ -14,6 +14,7 @@ import pytest
 from drsim.bundled import notebooks_dir
 from drsim.cli import main
 from drsim.errors import DrsimError
+from drsim.jsontext import to_json
 from drsim.report import postmortem as page
 from drsim.rules import PHASES
 from tests import browser
@@ -158,3 +159,27 @@ def test_bad_parameters_are_one_clear_message(params, message):
     with pytest.raises(DrsimError) as err:
         page.postmortem_page(**{"trials": 10, **params})
     assert message in str(err.value)
+
+
+def test_one_run_of_fis_and_arc_is_the_commands_and_its_gantt_starts_recovery_at_the_decision(
+        capsys):
+    # The FIS experiment gives the fault, the ARC execution the decision and the runbook; no
+    # record says when the primary was detected, so detect, alarm and decide are not measured.
+    files = [str(ROOT / "tests" / "data" / "postmortem" / f)
+             for f in ("fis-experiment.json", "arc-plan-execution.json")]
+    pg = page.postmortem_page(files, one_run=True, trials=TRIALS, seed=SEED)
+    cli = cli_postmortem(capsys, *files, "--one-run", "--scenario", "seed-warm-standby")
+    assert {k: json.loads(to_json(pg.record()))[k] for k in CLI_KEYS} == cli
+    (run,) = pg.postmortem.runs
+    assert run["phases"]["detect_s"]["percentile"] is None
+    assert "cannot be told" in page.deviant_note(pg.postmortem)
+    fig = page.gantt_figure(pg)
+    measured_ax = fig.axes[0]
+    phase_bars = [b for b in measured_ax.patches if b.get_y() == -0.4 and b.get_width() > 0]
+    tl = pg.postmortem.timeline
+    decided_s = float(tl.loc[tl.event == "failover_decided", "t_s"].min())
+    unit_s = 60.0 if "[min]" in fig.axes[-1].get_xlabel() else 1.0
+    # the runbook phase drawn where the decision put it, not from the fault
+    assert [round(b.get_x() * unit_s, 6) for b in phase_bars] == [round(decided_s, 6)]
+    assert round(phase_bars[0].get_width() * unit_s, 6) == round(
+        run["phases"]["recover_s"]["measured_s"], 6)

@@ -174,15 +174,46 @@ def timeline_chart(timeline: pd.DataFrame, picked: dict[str, int]) -> Figure:
                                   for name, i in picked.items() if i in by_trial])
 
 
-def _finite_or_0(x) -> float:
-    return float(x) if pd.notna(x) and math.isfinite(float(x)) else 0.0
+def _finite_or_none(x) -> float | None:
+    return float(x) if pd.notna(x) and math.isfinite(float(x)) else None
+
+
+def _phase_spans(p: pd.Series, g: pd.DataFrame) -> list[tuple[str, float, float]]:
+    """``(phase, start_s, duration_s)`` of each phase of one run's row ``p`` of
+    :func:`drsim.timeline.phases` (its events ``g``), end to end from the fault; cut over
+    starts when both the runbook and the decision are done. After a phase the record does
+    not measure, the chain's moments are unknown until the decision (``failover_decided``)
+    or the runbook's end anchors them again; a phase without a known start is left out.
+    [s]"""
+    decided = g.loc[g.event == "failover_decided", "t_s"]
+    decided_s = float(decided.min()) if len(decided) else None
+    finished = g.loc[g.event == "step_finished", "t_s"]
+    end_s = float(finished.max()) if len(finished) else decided_s
+    anchors = {"recover_s": decided_s,
+               "cutover_s": None if end_s is None else max(end_s, decided_s or end_s)}
+    spans, start, from_fault = [], 0.0, True
+    for col in PHASE_LABELS:
+        d = _finite_or_none(p[col])
+        if col == "cutover_s" and from_fault:
+            start = sum(_finite_or_none(p[c]) for c in ("detect_s", "alarm_lag_s", "decide_s",
+                                                        "recover_s"))
+        elif col in anchors and (start is None or not from_fault):
+            start = anchors[col]
+        if d is None:
+            start, from_fault = None, False
+            continue
+        if start is not None:
+            spans.append((col, start, d))
+            start += d
+    return spans
 
 
 def gantt_chart(timeline: pd.DataFrame, panels: list[tuple[str, str]]) -> Figure:
     """One panel per ``(title, run_id)`` on one time axis, for runs of any source (a
     simulated trial, a measured run): the phases in the top lane, runbook steps (and
     retries) below, and the moments of :data:`MARKERS`. A phase the record does not
-    measure is drawn with no length; an RTO it does not give is "not in the record"."""
+    measure is not drawn (:func:`_phase_spans`); an RTO it does not give is "not in the
+    record"."""
     from drsim.timeline import phases
 
     panels = [(title, i, run) for i, (title, run) in enumerate(panels)]
@@ -199,16 +230,12 @@ def gantt_chart(timeline: pd.DataFrame, panels: list[tuple[str, str]]) -> Figure
     axes = np.atleast_1d(fig.subplots(len(panels), 1, sharex=True)) if panels else []
     for ax, (title, _, run), steps in zip(axes, panels, steps_per_run):
         p = ph.loc[run]
-        start = 0.0
+        g = timeline[timeline.run_id == run]
+        spans = {col: (start, d) for col, start, d in _phase_spans(p, g)}
         for col in PHASE_LABELS:
-            d = _finite_or_0(p[col])
-            if col == "cutover_s":  # cut over starts when both the runbook and decision are done
-                start = sum(_finite_or_0(p[c]) for c in ("detect_s", "alarm_lag_s", "decide_s",
-                                                         "recover_s"))
+            start, d = spans.get(col, (0.0, 0.0))  # not measured: no length, still in the legend
             ax.barh(0, d / k, left=start / k, color=PHASE_COLORS[col], edgecolor="white",
                     label=PHASE_LABELS[col])
-            start += d
-        g = timeline[timeline.run_id == run]
         for lane, step in enumerate(steps, start=1):
             st = g[(g.component == step) & g.event.isin(["step_started", "step_finished",
                                                            "step_failed"])]

@@ -39,6 +39,8 @@ PANELS = (*PHASES, "rto_s")
 """The distributions figure's panels: each phase, then the RTO. [s]"""
 PANEL_LABELS = {**PHASE_LABELS, "rto_s": "RTO"}
 FIXTURE_NAME = "the shipped AWS game-day run (CONSTRUCTED, not recorded), replayed"
+MAX_GANTT_RUNS = 4
+"""The Gantt draws at most this many measured runs (the tables hold them all)."""
 RUN_COLORS = ("#c33", "#e5ae38", "#2a7", "#a3c", "#333")
 """The measured marks of the first runs; later runs take them again."""
 
@@ -115,15 +117,21 @@ def _check_params(timelines, fmt, mapping, fault_at, trials, seed) -> None:
 
 
 def import_files(timelines, fmt: str = "auto", *, mapping: dict | None = None,
-                 fault_at: str = "", scenario) -> list:
+                 fault_at: str = "", one_run: bool = False, scenario) -> list:
     """Each file imported as ``drsim postmortem FILE... --format fmt --map NAME=TARGET
-    --fault-at ISO`` imports it (:func:`drsim.gameday.imports.import_timeline`); a run
-    given twice is refused as the command refuses it."""
-    from drsim.gameday.imports import import_timeline, parse_map_options
+    --fault-at ISO`` imports it (:func:`drsim.gameday.imports.import_timeline`), or with
+    ``one_run`` all of them as one run (``--one-run``,
+    :func:`drsim.gameday.imports.import_run`); a run given twice is refused as the
+    command refuses it."""
+    from drsim.gameday.imports import import_run, import_timeline, parse_map_options
 
     overrides = parse_map_options([f"{k}={v}" for k, v in (mapping or {}).items()])
-    imports = [import_timeline(path, fmt, overrides=overrides, fault_at=fault_at or None,
-                               scenario=scenario) for path in timelines]
+    if one_run:
+        imports = [import_run(timelines, fmt, overrides=overrides, fault_at=fault_at or None,
+                              scenario=scenario)]
+    else:
+        imports = [import_timeline(path, fmt, overrides=overrides, fault_at=fault_at or None,
+                                   scenario=scenario) for path in timelines]
     seen: dict[str, Path] = {}
     for imp in imports:
         for run_id in imp.run_ids:
@@ -135,7 +143,8 @@ def import_files(timelines, fmt: str = "auto", *, mapping: dict | None = None,
 
 
 def postmortem_page(timelines=(), fmt: str = "auto", *, mapping: dict | None = None,
-                    fault_at: str = "", scenario: str = "seed-warm-standby",
+                    fault_at: str = "", one_run: bool = False,
+                    scenario: str = "seed-warm-standby",
                     overrides: dict | None = None, trials: int = defaults.TRIALS,
                     seed: int = defaults.SEED) -> PostmortemPage:
     """Import ``timelines`` and set them beside ``trials`` simulated trials of ``scenario``.
@@ -147,6 +156,8 @@ def postmortem_page(timelines=(), fmt: str = "auto", *, mapping: dict | None = N
     fmt : one of :data:`FORMATS` (``auto``: from each file's suffix and content).
     mapping : record NAME -> TARGET overrides (``--map NAME=TARGET``).
     fault_at : the fault moment, ISO-8601 with Z or an offset; empty: the record's.
+    one_run : the files recorded one run between them (``--one-run``: e.g. the FIS
+        experiment that injected the fault and the ARC execution that failed over).
     scenario, overrides : the scenario the runs played (bundled name or path) and its
         overrides by dotted path (``--set``).
     trials, seed : of the simulation. [-]
@@ -157,10 +168,13 @@ def postmortem_page(timelines=(), fmt: str = "auto", *, mapping: dict | None = N
 
     mapping = {} if mapping is None else mapping
     _check_params(timelines, fmt, mapping, fault_at, trials, seed)
+    if not isinstance(one_run, bool):
+        raise DrsimError(f"one_run: {one_run!r} is not True or False")
     timelines = list(timelines)
     s = load_scenario(scenario, overrides or {})
     if timelines:
-        imports = import_files(timelines, fmt, mapping=mapping, fault_at=fault_at, scenario=s)
+        imports = import_files(timelines, fmt, mapping=mapping, fault_at=fault_at,
+                               one_run=one_run, scenario=s)
     else:
         with tempfile.TemporaryDirectory(prefix="drsim-postmortem-") as tmp:
             # the importers read whole files, so nothing is read after the folder goes
@@ -224,11 +238,15 @@ def deviant_note(pm) -> str:
                          "by a second or more.")
             continue
         ph = run["phases"][d]
+        what_if = (f"Had it behaved as modelled, the RTO would have been "
+                   f"**{_s(run['rto_if_modelled_s'])}** instead of {_s(run['rto_s'])}."
+                   if run["rto_if_modelled_s"] is not None else
+                   "The record does not give every moment from the fault to recovery, so "
+                   "the RTO had it behaved as modelled cannot be told.")
         lines.append(f"- `{run['run_id']}`: **{PHASE_LABELS[d]}** (`{d}`) deviated most: "
                      f"{ph['measured_s']:,.1f} s measured against a simulated median of "
                      f"{ph['simulated_p50_s']:,.1f} s (percentile {ph['percentile']:.0f}). "
-                     f"Had it behaved as modelled, the RTO would have been "
-                     f"**{_s(run['rto_if_modelled_s'])}** instead of {_s(run['rto_s'])}.")
+                     + what_if)
     return "\n".join(lines)
 
 
@@ -298,20 +316,19 @@ def _short(run_id: str, width: int = 24) -> str:
     return run_id if len(run_id) <= width else "…" + run_id[-(width - 1):]
 
 
-def gantt_figure(page: PostmortemPage, run: int = 0) -> Figure:
-    """The measured run ``run`` (its index among the runs) above the median simulated
-    trial, on one time axis (:func:`drsim.report.figures.gantt_chart`)."""
+def gantt_figure(page: PostmortemPage, runs: int = MAX_GANTT_RUNS) -> Figure:
+    """The first ``runs`` measured runs, each above the median simulated trial, on one
+    time axis (:func:`drsim.report.figures.gantt_chart`)."""
     pm = page.postmortem
-    if not 0 <= run < len(pm.runs):
-        raise DrsimError(f"run: {run!r} is not one of 0..{len(pm.runs) - 1}")
-    run_id = pm.runs[run]["run_id"]
+    shown = [r["run_id"] for r in pm.runs[:max(int(runs), 1)]]
     tl = pm.timeline
-    measured = tl[tl["run_id"] == run_id]
     story = page.median
-    both = pd.concat([measured, story.timeline], ignore_index=True)
+    both = pd.concat([tl[tl["run_id"].isin(shown)], story.timeline], ignore_index=True)
     sim_run = str(story.timeline["run_id"].iloc[0])
-    fig = gantt_chart(both, [(f"measured: {_short(run_id, 40)}", run_id),
+    fig = gantt_chart(both, [*((f"measured: {_short(r, 40)}", r) for r in shown),
                              (f"median simulated trial #{story.trial}", sim_run)])
-    fig.suptitle(f"{pm.scenario}: the measured run beside the median of {pm.trials:,} "
-                 "simulated trials (by RTO)", fontsize=11)
+    more = len(pm.runs) - len(shown)
+    fig.suptitle(f"{pm.scenario}: measured beside the median of {pm.trials:,} simulated "
+                 "trials (by RTO)" + (f"; {more} more run(s) in the tables" if more else ""),
+                 fontsize=11)
     return fig
