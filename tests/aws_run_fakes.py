@@ -28,7 +28,8 @@ ZONE = "drsim.test"
 RECORD = f"svc.{ZONE}"
 
 # The stacks as moto's CloudFormation can create them: Route 53 in the primary's stack
-# (zone, health check, the service record), a topic in the secondary's.
+# (zone, health check, the service record); the runbook and an ECS service in the
+# secondary's (desired 0 tasks: moto starts none, so a desired task would never run).
 PRIMARY_TEMPLATE = {"Resources": {
     "Zone": {"Type": "AWS::Route53::HostedZone", "Properties": {"Name": ZONE}},
     "PrimaryHealthCheck": {"Type": "AWS::Route53::HealthCheck", "Properties": {
@@ -49,7 +50,7 @@ SECONDARY_TEMPLATE = {"Resources": {
         "Family": "web", "ContainerDefinitions": [{"Name": "web", "Image": "nginx",
                                                    "Memory": 512}]}},
     "Service": {"Type": "AWS::ECS::Service", "Properties": {
-        "Cluster": {"Ref": "Cluster"}, "TaskDefinition": {"Ref": "Task"}, "DesiredCount": 1,
+        "Cluster": {"Ref": "Cluster"}, "TaskDefinition": {"Ref": "Task"}, "DesiredCount": 0,
         "ServiceName": "web"}},
 }}
 

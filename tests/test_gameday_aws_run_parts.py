@@ -15,12 +15,13 @@ import pytest
 
 from drsim.errors import DrsimError
 from drsim.gameday.aws import raw
+from drsim.gameday.aws.health import wait_healthy
 from drsim.gameday.aws.plan import pollers
 from drsim.gameday.aws.pollers import make_jobs, poll_until
 from drsim.gameday.aws.polls import PollLog
 from drsim.gameday.aws.probes import ProbeFleet, dump_present
 from drsim.gameday.aws.resources import manifest_resources
-from drsim.gameday.aws.run import RunOptions, wait_healthy
+from drsim.gameday.aws.run import RunOptions
 from drsim.gameday.local.journals import ACKED_COLUMNS, JOURNAL_COLUMNS, PROBE_COLUMNS, read_journal
 from drsim.scenario import load_scenario
 from tests.aws_run_fakes import ProbeServer
@@ -191,31 +192,52 @@ def _status(*statuses):
         for r, s in zip(("us-east-1", "eu-west-1"), statuses)]}
 
 
-def test_the_run_waits_until_every_checker_and_target_group_is_healthy():
-    """Route 53's checkers disagree, then agree (what moto never shows); then the target
-    group has its first healthy target."""
+def _services(running):
+    return {"services": [{"serviceName": "web", "runningCount": running, "desiredCount": 1}]}
+
+
+def _global(status):
+    return {"GlobalClusters": [{"GlobalClusterIdentifier": "drsim-global", "Status": status}]}
+
+
+def test_the_run_waits_until_checkers_targets_services_and_the_global_database_are_healthy():
+    """Route 53's checkers disagree, then agree (what moto never shows); the target group
+    gets its first healthy target; the standby task starts; the global database finishes
+    creating. Each look asks everything again, in that order."""
     session, sleeps = StubSession(), []
-    for answer in (_status("Failure: timeout", "Success: HTTP 200"),
-                   _status("Success: HTTP 200", "Success: HTTP 200"),
-                   _status("Success: HTTP 200", "Success: HTTP 200")):
-        session.stub("route53", P, "get_health_check_status", answer, {"HealthCheckId": "hc-1"})
-    for state in ("initial", "healthy"):
+    looks = [("Failure: timeout", "initial", 0, "creating"),
+             ("Success: HTTP 200", "healthy", 0, "creating"),
+             ("Success: HTTP 200", "healthy", 1, "creating"),
+             ("Success: HTTP 200", "healthy", 1, "available")]
+    service = ROWS[8]["physical_id"]
+    for checker, target, running, gc in looks:
+        session.stub("route53", P, "get_health_check_status",
+                     _status(checker, "Success: HTTP 200"), {"HealthCheckId": "hc-1"})
         session.stub("elbv2", S, "describe_target_health", {"TargetHealthDescriptions": [
-            {"Target": {"Id": "10.1.0.5"}, "TargetHealth": {"State": state}}]},
+            {"Target": {"Id": "10.1.0.5"}, "TargetHealth": {"State": target}}]},
             {"TargetGroupArn": TG})
+        session.stub("ecs", S, "describe_services", _services(running),
+                     {"cluster": "drsim-b", "services": [service]})
+        session.stub("rds", P, "describe_global_clusters", _global(gc),
+                     {"GlobalClusterIdentifier": "drsim-global"})
     wait_healthy(_ctx(session, sleeps), {"health_check_id": "hc-1"}, ROWS)
-    assert sleeps == [10, 10]
+    assert sleeps == [10, 10, 10]
     for stub in session.stubs.values():
         stub.assert_no_pending_responses()
 
 
-def test_a_stack_that_never_turns_healthy_times_out_with_a_message():
+def test_a_stack_that_never_turns_healthy_times_out_naming_what_is_not():
     session, sleeps = StubSession(), []
     for _ in range(4):
-        session.stub("route53", P, "get_health_check_status", _status("Failure: timeout"),
-                     {"HealthCheckId": "hc-1"})
-    with pytest.raises(DrsimError, match="not healthy after 30 s .*health check hc-1"):
-        wait_healthy(_ctx(session, sleeps, timeout_s=30), {"health_check_id": "hc-1"}, [])
+        session.stub("route53", P, "get_health_check_status",
+                     _status("Failure: timeout", "Success: HTTP 200"), {"HealthCheckId": "hc-1"})
+        session.stub("rds", P, "describe_global_clusters", _global("creating"),
+                     {"GlobalClusterIdentifier": "drsim-global"})
+    rows = [r for r in ROWS if r["type"] == "AWS::RDS::GlobalCluster"]
+    with pytest.raises(DrsimError, match="not healthy after 30 s: Route 53 health check hc-1: "
+                       "1 of 2 checkers report failure; Aurora global cluster drsim-global: "
+                       "creating"):
+        wait_healthy(_ctx(session, sleeps, timeout_s=30), {"health_check_id": "hc-1"}, rows)
 
 
 def test_the_probe_fleet_writes_through_the_name_and_journals_what_raw_reads(tmp_path):

@@ -13,7 +13,8 @@ holds poll lines against the AWS API model (botocore's Stubber);
 :mod:`.plan` says what a run would deploy, inject, watch and cost, from a synthesis of
 infra/ by :mod:`.synth`; :mod:`.guards` are the run's guards (the one AWS call there is
 STS GetCallerIdentity). :mod:`.run` runs a game day once they pass, from its parts:
-:mod:`.deploy` (the CDK CLI, stacks found by tag), :mod:`.resources`, :mod:`.probes`
+:mod:`.deploy` (the CDK CLI, stacks found by tag), :mod:`.resources`, :mod:`.health`,
+:mod:`.probes`
 (the probe fleet), :mod:`.inject` (FIS), :mod:`.pollers`, :mod:`.teardown` (by tag
 alone) and :mod:`.actions` (every destructive call logged before it is made). Only
 those call AWS, and only ``drsim gameday aws run`` / ``teardown`` reach them.

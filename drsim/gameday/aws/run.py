@@ -12,7 +12,7 @@ stacks up; ``drsim gameday aws teardown --run-id R`` removes them later.
 
 Every destructive call is written to ``actions.log`` (and stderr) before it is made;
 the parts are :mod:`.deploy`, :mod:`.resources`, :mod:`.probes`, :mod:`.inject`,
-:mod:`.pollers` and :mod:`.teardown`.
+:mod:`.health`, :mod:`.pollers` and :mod:`.teardown`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from drsim.errors import DrsimError
 from drsim.gameday.aws.actions import ActionLog
 from drsim.gameday.aws.deploy import deploy_argv, destroy_argv, run_cdk, run_stacks, stack_resources
 from drsim.gameday.aws.guards import Cleared
+from drsim.gameday.aws.health import wait_healthy
 from drsim.gameday.aws.inject import find_template, start_fault
 from drsim.gameday.aws.plan import check_fault, check_platform, pollers
 from drsim.gameday.aws.pollers import make_jobs, poll_until
@@ -220,37 +221,6 @@ def _await(ctx: _Context, ok: Callable[[], bool], what: str) -> None:
             raise DrsimError(f"timed out after {ctx.opt.healthy_timeout_s:g} s waiting for "
                              f"{what}")
         ctx.sleep(min(ctx.opt.healthy_poll_s, 1.0))
-
-
-def wait_healthy(ctx: _Context, resources: dict, rows: list[dict]) -> None:
-    """Wait until every Route 53 checker reports the primary healthy and every target group
-    of the stacks has a healthy target."""
-    r53 = ctx.session.client("route53")
-    groups = [(r["region"], r["physical_id"]) for r in rows
-              if r["type"] == "AWS::ElasticLoadBalancingV2::TargetGroup" and r.get("physical_id")]
-
-    def healthy() -> bool:
-        hc = resources.get("health_check_id")
-        if hc:
-            obs = r53.get_health_check_status(HealthCheckId=hc)["HealthCheckObservations"]
-            if not obs or not all(str((o.get("StatusReport") or {}).get("Status", ""))
-                                  .startswith("Success") for o in obs):
-                return False
-        for region, arn in groups:
-            elbv2 = ctx.session.client("elbv2", region_name=region)
-            states = [d["TargetHealth"]["State"] for d in
-                      elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]]
-            if "healthy" not in states:
-                return False
-        return True
-
-    t_end = ctx.monotonic() + ctx.opt.healthy_timeout_s
-    while not healthy():
-        if ctx.monotonic() >= t_end:
-            raise DrsimError(f"wait_healthy: the stack was not healthy after "
-                             f"{ctx.opt.healthy_timeout_s:g} s (Route 53 health check "
-                             f"{resources.get('health_check_id')}, {len(groups)} target groups)")
-        ctx.sleep(ctx.opt.healthy_poll_s)
 
 
 def _teardown(ctx: _Context, run_id: str, run_dir: Path, actions: ActionLog) -> None:
