@@ -134,9 +134,12 @@ def truncate_standard_normal(z, a: float, b: float):
     below = np.atleast_1d(from_below <= 0.5)
     fb, fa = np.atleast_1d(from_below), np.atleast_1d(from_above)
     out = np.empty(fb.shape)
-    # Each value from the tail it lands in, and the quantile computed for that tail only.
-    out[below] = _normal_quantile(fb[below])
-    out[~below] = -_normal_quantile(fa[~below])
+    # Each value from the tail it lands in, and the quantile computed for that tail only
+    # (a tail no value lands in costs nothing: most calls have all values in one).
+    if below.any():
+        out[below] = _normal_quantile(fb[below])
+    if not below.all():
+        out[~below] = -_normal_quantile(fa[~below])
     out = out.reshape(np.shape(from_below))
     out = np.clip(out, a, b)
     return float(out) if np.ndim(z) == 0 else out
