@@ -16,6 +16,7 @@ import pytest
 from drsim.cli.common import to_json
 from drsim.compare.gameday import beside_simulation, write_comparison
 from drsim.gameday.gamedays import local_gamedays
+from drsim.gameday.local.config import Options
 from drsim.gameday.local.procs import listening_ports, pid_alive
 from drsim.scenario import load_scenario
 from drsim.timeline import read_timeline
@@ -29,7 +30,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # skipped, saying how to 
 def crash(tmp_path_factory):
     scenario = load_scenario(SCENARIOS / "local-lab.yaml")
     out = tmp_path_factory.mktemp("gameday")
-    gamedays = local_gamedays(scenario, fault="app_crash", runs=1, seed=3, out_dir=out)
+    # The run ends once the clients are served by B and the worker scale_standby launched is
+    # healthy, or timeout_s after the fault: on a loaded 2-core machine detection, the
+    # decision and a worker's start take longer than the 20 s default, and the record would
+    # end before the worker's task_healthy. Waiting longer costs nothing on an idle one.
+    gamedays = local_gamedays(scenario, fault="app_crash", runs=1, seed=3, out_dir=out,
+                              options=Options(timeout_s=120.0))
     report = beside_simulation(gamedays, seed=3, trials=2000)
     write_comparison(report, out)
     return scenario, report, out

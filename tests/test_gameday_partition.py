@@ -18,7 +18,7 @@ LINK_LATENCY_S = 0.3  # at 50 writes/s about 15 acknowledged writes are on the w
 def test_a_partition_loses_exactly_the_writes_in_flight():
     scenario = load_scenario(SCENARIOS / "local-lab.yaml")
     report = local_gamedays(scenario, fault="partition", runs=1, seed=5,
-                            options=Options(link_latency_s=LINK_LATENCY_S))
+                            options=Options(link_latency_s=LINK_LATENCY_S, timeout_s=120.0))
     run = report.runs[0]
     w, rec = run.summary.writes, run.reconciliation
     assert run.summary.recovered
