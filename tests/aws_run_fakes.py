@@ -209,6 +209,21 @@ class ProbeServer:
         self.server.server_close()
 
 
+def moto_server_url():
+    """For a module-scoped fixture (``yield from``): a moto server on a free loopback port
+    (port 0: the OS picks it), stopped after. moto is imported here, not above: the fake
+    cdk imports this module and must start fast."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
 def aws_test_env(monkeypatch, tmp_path: Path, url: str) -> None:
     """boto3 and child processes pointed at moto with fake keys, no profile, us-east-1."""
     for key in list(os.environ):

@@ -22,10 +22,11 @@ from drsim.compare.aws_plan import clear_run, estimate_run
 from drsim.gameday.aws import guards, synth
 from drsim.gameday.aws.guards import GuardRefused
 from drsim.scenario import load_scenario
+from tests.aws_run_fakes import aws_test_env, moto_server_url
 from tests.conftest import ROOT
 
 boto3 = pytest.importorskip("boto3")
-moto_server = pytest.importorskip("moto.server")
+pytest.importorskip("moto.server")
 
 MOTO_ACCOUNT = "123456789012"
 SEED = "seed-warm-standby"
@@ -33,12 +34,8 @@ SEED = "seed-warm-standby"
 
 @pytest.fixture(scope="module")
 def moto_url():
-    """A moto server on a free loopback port (port 0: the OS picks it), stopped after."""
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    """A moto server on a free loopback port, stopped after."""
+    yield from moto_server_url()
 
 
 def _fake_cdk(folder: Path) -> Path:
@@ -54,16 +51,7 @@ def _fake_cdk(folder: Path) -> Path:
 def aws_env(moto_url, tmp_path, monkeypatch):
     """boto3 pointed at moto with fake credentials, no profile files, region us-east-1,
     and an infra/ whose node_modules holds a fake cdk."""
-    for key in list(os.environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    aws_test_env(monkeypatch, tmp_path, moto_url)
     infra = tmp_path / "infra"
     _fake_cdk(infra / "node_modules" / ".bin")
     (infra / "app.py").write_text("raise SystemExit('a run must not synthesize yet')\n")

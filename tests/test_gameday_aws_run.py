@@ -32,6 +32,7 @@ from tests.aws_run_fakes import (
     REGIONS,
     ProbeServer,
     aws_test_env,
+    moto_server_url,
     reset_moto,
     tagged_left,
     write_fake_cdk,
@@ -39,7 +40,7 @@ from tests.aws_run_fakes import (
 from tests.conftest import ROOT
 
 boto3 = pytest.importorskip("boto3")
-moto_server = pytest.importorskip("moto.server")
+pytest.importorskip("moto.server")
 
 ACCOUNT = "123456789012"  # moto's
 SEED = "seed-warm-standby"
@@ -48,11 +49,7 @@ SEED = "seed-warm-standby"
 @pytest.fixture(scope="module")
 def moto_url():
     """A moto server on a free loopback port, shared by the module, reset per test."""
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    yield from moto_server_url()
 
 
 @pytest.fixture
