@@ -62,7 +62,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from drsim.compare.postmortem import postmortem
-    from drsim.gameday.imports import import_run, import_timeline, parse_map_options
+    from drsim.gameday.imports import import_files, parse_map_options
     from drsim.sim.montecarlo import MAX_TRIALS
 
     if not 1 <= args.trials <= MAX_TRIALS:
@@ -71,30 +71,14 @@ def run(args) -> int:
         raise DrsimError(f"--seed: {args.seed} is not a non-negative whole number")
     scenario = load(args.scenario, args)
     overrides = parse_map_options(args.maps, args.map_file)
-    if args.one_run:
-        imports = [import_run(args.timelines, args.format, overrides=overrides,
-                              fault_at=args.fault_at, scenario=scenario)]
-    else:
-        imports = [import_timeline(path, args.format, overrides=overrides,
-                                   fault_at=args.fault_at, scenario=scenario)
-                   for path in args.timelines]
-    _check_unique_runs(imports)
+    imports = import_files(args.timelines, args.format, overrides=overrides,
+                           fault_at=args.fault_at, one_run=args.one_run, scenario=scenario)
     print_warnings(scenario, args.scenario)  # stderr: the JSON on stdout stays whole
     pm = postmortem(imports, scenario, trials=args.trials, seed=args.seed)
     if args.out is not None:
         write(pm, args.out)
     print(to_json(pm.as_json()) if args.json else format_postmortem(pm))
     return 0
-
-
-def _check_unique_runs(imports) -> None:
-    seen: dict[str, Path] = {}
-    for imp in imports:
-        for run_id in imp.run_ids:
-            if run_id in seen:
-                raise DrsimError(f"{imp.path}: run {run_id!r} is also in {seen[run_id]}; give "
-                                 "each run once")
-            seen[run_id] = imp.path
 
 
 def write(pm, out_dir) -> None:

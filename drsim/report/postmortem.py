@@ -123,23 +123,11 @@ def import_files(timelines, fmt: str = "auto", *, mapping: dict | None = None,
     ``one_run`` all of them as one run (``--one-run``,
     :func:`drsim.gameday.imports.import_run`); a run given twice is refused as the
     command refuses it."""
-    from drsim.gameday.imports import import_run, import_timeline, parse_map_options
+    from drsim.gameday.imports import import_files, parse_map_options
 
     overrides = parse_map_options([f"{k}={v}" for k, v in (mapping or {}).items()])
-    if one_run:
-        imports = [import_run(timelines, fmt, overrides=overrides, fault_at=fault_at or None,
-                              scenario=scenario)]
-    else:
-        imports = [import_timeline(path, fmt, overrides=overrides, fault_at=fault_at or None,
-                                   scenario=scenario) for path in timelines]
-    seen: dict[str, Path] = {}
-    for imp in imports:
-        for run_id in imp.run_ids:
-            if run_id in seen:
-                raise DrsimError(f"{imp.path}: run {run_id!r} is also in {seen[run_id]}; give "
-                                 "each run once")
-            seen[run_id] = imp.path
-    return imports
+    return import_files(timelines, fmt, overrides=overrides, fault_at=fault_at or None,
+                        one_run=one_run, scenario=scenario)
 
 
 def postmortem_page(timelines=(), fmt: str = "auto", *, mapping: dict | None = None,

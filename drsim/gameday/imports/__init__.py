@@ -27,8 +27,8 @@ from drsim.gameday.imports.times import epoch_s
 FORMATS = {m.FORMAT: m for m in (drsim_timeline, chaostoolkit, fis, arc, incident)}
 """Format name -> its importer module (``read``, ``default_target``, ``DEFAULT_MAPPING``)."""
 
-__all__ = ["FORMATS", "Imported", "Target", "detect_format", "import_run", "import_timeline",
-           "parse_map_options"]
+__all__ = ["FORMATS", "Imported", "Target", "detect_format", "import_files", "import_run",
+           "import_timeline", "parse_map_options"]
 
 
 def detect_format(path: Path) -> str:
@@ -85,6 +85,28 @@ def import_timeline(path, fmt: str = "auto", *, overrides: dict[str, Target] | N
     return place(path, module.FORMAT, module.read(path), module.default_target, overrides=overrides,
                  fault_at=fault_t, scenario=scenario,
                  no_fault_hint=getattr(module, "NO_FAULT_HINT", ""))
+
+
+def import_files(paths, fmt: str = "auto", *, overrides: dict[str, Target] | None = None,
+                 fault_at: str | None = None, one_run: bool = False,
+                 scenario=None) -> list[Imported]:
+    """Each file of ``paths`` as :func:`import_timeline` reads it, or with ``one_run``
+    all of them as one run (:func:`import_run`); a run that two files both hold is
+    refused (it would count twice). Parameters as :func:`import_timeline`'s."""
+    if one_run:
+        imports = [import_run(paths, fmt, overrides=overrides, fault_at=fault_at,
+                              scenario=scenario)]
+    else:
+        imports = [import_timeline(path, fmt, overrides=overrides, fault_at=fault_at,
+                                   scenario=scenario) for path in paths]
+    seen: dict[str, Path] = {}
+    for imp in imports:
+        for run_id in imp.run_ids:
+            if run_id in seen:
+                raise DrsimError(f"{imp.path}: run {run_id!r} is also in {seen[run_id]}; give "
+                                 "each run once")
+            seen[run_id] = imp.path
+    return imports
 
 
 def _module(path: Path, fmt: str):
