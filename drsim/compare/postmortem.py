@@ -12,10 +12,8 @@ timeline the two agree exactly.
 decide, recover, cut over), the phase whose measured percentile lies farthest from
 50 (``|percentile - 50|``); a phase within :data:`MIN_DEVIATION_S` of its simulated
 median does not count (a phase the model holds at a constant, such as an automatic
-decision's 0 s, puts a measured 0.003 s at the 100th percentile); distances are compared
-in whole percentile points, and ties go to the larger difference in seconds (a detection
-10 s past the simulated maximum and a cut-over 263 s past its p99.9 are both at the edge:
-the cut-over is named). None when no phase counts.
+decision's 0 s, puts a measured 0.003 s at the 100th percentile); ties go to the
+larger difference in seconds. None when no phase counts.
 
 **RTO had that phase behaved as modelled** (``rto_if_modelled_s``). The phases are a
 chain of moments: fault -> detected -> alarm (signalled) -> decided -> runbook end ->
@@ -139,10 +137,7 @@ def most_deviant(run_phases: dict[str, dict]) -> str | None:
         ph = run_phases[name]
         if ph["percentile"] is None or not abs(ph["difference_s"]) >= MIN_DEVIATION_S:
             continue
-        # Whole percentile points: a simulation of thousands of trials places a measured
-        # value no finer, and two phases both at the edge of the simulation (p99.9 and
-        # p100) are told apart by what they cost.
-        k = (round(abs(ph["percentile"] - 50.0)), abs(ph["difference_s"]))
+        k = (abs(ph["percentile"] - 50.0), abs(ph["difference_s"]))
         if key is None or k > key:
             best, key = name, k
     return best
