@@ -178,12 +178,16 @@ def _one_run(ctx: _Context, run_id: str, run_dir: Path) -> Path:
         ctx.say(run_id, f"polling {len(jobs)} APIs until recovered (at most "
                         f"{ctx.opt.recovery_timeout_s:g} s)")
         t_fault = fault_at.timestamp()
-        recovered = poll_until(
-            jobs, PollLog(run_dir, clock=ctx.clock), ctx.session,
-            done=lambda: fleet.failed_since(t_fault) and fleet.all_acked_since(
-                fleet.last_failure()),
-            timeout_s=ctx.opt.recovery_timeout_s, errors=run_dir / "poll-errors.log",
-            sleep=ctx.sleep, monotonic=ctx.monotonic)
+        # The longest wait of a run. A Ctrl-C or SIGTERM here ends it between two polls,
+        # raised when the block ends: an interrupt let loose inside a boto3 call could leave
+        # a connection pool's lock held, and the teardown that follows needs boto3.
+        with signals.deferred() as came:
+            recovered = poll_until(
+                jobs, PollLog(run_dir, clock=ctx.clock), ctx.session,
+                done=lambda: bool(came) or (fleet.failed_since(t_fault) and
+                                            fleet.all_acked_since(fleet.last_failure())),
+                timeout_s=ctx.opt.recovery_timeout_s, errors=run_dir / "poll-errors.log",
+                sleep=ctx.sleep, monotonic=ctx.monotonic)
         fleet.stop()
         dump_present(fleet, run_dir)
         write_manifest(run_dir, {**manifest, "recovered": recovered, "not_polled": skipped})

@@ -26,16 +26,18 @@ def _in_main_thread() -> bool:
 
 
 @contextmanager
-def deferred(signals: tuple[signal.Signals, ...] = HELD) -> Iterator[None]:
+def deferred(signals: tuple[signal.Signals, ...] = HELD) -> Iterator[list[int]]:
     """Hold ``signals`` while the block runs, then deliver each one that came, once.
 
     The handlers in place before the block act on them afterwards, exactly as if
-    the signal had arrived then (Ctrl-C raises KeyboardInterrupt there).
+    the signal had arrived then (Ctrl-C raises KeyboardInterrupt there). The block
+    gets the list of the signals held so far, so a loop can end early at a point of
+    its choosing (``with deferred() as came: ... if came: break``).
     """
-    if not _in_main_thread():
-        yield
-        return
     came: list[int] = []
+    if not _in_main_thread():
+        yield came
+        return
     previous = {}
     for sig in signals:
         handler = signal.getsignal(sig)
@@ -44,7 +46,7 @@ def deferred(signals: tuple[signal.Signals, ...] = HELD) -> Iterator[None]:
         previous[sig] = handler
         signal.signal(sig, lambda signum, frame: came.append(signum))
     try:
-        yield
+        yield came
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
