@@ -37,7 +37,7 @@ from tests.aws_run_fakes import (
     tagged_left,
     write_fake_cdk,
 )
-from tests.conftest import ROOT
+from tests.conftest import PYTHON_WITH_DEFAULT_SIGINT, ROOT
 
 boto3 = pytest.importorskip("boto3")
 pytest.importorskip("moto.server")
@@ -286,7 +286,9 @@ def test_a_signal_during_the_run_tears_everything_down(env, tmp_path, sig):
             "except KeyboardInterrupt as e:\n"
             "    print('interrupted', e, file=sys.stderr)\n"
             "    sys.exit(130)\n")
-        proc = subprocess.Popen([sys.executable, str(script)],
+        # Started with SIGINT's default action (a shell starts background jobs, and so maybe
+        # this suite, with SIGINT ignored, and Python then never raises KeyboardInterrupt).
+        proc = subprocess.Popen([*PYTHON_WITH_DEFAULT_SIGINT, str(script)],
                                 env={**os.environ, "PYTHONPATH": str(ROOT)},
                                 stderr=subprocess.PIPE, text=True)
         lines = []
