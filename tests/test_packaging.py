@@ -55,3 +55,20 @@ def test_ci_runs_make_test_and_fails_when_it_fails():
 def test_readme_quick_start_is_the_two_commands():
     readme = (ROOT / "README.md").read_text()
     assert "make report" in readme and "make test" in readme
+
+
+def test_the_command_line_starts_without_the_gameday_extra():
+    # make report installs the lab extra only: building the parser (every subcommand, the
+    # game days' included) and simulating must not import dnslib, dnspython or psycopg.
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "for name in ('dnslib', 'dns', 'psycopg'):\n"
+            "    sys.modules[name] = None  # import fails, as when not installed\n"
+            "from drsim.cli import main\n"
+            "sys.exit(main(['simulate', 'seed-warm-standby', '--trials', '20', '--json']))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert '"trials": 20' in proc.stdout

@@ -7,6 +7,15 @@ acknowledged write. Setting measured runs beside the simulator's is
 Importing starts nothing.
 """
 
-from drsim.gameday.gamedays import GamedayReport, local_gamedays, write_report
-
 __all__ = ["GamedayReport", "local_gamedays", "write_report"]
+
+
+def __getattr__(name: str):
+    # Imported on first use (PEP 562): the local stack needs the gameday extra (dnslib,
+    # psycopg), and the command line, which reads drsim.gameday.aws's constants to build
+    # its options, must start with the lab extra alone (make report installs no more).
+    if name in __all__:
+        from drsim.gameday import gamedays
+
+        return getattr(gamedays, name)
+    raise AttributeError(f"module 'drsim.gameday' has no attribute {name!r}")

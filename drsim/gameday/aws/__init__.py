@@ -21,6 +21,15 @@ those call AWS, and only ``drsim gameday aws run`` / ``teardown`` reach them.
 """
 
 from drsim.gameday.aws.faults import AWS_FAULTS, failure_mode
-from drsim.gameday.aws.replay import aws_gamedays
 
 __all__ = ["AWS_FAULTS", "aws_gamedays", "failure_mode"]
+
+
+def __getattr__(name: str):
+    # The replay reuses the local game day's measurement, which imports the local stack
+    # (the gameday extra): on first use only, so the command line starts without it.
+    if name == "aws_gamedays":
+        from drsim.gameday.aws.replay import aws_gamedays
+
+        return aws_gamedays
+    raise AttributeError(f"module 'drsim.gameday.aws' has no attribute {name!r}")
