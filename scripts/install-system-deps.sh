@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install the non-Python parts the tests use (PostgreSQL 15 for the local game
-# day, Chromium for rendering reports) and the CDK CLI that `drsim gameday aws run`
-# deploys with. Needs root for apt-get; without root it says what to install and
-# the tests that need a part skip with that reason.
+# day, Chromium for rendering reports), the CDK CLI that `drsim gameday aws run`
+# deploys with, and checkov for infra/tests' second scanner. Needs root for apt-get;
+# without root it says what to install and the tests that need a part skip with that reason.
 set -euo pipefail
 
 # The CDK CLI (npm package aws-cdk) into infra/node_modules, where drsim looks first
@@ -17,6 +17,24 @@ if [ ! -x "$infra/node_modules/.bin/cdk" ]; then
   else
     echo "install-system-deps: npm not found; install Node.js and npm for the CDK CLI (aws-cdk)" >&2
   fi
+fi
+
+# checkov (the second IaC scanner of infra/tests) into its own venv, infra/.venv-checkov:
+# it pins many packages that must not meet drsim's. uv when found (seconds), else pip.
+# A failure only warns: the checkov tests skip, naming this script.
+checkov_venv="$infra/.venv-checkov"
+if [ ! -x "$checkov_venv/bin/checkov" ]; then
+  echo "install-system-deps: installing checkov 3 into infra/.venv-checkov"
+  uv=""
+  if command -v uv >/dev/null 2>&1; then uv=uv
+  elif [ -x "$infra/../.venv/bin/uv" ]; then uv="$infra/../.venv/bin/uv"; fi
+  if [ -n "$uv" ]; then
+    "$uv" venv -q "$checkov_venv" --python python3 \
+      && "$uv" pip install -q --python "$checkov_venv/bin/python" "checkov>=3.2,<4"
+  else
+    python3 -m venv "$checkov_venv" \
+      && "$checkov_venv/bin/python" -m pip install -q --disable-pip-version-check "checkov>=3.2,<4"
+  fi || echo "install-system-deps: checkov could not be installed; infra/tests' checkov scan will skip" >&2
 fi
 
 need=()
