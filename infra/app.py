@@ -94,7 +94,7 @@ def compose(app: cdk.App, scenario: Scenario, *, account: str | None = None,
                                primary=primary)
     links = PrimaryLinksStack(app, "DrsimPrimaryLinks", scenario=scenario, env=primary_env,
                               primary=primary, secondary=secondary,
-                              fault_duration_s=fault_duration_s)
+                              fault_duration_s=fault_duration_s, domain_name=domain_name)
     failover = FailoverStack(app, "DrsimFailover", scenario=scenario, env=secondary_env,
                              primary=primary, secondary=secondary, domain_name=domain_name)
     return DrsimStacks(primary, secondary, links, failover)

@@ -32,6 +32,14 @@ GOOD = textwrap.dedent("""\
     """)
 
 
+CERTS = textwrap.dedent("""\
+    security:
+      certificate_arns: {
+        us-east-1: "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b",
+        us-east-2: "arn:aws:acm:us-east-2:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b"}
+    """)
+
+
 def edit(old: str, new: str) -> str:
     assert old in GOOD, old
     return GOOD.replace(old, new, 1)
@@ -147,6 +155,29 @@ CASES = {
                                        [], ["alarm.source", "'none' is an alarm no fault can change",
                                             "decision.mode: manual pages on the alarm",
                                             "allowed: health_url, alb_5xx, db_writes"]),
+    # Certificates for the AWS stack's HTTPS listeners (issue 16).
+    "certificate of another region": (
+        edit("protocol: HTTP\n  port: 80", "protocol: HTTPS\n  port: 443") + CERTS.replace(
+            "acm:us-east-2", "acm:us-west-2"), [],
+        ["security.certificate_arns.us-east-2", "the certificate is in us-west-2",
+         "needs a certificate of its own region"]),
+    "certificate for one region only": (
+        edit("protocol: HTTP\n  port: 80", "protocol: HTTPS\n  port: 443")
+        + CERTS.split("\n    us-east-2")[0] + "}\n", [],
+        ["security.certificate_arns", "names regions us-east-1",
+         "for each of the scenario's regions: us-east-1, us-east-2"]),
+    "not a certificate ARN": (
+        edit("protocol: HTTP\n  port: 80", "protocol: HTTPS\n  port: 443")
+        + CERTS.replace("certificate/", "cert/"), [],
+        ["security.certificate_arns.us-east-1", "is not an ACM certificate ARN"]),
+    "an HTTP check that sees only the redirect": (
+        GOOD + CERTS, [],
+        ["health_check.protocol", "Route 53 counts the redirect as healthy",
+         "use protocol: HTTPS with port: 443"]),
+    "a TLS 1.0 policy": (
+        edit("protocol: HTTP\n  port: 80", "protocol: HTTPS\n  port: 443") + CERTS,
+        ["security.tls_policy=ELBSecurityPolicy-2016-08"],
+        ["security.tls_policy", "ELBSecurityPolicy-TLS13-1-2-2021-06"]),
     "no alarm but an automatic failover on it": (
         GOOD, ["alarm.source=none", "decision.trigger=alarm"],
         ["alarm.source", "no fault can change", "decision.trigger: alarm starts the failover",
@@ -184,6 +215,15 @@ def test_there_are_at_least_20_distinct_bad_inputs():
 def test_the_good_text_is_good(tmp_path, capsys):
     status, out, _ = _validate(tmp_path, GOOD, [], capsys)
     assert status == 0, out.err
+
+
+def test_plain_http_is_valid_with_a_warning_and_https_with_certificates_without(tmp_path,
+                                                                                 capsys):
+    status, out, _ = _validate(tmp_path, GOOD, [], capsys)
+    assert status == 0 and "security.certificate_arns: empty: infra/ deploys plain-HTTP" in out.err
+    https = edit("protocol: HTTP\n  port: 80", "protocol: HTTPS\n  port: 443") + CERTS
+    status, out, _ = _validate(tmp_path, https, [], capsys)
+    assert status == 0 and "warning" not in out.err, out.err
 
 
 def test_missing_file_and_directory(tmp_path, capsys):

@@ -125,6 +125,9 @@ def test_scenario_report_runs_and_records_the_simulators_numbers(tmp_path):
     assert worth["break_even_annual_disaster_probability"] * worth["avoided_per_disaster_usd"] \
         == pytest.approx(head["dr_yearly_usd"], rel=1e-12)
     assert "seed-warm-standby pays for itself at 0.02 disasters/year" in html
+    # The scenario's warnings, as drsim validate prints them: no certificate, plain HTTP.
+    assert [w.split(":")[0] for w in run.records["warnings"]] == ["security.certificate_arns"]
+    assert "infra/ deploys plain-HTTP listeners" in html
     # The violators' sensitivity: share 0, as given, doubled; the given run is the report's
     # own, and the probe (a TTL-honouring resolver) does not move.
     rows = run.records["violators-sensitivity"]
@@ -141,6 +144,7 @@ def test_scenario_report_of_a_local_scenario_says_why_there_is_no_bill(tmp_path)
                                              "violators.png", "timeline.png"}
     assert "has no AWS bill" in run.html.read_text()
     assert run.records["headline"]["monthly_usd"] is None
+    assert "warnings" not in run.records  # a local lab has no listener to warn about
 
 
 def test_explore_tradeoffs_runs_a_small_sweep(tmp_path):

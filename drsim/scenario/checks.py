@@ -22,6 +22,8 @@ ROUTE53_INTERVALS_S = (10, 30)
 ROUTE53_MAX_THRESHOLD = 10
 CLOUDWATCH_SHORT_PERIODS_S = (10, 20, 30)
 AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$")
+ACM_CERTIFICATE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[0-9a-fA-F-]+$")
 # Which datastores each platform can run.
 PLATFORM_DATASTORES = {
     "aws": ("aurora_global", "dynamodb_global", "s3_crr", "backup"),
@@ -44,6 +46,7 @@ def find_problems(s: "Scenario") -> list[Problem]:
         _traffic,
         _standby_readiness,
         _alarm_source,
+        _certificates,
         _sources,
     ):
         problems.extend(check(s))
@@ -90,6 +93,33 @@ def _protocol_port(s):
     if hc.protocol == "TCP" and hc.string_match:
         yield (("health_check", "string_match"),
                "string matching needs protocol HTTP or HTTPS; a TCP check reads no body")
+
+
+def _certificates(s):
+    arns = s.security.certificate_arns
+    if not arns:
+        return
+    path = ("security", "certificate_arns")
+    if s.platform != "aws":
+        yield (path, "certificates are for the AWS stack; a platform: local scenario has none")
+        return
+    regions = {s.regions.primary, s.regions.secondary}
+    if set(arns) != regions:
+        yield (path, f"names regions {', '.join(sorted(arns))}; give one ACM certificate ARN "
+                     f"for each of the scenario's regions: {', '.join(sorted(regions))}")
+    for region, arn in arns.items():
+        match = ACM_CERTIFICATE_ARN.match(arn)
+        if match is None:
+            yield ((*path, region), f"{arn!r} is not an ACM certificate ARN "
+                                    "(arn:aws:acm:REGION:ACCOUNT:certificate/ID)")
+        elif match["region"] != region:
+            yield ((*path, region), f"the certificate is in {match['region']}; an ALB in "
+                                    f"{region} needs a certificate of its own region")
+    if s.health_check.protocol == "HTTP":
+        yield (("health_check", "protocol"),
+               "HTTP with security.certificate_arns: port 80 then only redirects to HTTPS and "
+               "Route 53 counts the redirect as healthy, so the check passes with every task "
+               "down; use protocol: HTTPS with port: 443")
 
 
 def _runbook_graph(s):
@@ -307,7 +337,23 @@ def find_warnings(s: "Scenario") -> list[Problem]:
                          + ("; a health path that queries the database "
                             "(health_check.checks_database) would" if mode == "db_primary_loss"
                             else "")))
+    warnings.extend(_plain_http(s))
     return warnings
+
+
+def _plain_http(s):
+    """An AWS scenario without certificates: infra/ serves it over plain HTTP."""
+    if s.platform != "aws" or s.security.certificate_arns:
+        return
+    if s.health_check.protocol == "HTTPS":
+        yield (("security", "certificate_arns"),
+               "empty, so infra/ cannot build the HTTPS listener the health check probes; "
+               "give an ACM certificate ARN per region")
+        return
+    yield (("security", "certificate_arns"),
+           "empty: infra/ deploys plain-HTTP listeners, so client traffic and the health "
+           "check cross the internet unencrypted; give an ACM certificate ARN per region "
+           "for HTTPS on 443 (HTTP redirected) and health_check protocol HTTPS, port 443")
 
 
 def _sources(s):

@@ -389,6 +389,32 @@ class Probe(_Section):
     writes: bool = True
 
 
+# ALB security policies that allow TLS 1.2 and 1.3 only (AWS's list for Application Load
+# Balancers; the first is the one AWS recommends).
+TLS_POLICIES = (
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+    "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+)
+KMS_KEY_CHOICES = ("aws_managed", "customer_managed")
+
+
+class Security(_Section):
+    """How the AWS stack (``infra/``) protects the service; the cost model prices what it adds.
+
+    certificate_arns : an ACM certificate ARN per region, ``{region: arn}`` for both
+        regions, covering the service's DNS name. With them the load balancers listen
+        HTTPS on ``health_check.port`` (443) with ``tls_policy`` and redirect HTTP (80)
+        to it; without them they listen plain HTTP, and the scenario warns.
+    tls_policy : the HTTPS listeners' security policy (TLS 1.2 or later only).
+    """
+
+    certificate_arns: dict[str, str] = Field(default_factory=dict)
+    tls_policy: Literal[TLS_POLICIES] = TLS_POLICIES[0]
+
+
 RTO_METRICS = ("clients", "probe")
 
 # How long a region stays down when nothing is failed over: a lognormal fitted to the
@@ -468,6 +494,7 @@ class Scenario(_Section):
     datastores: tuple[Datastore, ...] = ()
     objectives: Objectives = Objectives()
     probe: Probe = Probe()
+    security: Security = Security()
     usage: Usage = Usage()
     sources: dict[str, str] = Field(default_factory=dict)
 

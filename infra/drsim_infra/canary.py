@@ -30,6 +30,9 @@ MIN_CANARY_RATE_S = 60
 class EndpointCanary(Construct):
     """A canary that GETs ``url`` every ``rate_s`` seconds (rounded up to a minute).
 
+    An ``https`` URL names the ALB, while its certificate names the service: the canary
+    sends ``server_name`` as TLS SNI and Host and verifies the certificate against it.
+
     Attributes
     ----------
     canary : the ``AWS::Synthetics::Canary``.
@@ -37,7 +40,7 @@ class EndpointCanary(Construct):
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, url: str, rate_s: float,
-                 timeout_s: float) -> None:
+                 timeout_s: float, server_name: str) -> None:
         super().__init__(scope, construct_id)
         self.artifacts_bucket = PlainBucket(self, "Artifacts").bucket
         minutes = max(1, math.ceil(rate_s / MIN_CANARY_RATE_S))
@@ -50,7 +53,8 @@ class EndpointCanary(Construct):
                 handler=CANARY_HANDLER,
             ),
             schedule=synthetics.Schedule.rate(Duration.minutes(minutes)),
-            environment_variables={"TARGET_URL": url},
+            environment_variables=({"TARGET_URL": url, "TLS_SERVER_NAME": server_name}
+                                   if url.startswith("https:") else {"TARGET_URL": url}),
             timeout=Duration.seconds(max(3, round(timeout_s * 2))),
             artifacts_bucket_location=synthetics.ArtifactsBucketLocation(
                 bucket=self.artifacts_bucket),

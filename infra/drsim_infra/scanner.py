@@ -205,7 +205,7 @@ def stale(acknowledgments: list[Acknowledgment], triages: list[Triage]) -> list[
 
 def scan_conditions(scenario) -> frozenset[str]:
     """The conditions of ``scenario`` that ``when`` of an acknowledgment can name:
-    ``no_certificate`` (the listeners are plain HTTP) and ``aws_managed_keys`` (data at rest
-    under AWS-managed keys)."""
-    del scenario  # both hold for every scenario until the certificate and key choices exist
-    return frozenset({"no_certificate", "aws_managed_keys"})
+    ``certificate`` or ``no_certificate`` (HTTPS listeners, or plain HTTP) and
+    ``aws_managed_keys`` (data at rest under AWS-managed keys)."""
+    tls = "certificate" if scenario.security.certificate_arns else "no_certificate"
+    return frozenset({tls, "aws_managed_keys"})

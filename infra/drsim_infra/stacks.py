@@ -76,6 +76,7 @@ from drsim_infra.recovery import (
 )
 from drsim_infra.topology import (
     AZ_SUFFIXES,
+    DEFAULT_DOMAIN_NAME,
     SERVICE_RECORD_NAME,
     VPC_CIDRS,
     WEB_IMAGE,
@@ -124,6 +125,21 @@ class _DrStack(Stack):
         return [f"{self.region}{suffix}" for suffix in AZ_SUFFIXES]
 
 
+def _certificate_arn(scenario: Scenario, region: str) -> str | None:
+    """The scenario's ACM certificate for the ALB in ``region``, or None (plain HTTP)."""
+    arns = scenario.security.certificate_arns
+    if scenario.health_check.protocol == "HTTPS" and not arns:
+        raise UnsupportedScenario(
+            "health_check.protocol HTTPS needs an HTTPS listener, and that a certificate: "
+            "give security.certificate_arns (an ACM certificate ARN per region)")
+    return arns.get(region)
+
+
+def _service_name(domain_name: str) -> str:
+    """The service's DNS name, which the certificates must cover."""
+    return f"{SERVICE_RECORD_NAME}.{domain_name}"
+
+
 def _web_service(stack: Stack, scenario: Scenario, network: Network, tasks: int) -> WebService:
     return WebService(
         stack,
@@ -137,6 +153,8 @@ def _web_service(stack: Stack, scenario: Scenario, network: Network, tasks: int)
         ephemeral_storage_gb=scenario.usage.fargate_ephemeral_storage_gb,
         listener_port=scenario.health_check.port,
         health_path=scenario.health_check.path,
+        certificate_arn=_certificate_arn(scenario, stack.region),
+        tls_policy=scenario.security.tls_policy,
     )
 
 
@@ -305,7 +323,8 @@ class PrimaryLinksStack(_DrStack):
 
     def __init__(self, scope: Construct, construct_id: str, *, scenario: Scenario,
                  env: Environment, primary: PrimaryStack, secondary: SecondaryStack,
-                 fault_duration_s: int = DEFAULT_FAULT_DURATION_S) -> None:
+                 fault_duration_s: int = DEFAULT_FAULT_DURATION_S,
+                 domain_name: str = DEFAULT_DOMAIN_NAME) -> None:
         super().__init__(scope, construct_id, scenario=scenario, env=env, role="primary-links",
                          description="primary-region resources that need the secondary first")
         # Seed failure 2: S3 rejects a replication rule whose destination does
@@ -346,6 +365,7 @@ class PrimaryLinksStack(_DrStack):
             self.standby_probe = EndpointCanary(
                 self, "StandbyProbe", url=_health_url(hc, secondary.web),
                 rate_s=scenario.usage.canary_interval_min * 60, timeout_s=hc.timeout_s,
+                server_name=_service_name(domain_name),
             )
         self.event_forwarding = None
         if scenario.usage.eventbridge_cross_region:
@@ -443,6 +463,7 @@ class FailoverStack(_DrStack):
         self.canary = EndpointCanary(
             self, "PrimaryProbe", url=_health_url(hc, primary.web),
             rate_s=scenario.alarm.period_s, timeout_s=hc.timeout_s,
+            server_name=_service_name(domain_name),
         )
         self.failover_alarm = scenario_alarm(
             self, "PrimaryDown",

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from drsim_infra.topology import ServiceImage
 
+HTTP_PORT = 80
 # usage.fargate_cpu_architecture -> Fargate's platform (the image is multi-arch).
 CPU_ARCHITECTURES = {"x86_64": ecs.CpuArchitecture.X86_64, "arm64": ecs.CpuArchitecture.ARM64}
 FARGATE_INCLUDED_STORAGE_GB = 20
@@ -21,11 +22,14 @@ class WebService(Construct):
 
     The Route 53 health check and the canary probe the ALB on the scenario's
     port, so the listener is opened on exactly that port; the target group
-    sends traffic to the port the image listens on.
+    sends traffic to the port the image listens on. With ``certificate_arn`` the
+    listener is HTTPS with ``tls_policy`` and a second listener on port 80 only
+    redirects (301) to it; without, the one listener is plain HTTP.
 
     Attributes
     ----------
-    cluster, task_definition, container, service, load_balancer, listener, target_group
+    cluster, task_definition, container, service, load_balancer, listener, target_group,
+    redirect_listener (HTTPS only, else None)
     """
 
     def __init__(
@@ -42,6 +46,8 @@ class WebService(Construct):
         ephemeral_storage_gb: float,
         listener_port: int,
         health_path: str,
+        certificate_arn: str | None = None,
+        tls_policy: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.cluster = ecs.Cluster(
@@ -90,9 +96,23 @@ class WebService(Construct):
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self, "Alb", vpc=vpc, internet_facing=True, drop_invalid_header_fields=True
         )
-        self.listener = self.load_balancer.add_listener(
-            "Listener", port=listener_port, protocol=elbv2.ApplicationProtocol.HTTP, open=True
-        )
+        self.redirect_listener = None
+        if certificate_arn is None:
+            self.listener = self.load_balancer.add_listener(
+                "Listener", port=listener_port, protocol=elbv2.ApplicationProtocol.HTTP,
+                open=True)
+        else:
+            self.listener = self.load_balancer.add_listener(
+                "Listener", port=listener_port, protocol=elbv2.ApplicationProtocol.HTTPS,
+                certificates=[elbv2.ListenerCertificate.from_arn(certificate_arn)], open=True)
+            # The scenario names the policy as AWS does; CDK's SslPolicy enum names differ
+            # and a feature flag can swap what RECOMMENDED_TLS means, so set it verbatim.
+            self.listener.node.default_child.ssl_policy = tls_policy
+            # Clients that type the bare name still arrive on 80: answer them with a
+            # permanent redirect, never with content.
+            self.redirect_listener = self.load_balancer.add_redirect(
+                source_protocol=elbv2.ApplicationProtocol.HTTP, source_port=HTTP_PORT,
+                target_protocol=elbv2.ApplicationProtocol.HTTPS, target_port=listener_port)
         self.target_group = self.listener.add_targets(
             "Tasks",
             port=image.listen_port,

@@ -75,9 +75,22 @@ class Synthesis:
 ROLES = ("primary", "secondary", "primary_links", "failover")
 
 
-def synthesize(scenario_name: str, outdir: Path) -> Synthesis:
-    """The app's four stacks for a bundled scenario, with the checks on, synthesized to
-    ``outdir`` as ``cdk synth`` would (a concrete account, so lookups would show)."""
+# The seed scenario served over HTTPS: a certificate per region (ARNs in the test
+# account's form; synthesis never resolves them) and the health check on HTTPS/443.
+TLS_OVERRIDES = {
+    "health_check.protocol": "HTTPS",
+    "health_check.port": 443,
+    "security.certificate_arns": {
+        region: f"arn:aws:acm:{region}:{TEST_ACCOUNT}:certificate/"
+                "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+        for region in ("us-east-1", "us-east-2")},
+}
+
+
+def synthesize(scenario_name: str, outdir: Path, overrides: dict | None = None) -> Synthesis:
+    """The app's four stacks for a bundled scenario (with ``overrides`` by dotted path),
+    with the checks on, synthesized to ``outdir`` as ``cdk synth`` would (a concrete
+    account, so lookups would show)."""
     require_infra_extra()
     import aws_cdk as cdk
     from aws_cdk.assertions import Template
@@ -86,6 +99,8 @@ def synthesize(scenario_name: str, outdir: Path) -> Synthesis:
 
     app_module = load_app_module()
     scenario = load_scenario(scenario_name)
+    if overrides:
+        scenario = scenario.with_overrides(overrides)
     app = cdk.App(outdir=str(outdir))
     # A concrete account, as the CDK CLI passes one: context lookups (AZs, say)
     # would then be needed, so test_synthesis_needs_no_lookup means something.
@@ -104,3 +119,9 @@ def synthesize(scenario_name: str, outdir: Path) -> Synthesis:
 @pytest.fixture(scope="session")
 def seed_synth(tmp_path_factory) -> Synthesis:
     return synthesize(SEED_SCENARIO, tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def seed_tls_synth(tmp_path_factory) -> Synthesis:
+    """The seed scenario with a certificate per region (:data:`TLS_OVERRIDES`)."""
+    return synthesize(SEED_SCENARIO, tmp_path_factory.mktemp("cdk.out.tls"), TLS_OVERRIDES)

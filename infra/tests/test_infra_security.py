@@ -1,0 +1,72 @@
+"""The security posture of issue 16 in the templates: HTTPS end to end when the scenario has
+certificates (listeners, redirect, health check, canaries), checked on the seed scenario with
+a certificate per region (:data:`conftest.TLS_OVERRIDES`)."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import TLS_OVERRIDES
+from infra_helpers import cfn_lint, plugin_reports, resources
+
+SERVICE_NAME = "app.drsim.example.com"  # SERVICE_RECORD_NAME + the default domain
+
+
+def _listeners(template: dict) -> dict[int, dict]:
+    return {listener["Port"]: listener
+            for listener in resources(template, "AWS::ElasticLoadBalancingV2::Listener")}
+
+
+def test_with_certificates_each_alb_listens_https_with_its_regions_certificate(seed_tls_synth):
+    security = seed_tls_synth.scenario.security
+    for role in ("primary", "secondary"):
+        region = seed_tls_synth.stacks.in_order()[0 if role == "primary" else 1].region
+        https = _listeners(seed_tls_synth.raw[role])[443]
+        assert https["Protocol"] == "HTTPS"
+        assert https["SslPolicy"] == security.tls_policy == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+        assert https["Certificates"] == [
+            {"CertificateArn": TLS_OVERRIDES["security.certificate_arns"][region]}]
+
+
+def test_port_80_only_redirects_to_https(seed_tls_synth):
+    for role in ("primary", "secondary"):
+        listeners = _listeners(seed_tls_synth.raw[role])
+        assert sorted(listeners) == [80, 443]
+        plain = listeners[80]
+        assert plain["Protocol"] == "HTTP"
+        assert plain["DefaultActions"] == [{"Type": "redirect", "RedirectConfig": {
+            "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
+        # Nothing else is routed on 80: the probe's rules hang off the HTTPS listener.
+        for rule in resources(seed_tls_synth.raw[role],
+                              "AWS::ElasticLoadBalancingV2::ListenerRule"):
+            assert "Redirect80To443" not in json.dumps(rule["ListenerArn"])
+
+
+def test_the_route53_check_and_the_canaries_speak_https_to_port_443(seed_tls_synth):
+    (check,) = resources(seed_tls_synth.raw["failover"], "AWS::Route53::HealthCheck")
+    assert (check["HealthCheckConfig"]["Type"], check["HealthCheckConfig"]["Port"]) == (
+        "HTTPS", 443)
+    for role in ("failover", "primary_links"):
+        (canary,) = resources(seed_tls_synth.raw[role], "AWS::Synthetics::Canary")
+        env = canary["RunConfig"]["EnvironmentVariables"]
+        url = json.dumps(env["TARGET_URL"])
+        assert "https://" in url and ":443/health" in url
+        # The certificate names the service, not the ALB the canary connects to.
+        assert env["TLS_SERVER_NAME"] == SERVICE_NAME
+
+
+def test_without_certificates_the_one_listener_is_plain_http(seed_synth):
+    for role in ("primary", "secondary"):
+        listeners = _listeners(seed_synth.raw[role])
+        assert list(listeners) == [80] and listeners[80]["Protocol"] == "HTTP"
+    (canary,) = resources(seed_synth.raw["failover"], "AWS::Synthetics::Canary")
+    assert "TLS_SERVER_NAME" not in canary["RunConfig"]["EnvironmentVariables"]
+
+
+def test_https_templates_pass_cfn_lint_and_cdk_nag(seed_tls_synth):
+    templates = sorted(str(p) for p in seed_tls_synth.outdir.glob("*.template.json"))
+    returncode, findings = cfn_lint(templates)
+    errors = [f for f in findings if f["Level"] == "Error"]
+    assert returncode == 0 and not errors, json.dumps(errors, indent=1)[:4000]
+    for report in plugin_reports(seed_tls_synth.outdir):
+        assert report["violations"] == [], (report["pluginName"], report["violations"][:3])
