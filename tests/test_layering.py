@@ -23,6 +23,7 @@ LAYERS = (
     ("scenario", "timeline", "summary"),
     ("sim", "cost", "gameday"),          # engine, money, real stack: strangers to each other
     ("compare",),                        # the one place they meet
+    ("sweep",),                          # many configurations compared at scale
     ("report",),
     ("__init__",),                       # the public API (drsim.simulate, ...)
     ("cli",),

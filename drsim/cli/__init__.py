@@ -16,8 +16,8 @@ import sys
 from drsim.errors import DrsimError
 
 # Modules under drsim.cli that each register one command (in --help order).
-COMMANDS = ("new", "validate", "simulate", "explain", "compare", "cost", "prices", "gameday",
-            "postmortem", "calibrate", "report")
+COMMANDS = ("new", "validate", "simulate", "explain", "compare", "sweep", "cost", "prices",
+            "gameday", "postmortem", "calibrate", "report")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -70,21 +70,44 @@ def evaluate(scenario, trials: int, seed: int, *, label: str | None = None,
     t = result.trials
     rpo_cols = [c for c in t.columns if c.startswith("rpo_s.")]
     rpo = t[rpo_cols].max(axis=1).to_numpy() if rpo_cols else np.zeros(len(t))
-    monthly = dr_monthly = risk = math.nan
-    unconfirmed = 0
-    worth = None
-    if scenario.platform == "aws":
-        bill = price_scenario(scenario)
-        monthly, dr_monthly = bill.monthly_usd, bill.dr_monthly_usd
-        unconfirmed = len(bill.unconfirmed_lines)
-        try:
-            with_dr = risk_from_summary(scenario, result.summary)
-        except UnboundedRisk:  # some trial never recovers
-            with_dr = None
-        risk = with_dr.expected_annual_usd if with_dr else math.inf
-        worth = scenario_dr_value(scenario, with_dr, bill.dr_yearly_usd)
+    money = price_outcome(scenario, result.summary)
     return Outcome(label or scenario.name, setting, value, is_base, scenario, result.summary,
-                   t["rto_s"].to_numpy(), rpo, monthly, dr_monthly, risk, unconfirmed, worth)
+                   t["rto_s"].to_numpy(), rpo, money.monthly_usd, money.dr_monthly_usd,
+                   money.risk_annual_usd, money.unconfirmed_lines, money.dr_value)
+
+
+@dataclass(frozen=True)
+class Money:
+    """What a simulated configuration costs (the money columns of :class:`Outcome`).
+
+    monthly_usd, dr_monthly_usd : the bill and its DR part (NaN off AWS). [USD/month]
+    risk_annual_usd : expected yearly cost of disasters (inf if some trial never
+        recovers; NaN off AWS). [USD/year]
+    unconfirmed_lines : price lines no retrieved source confirms. [-]
+    dr_value : what its DR is worth against no DR, None off AWS.
+    """
+
+    monthly_usd: float = math.nan
+    dr_monthly_usd: float = math.nan
+    risk_annual_usd: float = math.nan
+    unconfirmed_lines: int = 0
+    dr_value: DrValue | None = None
+
+
+def price_outcome(scenario, summary: Summary) -> Money:
+    """The bill, cost of risk and DR value of ``scenario`` given its simulation ``summary``
+    (all NaN for a ``platform: local`` scenario, which has no bill)."""
+    if scenario.platform != "aws":
+        return Money()
+    bill = price_scenario(scenario)
+    try:
+        with_dr = risk_from_summary(scenario, summary)
+    except UnboundedRisk:  # some trial never recovers
+        with_dr = None
+    return Money(bill.monthly_usd, bill.dr_monthly_usd,
+                 with_dr.expected_annual_usd if with_dr else math.inf,
+                 len(bill.unconfirmed_lines),
+                 scenario_dr_value(scenario, with_dr, bill.dr_yearly_usd))
 
 
 def _evaluate_job(job: dict) -> Outcome:

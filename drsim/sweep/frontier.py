@@ -1,0 +1,57 @@
+"""The cost-risk frontier of a sweep, and the cheapest configuration meeting the objectives.
+
+A row is on the frontier when no other valid, priced row is at least as good on
+all three of the monthly bill, the p95 of the RTO the objectives name and the
+worst datastore's p95 RPO, and better on one (Pareto-minimal). Rows without
+datastores count as losing nothing (RPO 0) here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FRONTIER_COLUMNS = ("monthly_usd", "objective_rto_p95_s", "rpo_p95_s")
+"""What the frontier minimises: the bill [USD/month], p95 RTO [s], p95 RPO [s]."""
+
+
+def candidates(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows the scenario checks accepted and that have a bill (``platform: aws``)."""
+    ok = table["error"].isna() & np.isfinite(table["monthly_usd"].to_numpy(dtype=float))
+    return table[ok]
+
+
+def pareto_frontier(table: pd.DataFrame, columns=FRONTIER_COLUMNS) -> list[int]:
+    """The ``config`` numbers of the Pareto-minimal rows over ``columns``, cheapest first.
+
+    Rows sorted lexicographically can only be dominated by rows before them, and a
+    dominated row's dominator is itself dominated by a frontier row, so each row is
+    checked against the frontier so far: O(rows x frontier size).
+    """
+    rows = candidates(table)
+    if rows.empty:
+        return []
+    points = rows[list(columns)].to_numpy(dtype=float)
+    points = np.where(np.isnan(points), 0.0, points)  # no datastores: nothing lost
+    order = np.lexsort(points.T[::-1])
+    front: list[int] = []
+    front_points = np.empty((0, points.shape[1]))
+    for i in order:
+        p = points[i]
+        dominated = np.any(np.all(front_points <= p, axis=1) & np.any(front_points < p, axis=1))
+        if not dominated:
+            front.append(i)
+            front_points = np.vstack([front_points, p])
+    configs = rows["config"].to_numpy()
+    return [int(configs[i]) for i in front]
+
+
+def cheapest_meeting_objectives(table: pd.DataFrame) -> int | None:
+    """The ``config`` number of the cheapest row whose P(objectives met) is at least its
+    ``objectives.confidence`` (the lower number on a tie), or None when none is."""
+    rows = candidates(table)
+    rows = rows[rows["p_objectives_met"] >= rows["confidence"]]
+    if rows.empty:
+        return None
+    best = rows.sort_values(["monthly_usd", "config"], kind="stable").iloc[0]
+    return int(best["config"])
