@@ -137,7 +137,7 @@ def run_sweep(spec, *, workers: int = 1, engine: str = "auto", out=None,  # noqa
     finally:
         if client is not None:
             client.close()
-    table = store.read() if store else _concat(frames, columns)
+    table = typed(store.read(), columns) if store else _concat(frames, columns)
     return SweepResult(spec, table, pareto_frontier(table), cheapest_meeting_objectives(table),
                        engine, time.perf_counter() - start, len(done),
                        None if out is None else str(out), list(spec.fields))
@@ -192,17 +192,27 @@ def rows_frame(rows: list[tuple], kinds: dict, columns: dict) -> pd.DataFrame:
         rec.update((p, column_value(kinds[p], v)) for p, v in config.values.items())
         rec.update(result)
         records.append(rec)
-    return _typed(pd.DataFrame.from_records(records, columns=list(columns)), columns)
+    return typed(pd.DataFrame.from_records(records, columns=list(columns)), columns)
 
 
-def _typed(frame: pd.DataFrame, columns: dict) -> pd.DataFrame:
-    dtypes = {"int": "int64", "float": "float64", "bool": "bool", "str": "object",
-              "json": "object"}
+def _text_dtype():
+    """pandas' text dtype with NaN for missing, as a Parquet read gives (object before 2.3)."""
+    try:
+        return pd.StringDtype(na_value=float("nan"))
+    except TypeError:  # pragma: no cover - pandas < 2.3
+        return object
+
+
+def typed(frame: pd.DataFrame, columns: dict) -> pd.DataFrame:
+    """``frame`` with the dtypes of ``columns``' kinds, the same in memory as read back
+    from Parquet, so both tables compare equal."""
+    text = _text_dtype()
+    dtypes = {"int": "int64", "float": "float64", "bool": "bool", "str": text, "json": text}
     return frame.astype({c: dtypes[k] for c, k in columns.items()})
 
 
 def _concat(frames: list[pd.DataFrame], columns: dict) -> pd.DataFrame:
     if not frames:
-        return _typed(pd.DataFrame({c: [] for c in columns}), columns)
+        return typed(pd.DataFrame({c: [] for c in columns}), columns)
     table = pd.concat(frames, ignore_index=True)
     return table.sort_values("config", kind="stable").reset_index(drop=True)
