@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 
 from drsim.errors import DrsimError
-from drsim.sweep import evaluate, run
-from drsim.sweep import run_sweep
+from drsim.sweep import evaluate, run, run_sweep
 from drsim.sweep.store import MANIFEST
 from tests.conftest import run_cli
 

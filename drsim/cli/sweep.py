@@ -93,8 +93,8 @@ def as_text(result) -> str:
         lines.append(f"invalid: {invalid:,} configurations the scenario checks refuse (their "
                      "reason is in the error column: --json or --out)")
     front = result.frontier_table()
-    lines += ["", f"Frontier: {len(front)} configurations no other beats on bill, p95 RTO and "
-                  "p95 RPO together, cheapest first"]
+    lines += ["", (f"Frontier: {len(front)} configurations no other beats on bill, p95 RTO "
+                   "and p95 RPO together, cheapest first")]
     if front.empty:
         lines.append("  none (no valid configuration with a bill: platform: aws)")
     else:

@@ -49,8 +49,10 @@ def load_bases(spec: SweepSpec) -> dict[str, Scenario]:
         try:
             out[ref] = load_scenario(beside if beside.is_file() else ref)
         except ScenarioError as err:
-            raise SweepSpecError(f"{spec.source}: base {ref}: not a valid scenario:\n"
-                                 f"  {str(err).replace(chr(10), chr(10) + '  ')}") from None
+            if len(err.problems) == 1:
+                raise SweepSpecError(f"{spec.source}: base {ref}: {err}") from None
+            raise SweepSpecError(f"{spec.source}: base {ref} is not a valid scenario:\n  "
+                                 + "\n  ".join(err.problems)) from None
     return out
 
 

@@ -118,7 +118,8 @@ def summary_columns(scenario: Scenario, summary) -> dict:
 
 def _simulate(scenario: Scenario, trials: int, seed: int, engine: str):
     """``(summary, engine that ran, why auto fell back)``; summary only, no progress bar."""
-    kwargs = dict(trials=trials, seed=seed, workers=1, keep_trials=False, progress=False)
+    kwargs = {"trials": trials, "seed": seed, "workers": 1, "keep_trials": False,
+              "progress": False}
     if has_engines():
         result = simulate(scenario, engine=engine, **kwargs)
         return result.summary, result.engine, result.fallback

@@ -92,7 +92,7 @@ class SweepResult:
         return (f"<p>{self!r}</p>" + self.frontier_table().to_html(index=False))
 
 
-def run_sweep(spec, *, workers: int = 1, engine: str = "auto", out=None,  # noqa: C901
+def run_sweep(spec, *, workers: int = 1, engine: str = "auto", out=None,
               scheduler: str | None = None, progress: bool | None = None,
               connect_timeout_s: float = runners.CONNECT_TIMEOUT_S) -> SweepResult:
     """Simulate and price every configuration of ``spec``.

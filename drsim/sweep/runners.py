@@ -76,7 +76,7 @@ def run_dask(tasks: Iterable[Task], client) -> Iterator[tuple]:
     threads = max(sum(client.nthreads().values()), 1)
     first = [client.submit(evaluate_task, t, pure=False)
              for t in itertools.islice(tasks, WINDOW_PER_WORKER * threads)]
-    flow = as_completed(first)
+    flow = as_completed(first, loop=client.loop)
     try:
         for future in flow:
             result = future.result()

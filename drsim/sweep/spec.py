@@ -148,6 +148,11 @@ def spec_from_dict(data: Any, *, source: str, base_dir: Path) -> SweepSpec:
         if e["type"] == "extra_forbidden":
             allowed = ", ".join(_SpecModel.model_fields)
             raise SweepSpecError(f"{source}: {where}: unknown key; allowed: {allowed}") from None
+        bound = {"greater_than_equal": ">=", "less_than_equal": "<="}.get(e["type"])
+        if bound:
+            limit = next(iter(e["ctx"].values()))
+            raise SweepSpecError(f"{source}: {where}: {e['input']!r} is out of range; must be "
+                                 f"{bound} {limit}") from None
         raise SweepSpecError(f"{source}: {where}: {e['msg']} (got {e.get('input')!r})") from None
     bases = _bases(m, source)
     if m.design == "grid" and m.samples is not None:
