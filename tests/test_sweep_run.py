@@ -121,3 +121,13 @@ def test_cli_json_and_text(tmp_path):
     assert "Frontier:" in text.stdout and "bill [USD/mo]" in text.stdout
     assert "p95 RTO [s]" in text.stdout and "invalid: 2 configurations" in text.stdout
     assert math.isfinite(d["elapsed_s"])
+
+
+@pytest.mark.parametrize("name", ["seed-grid", "seed-latin"])
+def test_bundled_specs_load_by_name_and_name_real_fields(name):
+    from drsim.sweep import load_spec
+    from drsim.sweep.configurations import check_fields, count_configurations, load_bases
+
+    spec = load_spec(name)
+    check_fields(spec, load_bases(spec))
+    assert count_configurations(spec) >= 96

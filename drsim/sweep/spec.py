@@ -117,12 +117,16 @@ def load_spec(spec: str | os.PathLike | dict | SweepSpec) -> SweepSpec:
         return spec_from_dict(spec, source="<dict>", base_dir=Path.cwd())
     path = Path(spec)
     source = os.fspath(spec)
+    if not path.exists() and bundled_spec(source) is not None:
+        path = bundled_spec(source)
+        source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except IsADirectoryError:
         raise SweepSpecError(f"{source}: is a directory, not a sweep spec (a YAML file)") from None
     except FileNotFoundError:
-        raise SweepSpecError(f"{source}: no such file") from None
+        raise SweepSpecError(f"{source}: no such file, and no bundled spec of that name "
+                             f"(bundled: {', '.join(bundled_specs())})") from None
     except (OSError, UnicodeDecodeError) as err:
         raise SweepSpecError(f"{source}: cannot be read as text ({err})") from None
     try:
@@ -133,6 +137,23 @@ def load_spec(spec: str | os.PathLike | dict | SweepSpec) -> SweepSpec:
         raise SweepSpecError(f"{source}{line}: not valid YAML: "
                              f"{getattr(err, 'problem', None) or err}") from None
     return spec_from_dict(data, source=source, base_dir=path.parent)
+
+
+def bundled_spec(name: str) -> Path | None:
+    """The bundled spec called ``name`` (``seed-grid``, with or without ``.yaml``), or None."""
+    if Path(name).name != name:
+        return None  # a path, never a bundled name
+    from drsim.bundled import bundled_path
+
+    p = bundled_path("data", "sweeps") / (name if name.endswith(".yaml") else f"{name}.yaml")
+    return p if p.is_file() else None
+
+
+def bundled_specs() -> list[str]:
+    """The names of the bundled sweep specs (``drsim/data/sweeps``)."""
+    from drsim.bundled import bundled_path
+
+    return sorted(p.stem for p in bundled_path("data", "sweeps").glob("*.yaml"))
 
 
 def spec_from_dict(data: Any, *, source: str, base_dir: Path) -> SweepSpec:
