@@ -41,7 +41,8 @@ kwargs = {"workers": int(workers)}
 if dask == "1":
     from distributed import LocalCluster
     cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                           dashboard_address=None, host="127.0.0.1")
+                           dashboard_address=None, worker_dashboard_address=None,
+                           host="127.0.0.1")
     kwargs = {"scheduler": cluster.scheduler_address}
 t = time.perf_counter()
 r = run_sweep(spec, engine=engine, progress=False, **kwargs)

@@ -21,7 +21,8 @@ SPEC = {"base": "seed-warm-standby", "trials": 80, "seed": 5,
 @pytest.fixture(scope="module")
 def cluster():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
-                                  dashboard_address=None, host="127.0.0.1") as c:
+                                  dashboard_address=None, worker_dashboard_address=None,
+                                  host="127.0.0.1") as c:
         yield c
 
 
@@ -62,6 +63,7 @@ def test_an_unreachable_scheduler_fails_within_the_timeout(tmp_path):
 def test_worker_processes_give_the_local_table():
     """Workers in their own processes: the tasks travel pickled and drsim is imported there."""
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, host="127.0.0.1") as c:
+                                  dashboard_address=None, worker_dashboard_address=None,
+                                  host="127.0.0.1") as c:
         on_dask = run_sweep(SPEC, scheduler=c.scheduler_address, progress=False)
     pd.testing.assert_frame_equal(on_dask.table, run_sweep(SPEC, progress=False).table)
