@@ -60,6 +60,7 @@ def test_an_unreachable_scheduler_fails_within_the_timeout(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Port 8787 is already in use")  # the other cluster's, loopback
 def test_worker_processes_give_the_local_table():
     """Workers in their own processes: the tasks travel pickled and drsim is imported there."""
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,

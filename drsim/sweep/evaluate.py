@@ -97,6 +97,13 @@ def evaluate_task(task: Task) -> tuple[Configuration, dict]:
     return task.config, row
 
 
+def evaluate_configuration(config: Configuration, base: Scenario, trials: int, seed: int,
+                           engine: str) -> tuple[Configuration, dict]:
+    """:func:`evaluate_task` with its parts as arguments (so Dask can hand a worker the
+    base it already holds)."""
+    return evaluate_task(Task(config, base, trials, seed, engine))
+
+
 def summary_columns(scenario: Scenario, summary) -> dict:
     """The RTO, RPO and objective columns of a row from a simulation summary."""
     probe = summary.probe_rto_s

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from drsim.errors import DrsimError
-from drsim.sweep.evaluate import Task, evaluate_task
+from drsim.sweep.evaluate import Task, evaluate_configuration, evaluate_task
 
 WINDOW_PER_WORKER = 4
 """Tasks in flight per worker: enough to keep each busy, few enough to stay small. [-]"""
@@ -69,21 +69,32 @@ def connect(address: str, timeout_s: float = CONNECT_TIMEOUT_S):
 
 
 def run_dask(tasks: Iterable[Task], client) -> Iterator[tuple]:
-    """The tasks on the cluster behind ``client``, yielded as they finish."""
+    """The tasks on the cluster behind ``client``, yielded as they finish.
+
+    Each base scenario goes to the workers once (scattered); a task then carries only
+    its configuration's values.
+    """
     from distributed import as_completed
 
     tasks = iter(tasks)
+    bases: dict[str, object] = {}
+
+    def submit(t: Task):
+        if t.config.base not in bases:
+            bases[t.config.base] = client.scatter(t.base, broadcast=True, hash=False)
+        return client.submit(evaluate_configuration, t.config, bases[t.config.base],
+                             t.trials, t.seed, t.engine, pure=False)
+
     threads = max(sum(client.nthreads().values()), 1)
-    first = [client.submit(evaluate_task, t, pure=False)
-             for t in itertools.islice(tasks, WINDOW_PER_WORKER * threads)]
-    flow = as_completed(first, loop=client.loop)
+    flow = as_completed([submit(t) for t in itertools.islice(tasks, WINDOW_PER_WORKER * threads)],
+                        loop=client.loop)
     try:
         for future in flow:
             result = future.result()
             future.release()
             yield result
             for t in itertools.islice(tasks, 1):
-                flow.add(client.submit(evaluate_task, t, pure=False))
+                flow.add(submit(t))
     finally:
         # Whatever is still queued is cancelled, so the cluster is not left busy.
         client.cancel(list(flow.futures))
