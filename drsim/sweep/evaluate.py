@@ -87,7 +87,11 @@ def evaluate_task(task: Task) -> tuple[Configuration, dict]:
     except ScenarioError as err:
         row["error"] = _one_line(err)
         return task.config, row
-    summary, engine, fallback = _simulate(scenario, task.trials, task.seed, task.engine)
+    try:
+        summary, engine, fallback = _simulate(scenario, task.trials, task.seed, task.engine)
+    except UncoveredError as err:
+        row["error"] = str(err)
+        return task.config, row
     row.update(summary_columns(scenario, summary), engine=engine, fallback=fallback)
     money = price_outcome(scenario, summary)
     row.update(monthly_usd=money.monthly_usd, dr_monthly_usd=money.dr_monthly_usd,
@@ -123,12 +127,22 @@ def summary_columns(scenario: Scenario, summary) -> dict:
     }
 
 
+class UncoveredError(DrsimError):
+    """``engine="fast"`` asked for a configuration the fast path does not cover (a row's
+    error, not the sweep's end: the other configurations may well be covered)."""
+
+
 def _simulate(scenario: Scenario, trials: int, seed: int, engine: str):
     """``(summary, engine that ran, why auto fell back)``; summary only, no progress bar."""
     kwargs = {"trials": trials, "seed": seed, "workers": 1, "keep_trials": False,
               "progress": False}
     if has_engines():
-        result = simulate(scenario, engine=engine, **kwargs)
+        try:
+            result = simulate(scenario, engine=engine, **kwargs)
+        except DrsimError as err:
+            if engine != "fast":
+                raise
+            raise UncoveredError(str(err)) from None
         return result.summary, result.engine, result.fallback
     if engine == "fast":
         raise DrsimError("--engine fast: this drsim has no fast engine; use simpy or auto")
