@@ -14,7 +14,7 @@ from drsim.sweep import run_sweep
 
 distributed = pytest.importorskip("distributed")
 
-SPEC = {"base": "seed-warm-standby", "trials": 80, "seed": 5,
+SPEC = {"bases": ["seed-warm-standby", "hot-standby"], "trials": 80, "seed": 5,
         "fields": {"health_check.failure_threshold": [1, 3, 11], "dns.ttl_s": [10, 120]}}
 
 
@@ -31,7 +31,8 @@ def test_the_cluster_gives_the_local_table(cluster, tmp_path):
     on_dask = run_sweep(SPEC, scheduler=cluster.scheduler_address, progress=False)
     pd.testing.assert_frame_equal(on_dask.table, local.table)
     assert on_dask.frontier == local.frontier
-    assert local.table["error"].notna().sum() == 2  # threshold 11 refused on aws, per row
+    assert local.table["error"].notna().sum() == 4  # threshold 11 refused on aws, per row
+    assert list(local.table["base"]) == ["seed-warm-standby"] * 6 + ["hot-standby"] * 6
     # and into a Parquet folder, resumable like a local run
     out = tmp_path / "r.parquet"
     first = run_sweep(SPEC, scheduler=cluster.scheduler_address, out=out, progress=False)
@@ -68,3 +69,13 @@ def test_worker_processes_give_the_local_table():
                                   host="127.0.0.1") as c:
         on_dask = run_sweep(SPEC, scheduler=c.scheduler_address, progress=False)
     pd.testing.assert_frame_equal(on_dask.table, run_sweep(SPEC, progress=False).table)
+
+
+def test_dask_batches_hold_one_base_each():
+    from drsim.sweep.configurations import Configuration
+    from drsim.sweep.evaluate import Task
+    from drsim.sweep.runners import _batches
+
+    tasks = [Task(Configuration(i, "ab"[i >= 5], {}), None, 1, 1, "auto") for i in range(9)]
+    assert [[t.config.index for t in b] for b in _batches(tasks, 3)] == [
+        [0, 1, 2], [3, 4], [5, 6, 7], [8]]

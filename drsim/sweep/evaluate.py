@@ -101,11 +101,11 @@ def evaluate_task(task: Task) -> tuple[Configuration, dict]:
     return task.config, row
 
 
-def evaluate_configuration(config: Configuration, base: Scenario, trials: int, seed: int,
-                           engine: str) -> tuple[Configuration, dict]:
-    """:func:`evaluate_task` with its parts as arguments (so Dask can hand a worker the
-    base it already holds)."""
-    return evaluate_task(Task(config, base, trials, seed, engine))
+def evaluate_batch(configs: list[Configuration], base: Scenario, trials: int, seed: int,
+                   engine: str) -> list[tuple[Configuration, dict]]:
+    """:func:`evaluate_task` of several configurations of one base, the base passed once
+    (so Dask can hand a worker the base it already holds)."""
+    return [evaluate_task(Task(c, base, trials, seed, engine)) for c in configs]
 
 
 def summary_columns(scenario: Scenario, summary) -> dict:

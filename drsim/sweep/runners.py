@@ -20,10 +20,12 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from drsim.errors import DrsimError
-from drsim.sweep.evaluate import Task, evaluate_configuration, evaluate_task
+from drsim.sweep.evaluate import Task, evaluate_batch, evaluate_task
 
 WINDOW_PER_WORKER = 4
 """Tasks in flight per worker: enough to keep each busy, few enough to stay small. [-]"""
+DASK_BATCH = 8
+"""Configurations per Dask task (see :func:`run_dask`). [-]"""
 CONNECT_TIMEOUT_S = 10.0
 """How long to try reaching a scheduler before giving up. [s]"""
 
@@ -71,30 +73,45 @@ def connect(address: str, timeout_s: float = CONNECT_TIMEOUT_S):
 def run_dask(tasks: Iterable[Task], client) -> Iterator[tuple]:
     """The tasks on the cluster behind ``client``, yielded as they finish.
 
-    Each base scenario goes to the workers once (scattered); a task then carries only
-    its configuration's values.
+    Each base scenario goes to the workers once (scattered); a Dask task is a batch of
+    up to :data:`DASK_BATCH` configurations of one base, which carries only their
+    values: a configuration on the fast path takes tens of milliseconds, about what a
+    round trip through the scheduler costs, so one task each would leave workers idle.
     """
     from distributed import as_completed
 
-    tasks = iter(tasks)
+    batches = _batches(tasks, DASK_BATCH)
     bases: dict[str, object] = {}
 
-    def submit(t: Task):
-        if t.config.base not in bases:
-            bases[t.config.base] = client.scatter(t.base, broadcast=True, hash=False)
-        return client.submit(evaluate_configuration, t.config, bases[t.config.base],
-                             t.trials, t.seed, t.engine, pure=False)
+    def submit(batch: list[Task]):
+        first = batch[0]
+        if first.config.base not in bases:
+            bases[first.config.base] = client.scatter(first.base, broadcast=True, hash=False)
+        return client.submit(evaluate_batch, [t.config for t in batch], bases[first.config.base],
+                             first.trials, first.seed, first.engine, pure=False)
 
     threads = max(sum(client.nthreads().values()), 1)
-    flow = as_completed([submit(t) for t in itertools.islice(tasks, WINDOW_PER_WORKER * threads)],
+    flow = as_completed([submit(b) for b in itertools.islice(batches, WINDOW_PER_WORKER * threads)],
                         loop=client.loop)
     try:
         for future in flow:
-            result = future.result()
+            results = future.result()
             future.release()
-            yield result
-            for t in itertools.islice(tasks, 1):
-                flow.add(submit(t))
+            yield from results
+            for b in itertools.islice(batches, 1):
+                flow.add(submit(b))
     finally:
         # Whatever is still queued is cancelled, so the cluster is not left busy.
         client.cancel(list(flow.futures))
+
+
+def _batches(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
+    """Consecutive tasks in lists of up to ``size``, each list of one base."""
+    batch: list[Task] = []
+    for t in tasks:
+        if batch and (len(batch) == size or t.config.base != batch[0].config.base):
+            yield batch
+            batch = []
+        batch.append(t)
+    if batch:
+        yield batch
