@@ -115,3 +115,44 @@ def test_without_pyarrow_a_clear_message_before_any_work(tmp_path, monkeypatch):
     with pytest.raises(DrsimError, match=r"needs pyarrow.*drsim\[parquet\]"):
         run_sweep(SPEC, out=tmp_path / "r.parquet", progress=False)
     assert not (tmp_path / "r.parquet").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_the_rows_finished_and_the_same_command_resumes(tmp_path):
+    """The real command in 2 processes, interrupted by SIGINT (by PID) once its first part
+    is on disk: exit 130, every finished row kept whole, and the same command resumes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import PYTHON_WITH_DEFAULT_SIGINT, ROOT
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text(json.dumps({"base": "seed-warm-standby", "trials": 50, "seed": 1,
+                                "design": "random", "samples": 500,
+                                "fields": {"dns.ttl_s": {"low": 5, "high": 300}}}))
+    out = tmp_path / "r.parquet"
+    args = ["-m", "drsim", "sweep", str(spec), "--workers", "2", "--out", str(out)]
+    proc = subprocess.Popen([*PYTHON_WITH_DEFAULT_SIGINT, *args], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 300
+        while not parts(out) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # waiting for the first part to appear, not for a time
+        assert parts(out), f"no part appeared; {proc.poll()=}"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    kept = pd.read_parquet(out)
+    assert 200 <= len(kept) < 500 and kept["rto_p95_s"].notna().all()
+    assert kept["config"].is_unique
+    again = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
+                           timeout=600, check=False)
+    assert again.returncode == 0, again.stderr
+    assert f"resumed: {len(kept):,} configurations were already in" in again.stdout
+    assert sorted(pd.read_parquet(out)["config"]) == list(range(500))
