@@ -134,3 +134,17 @@ def test_bundled_specs_load_by_name_and_name_real_fields(name):
     spec = load_spec(name)
     check_fields(spec, load_bases(spec))
     assert count_configurations(spec) >= 96
+
+
+def test_a_progress_bar_counts_configurations(capsys):
+    run_sweep({**SPEC, "trials": 20}, progress=True)
+    err = capsys.readouterr().err
+    assert "6/6" in err and "config" in err
+
+
+def test_the_python_result_shows_itself():
+    r = run_sweep({**SPEC, "trials": 20}, progress=False)
+    assert repr(r).startswith("SweepResult(6 configurations, ")
+    assert "<table" in r._repr_html_()
+    frame = r.to_frame()
+    assert frame["on_frontier"].sum() == len(r.frontier)
