@@ -3,7 +3,8 @@
 Every configuration uses the spec's seed (common random numbers): two rows that
 differ in one field see the same draws for everything else. A combination the
 scenario checks refuse is a row too, with the checks' message in ``error`` and
-NaN figures; it does not stop the sweep.
+NaN figures; it does not stop the sweep. So is a configuration the engine refuses
+(``engine="fast"`` on a fault the fast path does not cover).
 """
 
 from __future__ import annotations
@@ -89,11 +90,13 @@ def evaluate_task(task: Task) -> tuple[Configuration, dict]:
         return task.config, row
     try:
         summary, engine, fallback = _simulate(scenario, task.trials, task.seed, task.engine)
-    except UncoveredError as err:
+        money = price_outcome(scenario, summary)
+    except DrsimError as err:
+        # A valid scenario the engine or the price tables still refuse (e.g. engine fast
+        # on a fault the fast path does not cover): that row's reason, not the sweep's end.
         row["error"] = str(err)
         return task.config, row
     row.update(summary_columns(scenario, summary), engine=engine, fallback=fallback)
-    money = price_outcome(scenario, summary)
     row.update(monthly_usd=money.monthly_usd, dr_monthly_usd=money.dr_monthly_usd,
                risk_annual_usd=money.risk_annual_usd,
                risk_avoided_annual_usd=(money.dr_value.risk_avoided_annual_usd
@@ -127,22 +130,12 @@ def summary_columns(scenario: Scenario, summary) -> dict:
     }
 
 
-class UncoveredError(DrsimError):
-    """``engine="fast"`` asked for a configuration the fast path does not cover (a row's
-    error, not the sweep's end: the other configurations may well be covered)."""
-
-
 def _simulate(scenario: Scenario, trials: int, seed: int, engine: str):
     """``(summary, engine that ran, why auto fell back)``; summary only, no progress bar."""
     kwargs = {"trials": trials, "seed": seed, "workers": 1, "keep_trials": False,
               "progress": False}
     if has_engines():
-        try:
-            result = simulate(scenario, engine=engine, **kwargs)
-        except DrsimError as err:
-            if engine != "fast":
-                raise
-            raise UncoveredError(str(err)) from None
+        result = simulate(scenario, engine=engine, **kwargs)
         return result.summary, result.engine, result.fallback
     if engine == "fast":
         raise DrsimError("--engine fast: this drsim has no fast engine; use simpy or auto")
