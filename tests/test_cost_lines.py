@@ -1,7 +1,8 @@
 """Each cost line of the seed scenario against arithmetic done by hand.
 
 The expected figures below are written out from the scenario file, its usage
-block and the price tables of 2026-11-28 (quantity x USD per unit), not taken
+block and the price tables of 2026-12-05 (the 2026-11-28 rows, plus CloudWatch Logs and
+KMS; quantity x USD per unit), not taken
 from the code's output: a change of formula, unit or price row fails here.
 """
 
@@ -75,6 +76,20 @@ SEED_LINES = [
     ("EventBridge", P, "custom events published", 2.628, 1.0, 2.628),
     ("EventBridge", P, "forwarded to us-east-2", 2.628, 1.0, 2.628),
     ("Step Functions", S, "failover runbook state transitions", 0.004, 0.025, 0.0001),  # 3 steps + end
+    # Log buckets, kept 90 d + 7 d of old versions, over 730 / 24 = 30.41667 d a month:
+    # us-east-1: ALB 50 req/s x 2,628,000 s x 100 B = 13.14 GB; S3 (2 objects/s x 2,628,000 s
+    # + 8,760 standby-probe runs x 4 requests) x 400 B = 2.116416 GB a month
+    ("S3", P, "access logs in the log bucket", 48.6533376, 0.023, 1.119026765),
+    # us-east-2: no ALB traffic; (5,256,000 replicas + 43,800 failover-probe runs x 4) x 400 B
+    ("S3", S, "access logs in the log bucket", 6.928128, 0.023, 0.159346944),
+    # Enhanced Monitoring: 2 instances x 2,628,000 s / 60 s x 8 KB = 0.7008 GB a month,
+    # kept 30 d: 0.7008 x 30 / 30.41667 = 0.6912 GB-month
+    ("CloudWatch Logs", P, "Enhanced Monitoring OS metrics, log data ingested", 0.7008, 0.5,
+     0.3504),
+    ("CloudWatch Logs", S, "Enhanced Monitoring OS metrics, log data ingested", 0.7008, 0.5,
+     0.3504),
+    ("CloudWatch Logs", P, "Enhanced Monitoring OS metrics, log storage", 0.6912, 0.03, 0.020736),
+    ("CloudWatch Logs", S, "Enhanced Monitoring OS metrics, log storage", 0.6912, 0.03, 0.020736),
 ]
 
 
@@ -110,11 +125,12 @@ def _hand_sum(region=None, service=None):
 
 
 def test_seed_total_is_the_hand_sum(seed):
-    # 72.0802 Fargate + 55.9764 ALB + 70.2 NAT + 842.272 Aurora + 727.2 DynamoDB + 49.28 S3
-    # + 5.46 Backup + 25.688193 transfer + 1.0 Route 53 + 0.5 CloudWatch + 63.072 canaries
+    # 72.0802 Fargate + 55.9764 ALB + 70.2 NAT + 842.272 Aurora + 727.2 DynamoDB
+    # + 50.558374 S3 (49.28 data + 1.278374 access logs) + 5.46 Backup + 25.688193 transfer
+    # + 1.0 Route 53 + 0.5 CloudWatch + 0.742272 CloudWatch Logs + 63.072 canaries
     # + 5.256 EventBridge + 0.0001 Step Functions
-    assert seed.monthly_usd == pytest.approx(1917.984893, abs=1e-5)
-    assert seed.yearly_usd == pytest.approx(12 * 1917.984893, abs=1e-4)
+    assert seed.monthly_usd == pytest.approx(1920.005539, abs=1e-5)
+    assert seed.yearly_usd == pytest.approx(12 * 1920.005539, abs=1e-4)
     assert seed.by_region == pytest.approx({r: _hand_sum(region=r) for r in (P, S, G)})
     assert seed.by_service["Aurora PostgreSQL"] == pytest.approx(842.272)
     assert seed.by_service["DynamoDB"] == pytest.approx(727.2)
@@ -229,7 +245,9 @@ def test_unconfirmed_prices_are_reported(seed):
     assert ("Aurora PostgreSQL", P, ("orders_db: db.r6g.large on-demand (Aurora Standard) "
                                      "(2 instances x 730 h)")) in flagged
     assert all(ln.unconfirmed == ("unconfirmed" in ln.source.lower()) for ln in seed.lines)
-    assert len(seed.unconfirmed_lines) == 17
+    assert len(seed.unconfirmed_lines) == 21
+    # ... and the new lines on them: S3 storage of both log buckets, and us-east-2's
+    # CloudWatch Logs rates (assumed equal to us-east-1's)
     assert sum(ln.monthly_usd for ln in seed.unconfirmed_lines) == pytest.approx(
         14.7752 + 3.24485 + 379.6 * 2 + 10 + 26.28 + 1.25 * 2 + 328.5 + 1.0 + 11.5 * 2 + 26.28
-        + 2.73 + 0.2 + 0.1 + 52.56)
+        + 2.73 + 0.2 + 0.1 + 52.56 + 1.119026765 + 0.159346944 + 0.3504 + 0.020736)

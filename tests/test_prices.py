@@ -24,7 +24,16 @@ TABLE_SHA256 = {
         "01185b2ddddb765ddfd053c7604e3c0c1691313cde2043780d80d7a5d7e7f2c3",
     "aws_us-east-2_2026-11-28.csv":
         "c56374aadb611d046e747f0a03260c571ad0e0619132f057021323fa5bd67ba8",
+    "aws_us-east-1_2026-12-05.csv":
+        "5d8eddded094e2cb621c8c2b211aaba746d151ec6157eebc475dd0c97f4ef12d",
+    "aws_us-east-2_2026-12-05.csv":
+        "1185c4488d4432fa440c1084e849f37c127b37d8b9dba7ddd486e6d87830de1a",
 }
+SECURITY_DATE = "2026-12-05"
+"""The tables that added the rows of the security posture (issue 16): the 2026-11-28 rows
+verbatim, plus CloudWatch Logs and KMS."""
+NEW_KEYS = ("cloudwatch.logs.ingestion", "cloudwatch.logs.storage", "kms.key_month",
+            "kms.requests")
 
 
 def _sha256(path):
@@ -38,10 +47,34 @@ def _rows(path):
 
 def test_bundled_regions():
     assert available_regions(PRICES) == ["us-east-1", "us-east-2"]
-    for region in ("us-east-1", "us-east-2", "global"):
+    for region, date in (("us-east-1", SECURITY_DATE), ("us-east-2", SECURITY_DATE),
+                         ("global", REFERENCE_DATE)):
         table = load_table(region, PRICES)
-        assert table.date == dt.date(2026, 11, 28)
-        assert table.path.name == f"aws_{region}_{REFERENCE_DATE}.csv"
+        assert table.date == dt.date.fromisoformat(date)
+        assert table.path.name == f"aws_{region}_{date}.csv"
+    old = load_table("us-east-1", PRICES, as_of=dt.date(2026, 11, 28))
+    assert old.path.name == f"aws_us-east-1_{REFERENCE_DATE}.csv"
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "us-east-2"])
+def test_the_security_tables_keep_every_older_row_and_source_the_new_ones(region):
+    """The 2026-12-05 tables are the 2026-11-28 rows unchanged (a new file, not an edit),
+    plus the CloudWatch Logs and KMS rows, each sourced; us-east-2's rates are us-east-1's,
+    so they stay unconfirmed but for the key-month, which AWS states for every region."""
+    old = _rows(PRICES / f"aws_{region}_{REFERENCE_DATE}.csv")
+    new = _rows(PRICES / f"aws_{region}_{SECURITY_DATE}.csv")
+    assert new[:len(old)] == old
+    added = {row["key"]: row for row in new[len(old):]}
+    assert tuple(added) == NEW_KEYS
+    for key, row in added.items():
+        assert list(row) == list(COLUMNS) and "http" in row["source"]
+        assert row["retrieved"] == SECURITY_DATE
+        assert (row["unconfirmed"] == "yes") == ("unconfirmed" in row["source"].lower())
+        expected = "yes" if region == "us-east-2" and key != "kms.key_month" else "no"
+        assert row["unconfirmed"] == expected, key
+    assert {k: float(r["usd_per_unit"]) for k, r in added.items()} == {
+        "cloudwatch.logs.ingestion": 0.5, "cloudwatch.logs.storage": 0.03,
+        "kms.key_month": 1.0, "kms.requests": 0.03}
 
 
 @pytest.mark.parametrize("name", [f"aws_{r}_{REFERENCE_DATE}.csv"

@@ -141,7 +141,7 @@ def test_refresh_writes_a_new_dated_table(folder):
     assert result.path == folder / "aws_us-east-2_2027-01-15.csv"
     assert (folder / "aws_us-east-2_2026-11-28.csv").read_bytes() == before  # never in place
     assert len(result.refreshed) == 13 and not result.not_found
-    assert len(result.carried) == 39 - 13
+    assert len(result.carried) == 43 - 13  # the table of 2026-12-05 has 43 rows
 
     new = load_table(REGION, folder)
     assert new.date == TODAY and new.path == result.path
@@ -155,13 +155,13 @@ def test_refresh_writes_a_new_dated_table(folder):
     assert new.rows["s3.storage.standard"].usd_per_unit == 0.023  # the first tier
     assert new.rows["stepfunctions.standard.transition"].usd_per_unit == pytest.approx(0.025)
     # rows the API was not asked for are carried over unchanged, still unconfirmed
-    old = load_table(REGION, folder, as_of=dt.date(2026, 11, 28))
+    old = load_table(REGION, folder, as_of=dt.date(2026, 12, 5))
     assert new.rows["dynamodb.on_demand.rwru"] == \
         old.rows["dynamodb.on_demand.rwru"].__class__(**{
             **old.rows["dynamodb.on_demand.rwru"].__dict__, "table": new.path.name})
     assert new.rows["dynamodb.on_demand.rwru"].unconfirmed
     # 8 of the 13 refreshed rows were unconfirmed (Fargate x5, Aurora instances x2, S3 storage)
-    assert sum(r.unconfirmed for r in new.rows.values()) == 29 - 8
+    assert sum(r.unconfirmed for r in new.rows.values()) == 32 - 8
 
 
 def test_the_cost_model_uses_the_new_table_and_flags_fewer_lines(folder):
@@ -169,11 +169,13 @@ def test_the_cost_model_uses_the_new_table_and_flags_fewer_lines(folder):
     refresh_prices(REGION, client=client, prices_dir=folder, today=TODAY)
     seed = load_scenario(SCENARIOS / "seed-warm-standby.yaml")
     fresh = price_scenario(seed, prices_dir=folder)
-    old = price_scenario(seed, prices_dir=folder, as_of=dt.date(2026, 11, 28))
+    # (the tables of 2026-11-28 lack the CloudWatch Logs rows the model needs since 12-05)
+    old = price_scenario(seed, prices_dir=folder, as_of=dt.date(2026, 12, 5))
     assert fresh.tables[REGION] == "aws_us-east-2_2027-01-15.csv"
     assert fresh.monthly_usd == pytest.approx(old.monthly_usd)  # same figures, now sourced
-    # the Fargate, Aurora instance and S3 storage lines of us-east-2 are confirmed now
-    assert len(old.unconfirmed_lines) - len(fresh.unconfirmed_lines) == 4
+    # the Fargate, Aurora instance and S3 storage lines (assets and the log bucket) of
+    # us-east-2 are confirmed now
+    assert len(old.unconfirmed_lines) - len(fresh.unconfirmed_lines) == 5
 
 
 def test_a_price_in_another_unit_is_not_taken(folder):
@@ -211,16 +213,16 @@ def test_an_api_error_is_one_line(folder):
 def test_cli_refresh_with_a_stubbed_client(tmp_path, monkeypatch, capsys):
     # the bundled table, under an older date, so that today's refresh is new whatever today is
     folder = tmp_path
-    shutil.copy(PRICES / "aws_us-east-2_2026-11-28.csv", folder / "aws_us-east-2_2000-01-01.csv")
+    shutil.copy(PRICES / "aws_us-east-2_2026-12-05.csv", folder / "aws_us-east-2_2000-01-01.csv")
     client, _ = _stubbed_client()
     monkeypatch.setattr("drsim.cli.prices._client_for_cli", lambda: client)
     today = dt.datetime.now(dt.UTC).date().isoformat()
     assert main(["prices", "refresh", "--region", REGION, "--prices-dir", str(folder)]) == 0
     out = capsys.readouterr().out
     written = folder / f"aws_us-east-2_{today}.csv"
-    assert out.startswith(f"wrote {written}: 13 rows from the Price List API, 26 carried over")
+    assert out.startswith(f"wrote {written}: 13 rows from the Price List API, 30 carried over")
     with written.open(newline="") as f:
-        assert len(list(csv.DictReader(f))) == 39
+        assert len(list(csv.DictReader(f))) == 43
 
 
 def test_cli_refresh_without_credentials_is_one_line(tmp_path):
@@ -244,7 +246,8 @@ def test_cli_refresh_without_credentials_is_one_line(tmp_path):
 def test_prices_list_reports_the_unconfirmed_rows():
     done = run_cli("prices", "list", "--unconfirmed")
     assert done.returncode == 0
-    assert "us-east-2: aws_us-east-2_2026-11-28.csv (39 rows, 29 unconfirmed)" in done.stdout
+    assert ("us-east-2: aws_us-east-2_2026-11-28.csv, aws_us-east-2_2026-12-05.csv (43 rows, "
+            "32 unconfirmed)") in done.stdout
     assert ("  aurora.instance.db.r6g.large: 0.26 USD per instance-hour -- unconfirmed; verify "
             "https://aws.amazon.com/rds/aurora/pricing/") in done.stdout
-    assert done.stdout.count("\n  ") == 6 + 29
+    assert done.stdout.count("\n  ") == 6 + 32

@@ -55,6 +55,11 @@ S3_REPLICATION_METRICS = 4
 DYNAMODB_WRITE_UNIT_KB = 1
 DYNAMODB_READ_UNIT_KB = 4
 HIGH_RESOLUTION_ALARM_PERIODS_S = (10, 20, 30)
+DAYS_PER_MONTH = HOURS_PER_MONTH / 24
+BYTES_PER_GB = 1e9
+NONCURRENT_VERSION_DAYS = 7
+"""How long a versioned bucket of infra/ keeps an object's old versions before removing
+them (its lifecycle rule; infra/ imports this). [d]"""
 
 
 def price_scenario(scenario: Scenario, prices: PriceBook | None = None, *,
@@ -96,7 +101,8 @@ def price_scenario(scenario: Scenario, prices: PriceBook | None = None, *,
 
 _SERVICE_ORDER = ("ECS Fargate", "Elastic Load Balancing", "VPC", "Aurora PostgreSQL", "DynamoDB",
                   "S3", "AWS Backup", "Data Transfer", "Route 53", "CloudWatch",
-                  "CloudWatch Synthetics", "EventBridge", "Step Functions")
+                  "CloudWatch Logs", "CloudWatch Synthetics", "EventBridge", "Step Functions",
+                  "KMS")
 
 
 def _n(x: float) -> str:
@@ -123,6 +129,10 @@ class _Model:
                                 else (self.primary, self.secondary))
         share = scenario.dns.primary_share
         self.traffic_share = {self.primary: share, self.secondary: 1.0 - share}
+        # Aurora instances priced per region, for their Enhanced Monitoring logs.
+        self.aurora_instances = {self.primary: 0, self.secondary: 0}
+        # Canary runs per region, each writing its artifacts to a logged bucket.
+        self.canary_runs = {self.primary: 0.0, self.secondary: 0.0}
 
     def region_rank(self, region: str) -> int:
         return {self.primary: 0, self.secondary: 1}.get(region, 2)
@@ -177,6 +187,8 @@ class _Model:
             else:  # pragma: no cover - the scenario checks keep other kinds off platform aws
                 raise DrsimError(f"{what}.kind: {ds.kind!r} has no AWS price")
         self.operations()
+        self.access_logs()
+        self.enhanced_monitoring()
 
     def _check_usage(self) -> None:
         backups = [ds.name for ds in self.s.datastores if ds.kind == "backup"]
@@ -274,6 +286,7 @@ class _Model:
                        what, dr=None, reads=True) -> None:
         """Instances, storage and I/O of one Aurora cluster (Aurora Standard)."""
         u = self.usage
+        self.aurora_instances[region] += instances
         self.add(region, f"aurora.instance.{instance_class}", "instance-hour",
                  instances * HOURS_PER_MONTH,
                  f"{_plural(instances, 'instance')} x {HOURS_PER_MONTH} h",
@@ -431,12 +444,63 @@ class _Model:
         self.add(self.secondary, f"cloudwatch.alarm.{resolution}", "alarm-metric-month", 1,
                  f"{s.alarm.period_s:g} s period", dr=True, name=f"failover alarm, {kind}")
         probe_runs = SECONDS_PER_MONTH / s.alarm.period_s
+        self.canary_runs[self.secondary] += probe_runs
         self.add(self.secondary, "synthetics.canary_run", "run", probe_runs,
                  f"{_n(SECONDS_PER_MONTH)} s / {s.alarm.period_s:g} s alarm period", dr=True,
                  name="failover probe of the primary, canary runs")
         if self.secondary in self.service_regions:
             runs = u.canaries_per_region * HOURS_PER_MONTH * 60 / u.canary_interval_min
+            self.canary_runs[self.primary] += runs
             self.add(self.primary, "synthetics.canary_run", "run", runs,
                      f"{_plural(u.canaries_per_region, 'canary')} x {HOURS_PER_MONTH} h x 60 / "
                      f"{_n(u.canary_interval_min)} min", dr=True,
                      name="standby probe of the secondary, canary runs")
+
+    # -- logs (issue 16: where auditors look) -----------------------------------------
+
+    def access_logs(self) -> None:
+        """Each region's log bucket: the ALB's access logs and the S3 server access logs of
+        the region's other buckets, kept ``usage.access_log_retention_days`` (then their
+        old versions :data:`NONCURRENT_VERSION_DAYS` more). Delivery is free: AWS bills
+        neither the ALB's nor S3's log deliveries, only the storage
+        (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html,
+        https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html)."""
+        u = self.usage
+        kept_days = u.access_log_retention_days + NONCURRENT_VERSION_DAYS
+        objects_per_s = sum(ds.write_rate_per_s for ds in self.s.datastores
+                            if ds.kind == "s3_crr")
+        for region in self.service_regions:
+            share = self.traffic_share[region]
+            alb_gb = (share * u.requests_per_s * SECONDS_PER_MONTH
+                      * u.alb_log_bytes_per_request / BYTES_PER_GB)
+            # Every object lands in both regions (written, or replicated there).
+            s3_requests = (objects_per_s * SECONDS_PER_MONTH
+                           + self.canary_runs[region] * u.canary_artifact_requests_per_run)
+            s3_gb = s3_requests * u.s3_access_log_bytes_per_request / BYTES_PER_GB
+            self.add(region, "s3.storage.standard", "GB-month",
+                     (alb_gb + s3_gb) * kept_days / DAYS_PER_MONTH,
+                     f"({_n(alb_gb)} GB ALB + {_n(s3_gb)} GB S3 access logs a month) x "
+                     f"{_n(kept_days)} d kept / {_n(DAYS_PER_MONTH)} d",
+                     name="access logs in the log bucket, S3 Standard storage")
+
+    def enhanced_monitoring(self) -> None:
+        """RDS Enhanced Monitoring: every Aurora instance writes one sample of OS metrics per
+        ``security.enhanced_monitoring_interval_s`` to CloudWatch Logs (RDSOSMetrics),
+        billed as log ingestion and storage
+        (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.html)."""
+        interval_s = self.s.security.enhanced_monitoring_interval_s
+        if not interval_s:
+            return
+        u = self.usage
+        for region, instances in self.aurora_instances.items():
+            gb = (instances * SECONDS_PER_MONTH / interval_s
+                  * u.enhanced_monitoring_kb_per_sample / KB_PER_GB)
+            basis = (f"{_plural(instances, 'instance')} x {_n(SECONDS_PER_MONTH)} s / "
+                     f"{interval_s} s x {_n(u.enhanced_monitoring_kb_per_sample)} KB / 10^6")
+            self.add(region, "cloudwatch.logs.ingestion", "GB", gb, basis,
+                     name="Enhanced Monitoring OS metrics, log data ingested")
+            self.add(region, "cloudwatch.logs.storage", "GB-month",
+                     gb * u.enhanced_monitoring_retention_days / DAYS_PER_MONTH,
+                     f"{_n(gb)} GB a month x {_n(u.enhanced_monitoring_retention_days)} d kept "
+                     f"/ {_n(DAYS_PER_MONTH)} d",
+                     name="Enhanced Monitoring OS metrics, log storage")

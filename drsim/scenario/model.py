@@ -399,6 +399,8 @@ TLS_POLICIES = (
     "ELBSecurityPolicy-FS-1-2-Res-2020-10",
 )
 KMS_KEY_CHOICES = ("aws_managed", "customer_managed")
+# The intervals RDS Enhanced Monitoring accepts (0: off).
+ENHANCED_MONITORING_INTERVALS_S = (0, 1, 5, 10, 15, 30, 60)
 
 
 class Security(_Section):
@@ -409,10 +411,13 @@ class Security(_Section):
         HTTPS on ``health_check.port`` (443) with ``tls_policy`` and redirect HTTP (80)
         to it; without them they listen plain HTTP, and the scenario warns.
     tls_policy : the HTTPS listeners' security policy (TLS 1.2 or later only).
+    enhanced_monitoring_interval_s : how often RDS Enhanced Monitoring samples each
+        Aurora instance's OS metrics into CloudWatch Logs; 0 turns it off. [s]
     """
 
     certificate_arns: dict[str, str] = Field(default_factory=dict)
     tls_policy: Literal[TLS_POLICIES] = TLS_POLICIES[0]
+    enhanced_monitoring_interval_s: Literal[ENHANCED_MONITORING_INTERVALS_S] = 60
 
 
 RTO_METRICS = ("clients", "probe")

@@ -106,6 +106,21 @@ class Usage(_Section):
     canary_interval_min : time between runs of one standby probe. [min]
     cloudwatch_alarms_per_region : service alarms (at ``alarm.period_s``) besides the
         failover alarm, in each region that runs the service. [-]
+
+    Logs (each region's access-log bucket; Aurora's Enhanced Monitoring)
+
+    access_log_retention_days : how long the log bucket keeps ALB and S3 access logs
+        (its lifecycle rule). [d]
+    alb_log_bytes_per_request : one ALB access-log entry as stored (ALB delivers
+        gzip-compressed files). [B]
+    s3_access_log_bytes_per_request : one S3 server access-log record (delivered
+        uncompressed). [B]
+    canary_artifact_requests_per_run : S3 requests a canary run makes to its artifact
+        bucket (each one is a server access-log record). [-]
+    enhanced_monitoring_kb_per_sample : OS metrics (with the process list) one Enhanced
+        Monitoring sample writes to CloudWatch Logs. [KB]
+    enhanced_monitoring_retention_days : how long CloudWatch Logs keeps them (RDS
+        creates the RDSOSMetrics log group with 30 days). [d]
     """
 
     requests_per_s: NonNegative = 50.0
@@ -146,3 +161,10 @@ class Usage(_Section):
     canaries_per_region: Count = 1
     canary_interval_min: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 5.0
     cloudwatch_alarms_per_region: Count = 2
+
+    access_log_retention_days: Annotated[int, Field(ge=1)] = 90
+    alb_log_bytes_per_request: NonNegative = 100.0
+    s3_access_log_bytes_per_request: NonNegative = 400.0
+    canary_artifact_requests_per_run: NonNegative = 4.0
+    enhanced_monitoring_kb_per_sample: NonNegative = 8.0
+    enhanced_monitoring_retention_days: NonNegative = 30.0

@@ -3,8 +3,9 @@ read-only secondary cluster in the secondary region that the runbook promotes.""
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, CfnDeletionPolicy, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, CfnDeletionPolicy, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -36,6 +37,21 @@ def secondary_instance_count(*, datastore: AuroraGlobal, usage_instances: int | 
     return 1 if strategy == "pilot_light" else datastore.instances_per_region
 
 
+ENHANCED_MONITORING_POLICY = "service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+def monitoring_role(scope: Construct) -> iam.Role:
+    """The role RDS Enhanced Monitoring publishes OS metrics with (AWS's managed policy,
+    which names only the RDSOSMetrics log group)."""
+    return iam.Role(
+        scope, "MonitoringRole",
+        assumed_by=iam.ServicePrincipal("monitoring.rds.amazonaws.com"),
+        managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
+            ENHANCED_MONITORING_POLICY)],
+        description="RDS Enhanced Monitoring of the drsim Aurora instances",
+    )
+
+
 def instance_type(instance_class: str) -> ec2.InstanceType:
     """``db.r6g.large`` (the scenario's spelling) -> ``r6g.large`` (CDK adds ``db.``)."""
     return ec2.InstanceType(instance_class.removeprefix("db."))
@@ -55,7 +71,8 @@ class AuroraGlobalPrimary(Construct):
     Attributes
     ----------
     cluster : the primary (writer) cluster, ``instances`` instances, with the Data API on
-        and its master secret replicated to ``secret_replica_region``.
+        and its master secret replicated to ``secret_replica_region``; Enhanced Monitoring
+        every ``monitoring_interval_s`` (0: off) with ``monitoring_role``.
     global_cluster : the global database (None for a single-region cluster, e.g. the
         backup-and-restore database that ``usage.backed_up_aurora`` describes); its
         identifier joins the secondary.
@@ -64,9 +81,11 @@ class AuroraGlobalPrimary(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc,
                  database_name: str, instance_class: str, instances: int,
-                 global_cluster_id: str | None, secret_replica_region: str) -> None:
+                 global_cluster_id: str | None, secret_replica_region: str,
+                 monitoring_interval_s: int = 0) -> None:
         super().__init__(scope, construct_id)
         itype = instance_type(instance_class)
+        self.monitoring_role = monitoring_role(self) if monitoring_interval_s else None
         self.cluster = rds.DatabaseCluster(
             self,
             "Cluster",
@@ -89,6 +108,9 @@ class AuroraGlobalPrimary(Construct):
             storage_encrypted=True,
             iam_authentication=True,
             removal_policy=RemovalPolicy.SNAPSHOT,
+            monitoring_interval=(Duration.seconds(monitoring_interval_s)
+                                 if monitoring_interval_s else None),
+            monitoring_role=self.monitoring_role,
         )
         self.global_cluster_id = global_cluster_id
         self.global_cluster = None if global_cluster_id is None else rds.CfnGlobalCluster(
@@ -115,8 +137,10 @@ class AuroraGlobalSecondary(Construct):
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc,
-                 datastore: AuroraGlobal, global_cluster_id: str, instance_count: int) -> None:
+                 datastore: AuroraGlobal, global_cluster_id: str, instance_count: int,
+                 monitoring_interval_s: int = 0) -> None:
         super().__init__(scope, construct_id)
+        self.monitoring_role = monitoring_role(self) if monitoring_interval_s else None
         self.security_group = ec2.SecurityGroup(
             self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
             description=f"{datastore.name} secondary cluster",
@@ -156,6 +180,9 @@ class AuroraGlobalSecondary(Construct):
                 db_instance_class=datastore.instance_class,
                 engine=ENGINE,
                 db_subnet_group_name=self.subnet_group.subnet_group_name,
+                monitoring_interval=monitoring_interval_s or None,
+                monitoring_role_arn=(self.monitoring_role.role_arn
+                                     if self.monitoring_role else None),
             )
             for i in range(instance_count)
         ]

@@ -18,12 +18,73 @@ secured. The cost is that the primary region's bucket lives in that later stack.
 
 from __future__ import annotations
 
-from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from drsim.cost.lines import NONCURRENT_VERSION_DAYS
 from drsim.scenario.model import S3Crr
 from drsim_infra.topology import UnsupportedScenario
+
+
+# Where each kind of access log goes in a region's log bucket.
+ALB_LOG_PREFIX = "alb"
+S3_LOG_PREFIX = "s3/"
+
+
+class LogBucket(Construct):
+    """One region's access-log bucket: the ALB's access logs (under ``alb/``) and the S3
+    server access logs of every other bucket in the region (under ``s3/<bucket>/``).
+
+    Objects expire after ``retention_days`` (the lifecycle the cost model prices as
+    ``usage.access_log_retention_days``); the bucket is versioned, old versions go after
+    :data:`NONCURRENT_VERSION_DAYS`. Its encryption is SSE-S3 whatever the scenario's key
+    choice: ALB access logs and S3 server access logs are delivered only to SSE-S3 buckets.
+    S3's logging service may write under ``s3/`` for buckets of this account; naming the
+    source buckets instead would make this (earlier) stack refer to later ones.
+
+    Attributes
+    ----------
+    bucket
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, retention_days: int) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            versioned=True,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            removal_policy=RemovalPolicy.RETAIN,
+            lifecycle_rules=[s3.LifecycleRule(
+                expiration=Duration.days(retention_days),
+                noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_DAYS),
+                abort_incomplete_multipart_upload_after=Duration.days(1),
+            )],
+        )
+        self.bucket.add_to_resource_policy(iam.PolicyStatement(
+            sid="S3ServerAccessLogs",
+            principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
+            actions=["s3:PutObject"],
+            resources=[self.bucket.arn_for_objects(f"{S3_LOG_PREFIX}*")],
+            conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+        ))
+
+
+def access_logs(scope: Construct, log_bucket: s3.IBucket, name: str) -> dict:
+    """``s3.Bucket`` keyword arguments that send a bucket's server access logs to
+    ``log_bucket`` under ``s3/<name>/``. The log bucket is referred to by name only: CDK
+    would otherwise add a statement naming this bucket to the log bucket's policy (a
+    reference from an earlier stack to a later one) or, without the newer feature flag,
+    an ACL that bucket-owner-enforced ownership forbids; :class:`LogBucket` grants the
+    logging service already."""
+    target = s3.Bucket.from_bucket_name(scope, "AccessLogTarget", log_bucket.bucket_name)
+    return {"server_access_logs_bucket": target,
+            "server_access_logs_prefix": f"{S3_LOG_PREFIX}{name}/"}
 
 
 def _bucket(scope: Construct, construct_id: str, **extra) -> s3.Bucket:
@@ -35,6 +96,8 @@ def _bucket(scope: Construct, construct_id: str, **extra) -> s3.Bucket:
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
         enforce_ssl=True,
         removal_policy=RemovalPolicy.RETAIN,
+        lifecycle_rules=[s3.LifecycleRule(
+            noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_DAYS))],
         **extra,
     )
 
@@ -67,10 +130,12 @@ class ReplicaBucket(Construct):
     bucket_name : its name (:func:`replica_bucket_name`; ``bucket.bucket_name`` is a Ref).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, bucket_name: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, bucket_name: str,
+                 log_bucket: s3.IBucket, log_name: str) -> None:
         super().__init__(scope, construct_id)
         self.bucket_name = bucket_name
-        self.bucket = _bucket(self, "Bucket", bucket_name=bucket_name)
+        self.bucket = _bucket(self, "Bucket", bucket_name=bucket_name,
+                              **access_logs(self, log_bucket, log_name))
 
 
 class ReplicatedBucket(Construct):
@@ -85,7 +150,7 @@ class ReplicatedBucket(Construct):
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, datastore: S3Crr,
-                 destination_bucket_name: str) -> None:
+                 destination_bucket_name: str, log_bucket: s3.IBucket, log_name: str) -> None:
         super().__init__(scope, construct_id)
         destination = s3.Bucket.from_bucket_name(self, "Destination", destination_bucket_name)
         rtc = s3.ReplicationTimeValue.FIFTEEN_MINUTES if datastore.rtc else None
@@ -102,25 +167,20 @@ class ReplicatedBucket(Construct):
                     metrics=rtc,
                 )
             ],
+            **access_logs(self, log_bucket, log_name),
         )
 
 
 class PlainBucket(Construct):
-    """A private, versioned, TLS-only bucket (e.g. canary artifacts).
+    """A private, versioned, TLS-only bucket (e.g. canary artifacts) whose server access
+    logs go to ``log_bucket`` under ``s3/<log_name>/``.
 
     Attributes
     ----------
     bucket
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, versioned: bool = False) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, log_bucket: s3.IBucket,
+                 log_name: str) -> None:
         super().__init__(scope, construct_id)
-        self.bucket = s3.Bucket(
-            self,
-            "Bucket",
-            versioned=versioned,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        self.bucket = _bucket(self, "Bucket", **access_logs(self, log_bucket, log_name))

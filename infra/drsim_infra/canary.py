@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 from aws_cdk import Duration
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_synthetics as synthetics
 from constructs import Construct
 
@@ -40,9 +41,11 @@ class EndpointCanary(Construct):
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, url: str, rate_s: float,
-                 timeout_s: float, server_name: str) -> None:
+                 timeout_s: float, server_name: str, log_bucket: s3.IBucket) -> None:
         super().__init__(scope, construct_id)
-        self.artifacts_bucket = PlainBucket(self, "Artifacts").bucket
+        self.artifacts_bucket = PlainBucket(
+            self, "Artifacts", log_bucket=log_bucket,
+            log_name=f"canary-{construct_id.lower()}").bucket
         minutes = max(1, math.ceil(rate_s / MIN_CANARY_RATE_S))
         self.canary = synthetics.Canary(
             self,

@@ -21,9 +21,6 @@ if TYPE_CHECKING:  # pragma: no cover
 PACK = "AwsSolutions"
 
 REASONS = {
-    "ELB2": "ALB access logs are not kept: request-level evidence for game days comes from "
-            "the canary and target-group metrics, and per-request log storage is a cost the "
-            "scenario does not price.",
     "EC23": "The ALB is the public service endpoint: clients and the Route 53 health "
             "checkers (whose addresses are not a small fixed list) must reach its one listener "
             "port from anywhere; the tasks behind it accept traffic only from the ALB.",
@@ -32,9 +29,12 @@ REASONS = {
             "be re-pointed after every failover of the global database.",
     "RDS10": "A lab stack is destroyed after each game day; deletion protection would block "
              "that, and the cluster's removal policy takes a final snapshot instead.",
-    "S1": "Server access logs are not kept for this bucket: it holds replicated data or "
-          "canary artifacts, not requests to audit, and a log bucket would itself be "
-          "unlogged; CloudTrail data events can be enabled per account if auditing is needed.",
+    "S1": "This is the region's access-log bucket: it receives the ALB's and the other "
+          "buckets' access logs, and logging it into itself would log its own log "
+          "deliveries without end; CloudTrail data events can audit it if needed.",
+    "IAM4:monitoring": "AmazonRDSEnhancedMonitoringRole is the role policy RDS documents for "
+                       "Enhanced Monitoring; it lets RDS write only to the RDSOSMetrics log "
+                       "group.",
     "IAM4:backup": "AWSBackupServiceRolePolicyForBackup is the role policy AWS Backup "
                    "documents; a custom copy would have to follow every service Backup adds.",
     "IAM5:replication": "The S3 replication role reads the objects of the source bucket and "
@@ -140,10 +140,17 @@ def accepted_findings(stacks: DrsimStacks) -> list[tuple[IConstruct, str, str]]:
 
     for regional in (stacks.primary, stacks.secondary):
         accept(regional.network.vpc, "W3010")
-        accept(regional.web.load_balancer, "ELB2")
         accept(regional.web.load_balancer.connections.security_groups[0], "EC23")
+        # cdk-nag exempts a bucket that another bucket of its stack logs to (the secondary's
+        # replicas do); the primary's log bucket receives only from other stacks.
+        if regional is stacks.primary or not stacks.secondary.replica_buckets:
+            accept(regional.access_logs.bucket, "S1")
         if regional.database is not None:
             accept(regional.database.cluster, "RDS10")
+            if regional.database.monitoring_role is not None:
+                accept(regional.database.monitoring_role,
+                       "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                       "AmazonRDSEnhancedMonitoringRole]", "IAM4:monitoring")
         if regional.probe is not None:
             accept(regional.probe.function.role,
                    "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
@@ -151,10 +158,7 @@ def accepted_findings(stacks: DrsimStacks) -> list[tuple[IConstruct, str, str]]:
     if stacks.primary.database is not None:
         # cluster.secret is the attachment; the finding is on the secret itself.
         accept(stacks.primary.database.cluster.node.find_child("Secret"), "SMG4")
-    for replica in stacks.secondary.replica_buckets.values():
-        accept(replica.bucket, "S1")
     for name, source in stacks.primary_links.replicated_buckets.items():
-        accept(source.bucket, "S1")
         destination = stacks.secondary.replica_buckets[name]
         role = source.bucket.node.find_child("ReplicationRole")
         for arn in (_arn_ref(source.bucket), _replica_arn(destination.bucket_name)):
@@ -167,7 +171,6 @@ def accepted_findings(stacks: DrsimStacks) -> list[tuple[IConstruct, str, str]]:
     for probe in (failover.canary, stacks.primary_links.standby_probe):
         if probe is None:
             continue
-        accept(probe.artifacts_bucket, "S1")
         stack = cdk.Stack.of(probe)
         # cdk-nag prints the account as given: a number, or the pseudo parameter.
         account = ("<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account)

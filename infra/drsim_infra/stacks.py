@@ -40,6 +40,7 @@ from drsim_infra.aurora_global import (
 )
 from drsim_infra.backup import BackupPlanWithCopy, CopyVault
 from drsim_infra.buckets import (
+    LogBucket,
     ReplicaBucket,
     ReplicatedBucket,
     replica_bucket_name,
@@ -140,7 +141,8 @@ def _service_name(domain_name: str) -> str:
     return f"{SERVICE_RECORD_NAME}.{domain_name}"
 
 
-def _web_service(stack: Stack, scenario: Scenario, network: Network, tasks: int) -> WebService:
+def _web_service(stack: Stack, scenario: Scenario, network: Network, tasks: int,
+                 logs: LogBucket) -> WebService:
     return WebService(
         stack,
         "Web",
@@ -155,7 +157,13 @@ def _web_service(stack: Stack, scenario: Scenario, network: Network, tasks: int)
         health_path=scenario.health_check.path,
         certificate_arn=_certificate_arn(scenario, stack.region),
         tls_policy=scenario.security.tls_policy,
+        access_logs_bucket=logs.bucket,
     )
+
+
+def _log_bucket(stack: Stack, scenario: Scenario) -> LogBucket:
+    return LogBucket(stack, "AccessLogs",
+                     retention_days=scenario.usage.access_log_retention_days)
 
 
 def _replica_name(scenario: Scenario, datastore: S3Crr) -> str:
@@ -189,7 +197,8 @@ def _backed_up_aurora(scenario: Scenario):
 
 
 class PrimaryStack(_DrStack):
-    """Stage 1, primary region. Attributes: network, web, alarms, event_bus, database, tables."""
+    """Stage 1, primary region. Attributes: network, access_logs, web, alarms, event_bus,
+    database, tables."""
 
     def __init__(self, scope: Construct, construct_id: str, *, scenario: Scenario,
                  env: Environment) -> None:
@@ -198,7 +207,9 @@ class PrimaryStack(_DrStack):
         self.network = Network(self, "Network", cidr=VPC_CIDRS["primary"],
                                region=scenario.regions.primary,
                                nat_gateways=scenario.usage.nat_gateways_per_region)
-        self.web = _web_service(self, scenario, self.network, scenario.compute.primary_tasks)
+        self.access_logs = _log_bucket(self, scenario)
+        self.web = _web_service(self, scenario, self.network, scenario.compute.primary_tasks,
+                                self.access_logs)
         self.alarms = ServiceAlarms(self, "Alarms", load_balancer=self.web.load_balancer,
                                     target_group=self.web.target_group, spec=scenario.alarm)
         self.event_bus = DrEventBus(self, "Events", scenario_name=_aws_name(scenario.name))
@@ -211,6 +222,7 @@ class PrimaryStack(_DrStack):
                 instance_class=aurora.instance_class, instances=aurora.instances_per_region,
                 global_cluster_id=f"drsim-{_aws_name(scenario.name)}-{_aws_name(aurora.name)}",
                 secret_replica_region=scenario.regions.secondary,
+                monitoring_interval_s=scenario.security.enhanced_monitoring_interval_s,
             )
         elif backed_up is not None:
             # Backup and restore: a single-region cluster that only the backups protect.
@@ -219,6 +231,7 @@ class PrimaryStack(_DrStack):
                 self, "Database", vpc=self.network.vpc, database_name=name,
                 instance_class=cluster.instance_class, instances=cluster.instances,
                 global_cluster_id=None, secret_replica_region=scenario.regions.secondary,
+                monitoring_interval_s=scenario.security.enhanced_monitoring_interval_s,
             )
         if self.database is not None:
             # The web tasks are the database's clients.
@@ -244,7 +257,8 @@ class PrimaryStack(_DrStack):
 
 
 class SecondaryStack(_DrStack):
-    """Stage 2, secondary region. Attributes: network, web, alarms, event_bus, database,
+    """Stage 2, secondary region. Attributes: network, access_logs, web, alarms, event_bus,
+    database,
     replica_buckets, copy_vault, peering, peering_routes."""
 
     def __init__(self, scope: Construct, construct_id: str, *, scenario: Scenario,
@@ -254,7 +268,9 @@ class SecondaryStack(_DrStack):
         self.network = Network(self, "Network", cidr=VPC_CIDRS["secondary"],
                                region=scenario.regions.secondary,
                                nat_gateways=scenario.usage.nat_gateways_per_region)
-        self.web = _web_service(self, scenario, self.network, scenario.compute.standby_tasks)
+        self.access_logs = _log_bucket(self, scenario)
+        self.web = _web_service(self, scenario, self.network, scenario.compute.standby_tasks,
+                                self.access_logs)
         self.alarms = ServiceAlarms(self, "Alarms", load_balancer=self.web.load_balancer,
                                     target_group=self.web.target_group, spec=scenario.alarm)
         self.event_bus = DrEventBus(self, "Events", scenario_name=_aws_name(scenario.name))
@@ -267,13 +283,16 @@ class SecondaryStack(_DrStack):
                 instance_count=secondary_instance_count(
                     datastore=aurora, usage_instances=scenario.usage.aurora_secondary_instances,
                     strategy=scenario.strategy),
+                monitoring_interval_s=scenario.security.enhanced_monitoring_interval_s,
             )
             # The web tasks are the database's clients once it is promoted.
             self.database.security_group.connections.allow_from(
                 self.web.service, ec2.Port.tcp(POSTGRES_PORT), "web tasks to the database")
         self.replica_buckets = {
             ds.name: ReplicaBucket(self, f"Replica-{ds.name}",
-                                   bucket_name=_replica_name(scenario, ds))
+                                   bucket_name=_replica_name(scenario, ds),
+                                   log_bucket=self.access_logs.bucket,
+                                   log_name=f"replica-{_aws_name(ds.name)}")
             for ds in _datastores(scenario, S3Crr)
         }
         self.copy_vault = CopyVault(self, "BackupCopies") if _datastores(scenario, Backup) else None
@@ -333,7 +352,9 @@ class PrimaryLinksStack(_DrStack):
         self.add_stack_dependency(secondary, "CRR destination buckets must exist first")
         self.replicated_buckets = {
             ds.name: ReplicatedBucket(self, f"Replicated-{ds.name}", datastore=ds,
-                                      destination_bucket_name=_replica_name(scenario, ds))
+                                      destination_bucket_name=_replica_name(scenario, ds),
+                                      log_bucket=primary.access_logs.bucket,
+                                      log_name=f"source-{_aws_name(ds.name)}")
             for ds in _datastores(scenario, S3Crr)
         }
         for replicated in self.replicated_buckets.values():
@@ -365,7 +386,7 @@ class PrimaryLinksStack(_DrStack):
             self.standby_probe = EndpointCanary(
                 self, "StandbyProbe", url=_health_url(hc, secondary.web),
                 rate_s=scenario.usage.canary_interval_min * 60, timeout_s=hc.timeout_s,
-                server_name=_service_name(domain_name),
+                server_name=_service_name(domain_name), log_bucket=primary.access_logs.bucket,
             )
         self.event_forwarding = None
         if scenario.usage.eventbridge_cross_region:
@@ -463,7 +484,7 @@ class FailoverStack(_DrStack):
         self.canary = EndpointCanary(
             self, "PrimaryProbe", url=_health_url(hc, primary.web),
             rate_s=scenario.alarm.period_s, timeout_s=hc.timeout_s,
-            server_name=_service_name(domain_name),
+            server_name=_service_name(domain_name), log_bucket=secondary.access_logs.bucket,
         )
         self.failover_alarm = scenario_alarm(
             self, "PrimaryDown",

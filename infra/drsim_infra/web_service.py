@@ -7,7 +7,10 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
+
+from drsim_infra.buckets import ALB_LOG_PREFIX
 
 from drsim_infra.topology import ServiceImage
 
@@ -29,7 +32,8 @@ class WebService(Construct):
     Attributes
     ----------
     cluster, task_definition, container, service, load_balancer, listener, target_group,
-    redirect_listener (HTTPS only, else None)
+    redirect_listener (HTTPS only, else None). The ALB's access logs go to
+    ``access_logs_bucket`` under ``alb/``.
     """
 
     def __init__(
@@ -46,6 +50,7 @@ class WebService(Construct):
         ephemeral_storage_gb: float,
         listener_port: int,
         health_path: str,
+        access_logs_bucket: s3.IBucket,
         certificate_arn: str | None = None,
         tls_policy: str | None = None,
     ) -> None:
@@ -96,6 +101,7 @@ class WebService(Construct):
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self, "Alb", vpc=vpc, internet_facing=True, drop_invalid_header_fields=True
         )
+        self.load_balancer.log_access_logs(access_logs_bucket, prefix=ALB_LOG_PREFIX)
         self.redirect_listener = None
         if certificate_arn is None:
             self.listener = self.load_balancer.add_listener(

@@ -147,3 +147,41 @@ def test_the_guard_alarm_is_priced(seed_synth, cost_lines):
     deployed = sum(len(resources(seed_synth.raw[role], "AWS::CloudWatch::Alarm"))
                    for role, stack in stacks.items() if stack.region == region)
     assert _quantity(cost_lines, "CloudWatch", "alarm", region) == deployed
+
+
+# --- the security posture's additions (issue 16) ---------------------------------------
+
+
+def test_each_log_bucket_is_priced_in_its_region_and_the_lifecycle_is_the_priced_one(
+        seed_synth, cost_lines):
+    """Every region that runs the service has one access-log bucket, whose retention is
+    usage.access_log_retention_days, and a cost line for the logs it keeps."""
+    from drsim.cost.lines import NONCURRENT_VERSION_DAYS
+
+    s = seed_synth.scenario
+    for role, region in (("primary", s.regions.primary), ("secondary", s.regions.secondary)):
+        (log_bucket,) = [b for lid, b in seed_synth.raw[role]["Resources"].items()
+                         if lid.startswith("AccessLogsBucket") and b["Type"] == "AWS::S3::Bucket"]
+        (rule,) = log_bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+        assert rule["ExpirationInDays"] == s.usage.access_log_retention_days
+        assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == NONCURRENT_VERSION_DAYS
+        (line,) = [ln for ln in cost_lines if ln.region == region
+                   and ln.item.startswith("access logs in the log bucket")]
+        assert line.service == "S3" and line.quantity > 0
+
+
+def test_enhanced_monitoring_is_priced_for_each_monitored_instance(seed_synth, cost_lines):
+    """The CloudWatch Logs lines count the instances that have Enhanced Monitoring, at the
+    interval the templates set."""
+    from drsim.cost.breakdown import SECONDS_PER_MONTH
+
+    s = seed_synth.scenario
+    interval_s = s.security.enhanced_monitoring_interval_s
+    for role, region in (("primary", s.regions.primary), ("secondary", s.regions.secondary)):
+        instances = resources(seed_synth.raw[role], "AWS::RDS::DBInstance")
+        assert instances and all(i["MonitoringInterval"] == interval_s for i in instances)
+        (line,) = [ln for ln in cost_lines if ln.region == region and ln.service ==
+                   "CloudWatch Logs" and "Enhanced Monitoring" in ln.item and "ingested" in ln.item]
+        assert line.quantity == pytest.approx(
+            len(instances) * SECONDS_PER_MONTH / interval_s
+            * s.usage.enhanced_monitoring_kb_per_sample / 1e6)

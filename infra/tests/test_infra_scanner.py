@@ -73,19 +73,19 @@ def test_no_checkov_acknowledgment_is_stale(seed_synth, seed_scan, seed_tls_synt
 
 
 def test_checkov_flags_what_no_entry_acknowledges(tmp_path, checkov, acknowledgments):
-    """The scan can fail: an unlogged, unversioned bucket no entry names is unacknowledged,
-    while the same finding on a resource an entry names is acknowledged."""
+    """The scan can fail: an unlogged bucket no entry names is unacknowledged, while the
+    same finding on a resource an entry names (the access-log bucket) is acknowledged."""
     require_infra_extra()
     bucket = {"Type": "AWS::S3::Bucket", "Properties": {}}
     template = tmp_path / "DrsimPrimaryLinks.template.json"
     template.write_text(json.dumps({"Resources": {"Unreviewed": bucket,
-                                                  "StandbyProbeArtifactsBucketAB12": bucket}}))
+                                                  "AccessLogsBucketAB12": bucket}}))
     scan = scanner.run_checkov([template], checkov)
     result = scanner.triage(scan.findings, acknowledgments,
                             frozenset({"no_certificate", "aws_managed_keys"}))
     flagged = {(f.check_id, f.resource) for f in result.unacknowledged}
     assert ("CKV_AWS_18", "AWS::S3::Bucket.Unreviewed") in flagged
-    assert not any(f.resource.endswith("ProbeArtifactsBucketAB12") and f.check_id == "CKV_AWS_18"
+    assert not any(f.resource.endswith("AccessLogsBucketAB12") and f.check_id == "CKV_AWS_18"
                    for f in result.unacknowledged)
 
 

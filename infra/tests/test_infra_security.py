@@ -70,3 +70,58 @@ def test_https_templates_pass_cfn_lint_and_cdk_nag(seed_tls_synth):
     assert returncode == 0 and not errors, json.dumps(errors, indent=1)[:4000]
     for report in plugin_reports(seed_tls_synth.outdir):
         assert report["violations"] == [], (report["pluginName"], report["violations"][:3])
+
+
+# --- logs where auditors look, versioning ----------------------------------------------
+
+
+def _buckets(synthesis) -> dict[str, dict]:
+    return {f"{role}:{lid}": r["Properties"] for role, template in synthesis.raw.items()
+            for lid, r in template["Resources"].items() if r["Type"] == "AWS::S3::Bucket"}
+
+
+def test_every_bucket_is_versioned_and_logs_to_its_regions_log_bucket(seed_synth):
+    buckets = _buckets(seed_synth)
+    log_buckets = {name for name in buckets if name.split(":")[1].startswith("AccessLogsBucket")}
+    assert {name.split(":")[0] for name in log_buckets} == {"primary", "secondary"}
+    for name, props in buckets.items():
+        assert props["VersioningConfiguration"] == {"Status": "Enabled"}, name
+        assert props["LifecycleConfiguration"]["Rules"][0]["NoncurrentVersionExpiration"], name
+        if name in log_buckets:
+            assert "LoggingConfiguration" not in props  # it would log its own deliveries
+            continue
+        logging = props["LoggingConfiguration"]
+        assert logging["LogFilePrefix"].startswith("s3/") and logging["LogFilePrefix"].endswith("/")
+        # The target is the log bucket of the same region: a reference within the stack, or
+        # the export of the stack of that region that holds it.
+        target = json.dumps(logging["DestinationBucketName"])
+        assert "AccessLogsBucket" in target, (name, target)
+
+
+def test_the_log_bucket_admits_s3_logging_of_this_account_only_and_the_alb(seed_synth):
+    for role in ("primary", "secondary"):
+        policies = resources(seed_synth.raw[role], "AWS::S3::BucketPolicy")
+        statements = [st for p in policies
+                      if "AccessLogsBucket" in json.dumps(p["Bucket"])
+                      for st in p["PolicyDocument"]["Statement"]]
+        (s3_logging,) = [st for st in statements if st.get("Sid") == "S3ServerAccessLogs"]
+        assert s3_logging["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+        assert s3_logging["Condition"] == {"StringEquals": {"aws:SourceAccount": {
+            "Ref": "AWS::AccountId"}}} or "aws:SourceAccount" in json.dumps(s3_logging)
+        assert "/s3/*" in json.dumps(s3_logging["Resource"])
+        # The ALB writes under alb/ (CDK grants the region's ELB log-delivery principal).
+        assert any("/alb/" in json.dumps(st["Resource"]) for st in statements
+                   if st.get("Sid") != "S3ServerAccessLogs")
+        (alb,) = resources(seed_synth.raw[role], "AWS::ElasticLoadBalancingV2::LoadBalancer")
+        attrs = {a["Key"]: a["Value"] for a in alb["LoadBalancerAttributes"]}
+        assert attrs["access_logs.s3.enabled"] == "true"
+        assert attrs["access_logs.s3.prefix"] == "alb"
+
+
+def test_aurora_instances_have_enhanced_monitoring_with_a_role(seed_synth):
+    interval_s = seed_synth.scenario.security.enhanced_monitoring_interval_s
+    assert interval_s == 60
+    for role in ("primary", "secondary"):
+        for instance in resources(seed_synth.raw[role], "AWS::RDS::DBInstance"):
+            assert instance["MonitoringInterval"] == interval_s
+            assert "MonitoringRole" in json.dumps(instance["MonitoringRoleArn"])
