@@ -54,6 +54,7 @@ test-fast: $(VENV)/.stamp-test
 
 bench: $(VENV)/.stamp-test
 	$(PY) benchmarks/bench_simulate.py
+	$(PY) benchmarks/bench_engines.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache
