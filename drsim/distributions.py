@@ -28,6 +28,7 @@ draws, bit for bit.
 
 from __future__ import annotations
 
+import functools
 import math
 from functools import cached_property
 from typing import Annotated, Literal
@@ -78,21 +79,36 @@ _D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
 _P_LOW = 0.02425
 
 
+def _acklam_tail(q: np.ndarray) -> np.ndarray:
+    """Acklam's lower-tail ratio in ``q = sqrt(-2 ln p)``."""
+    return (((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5]) / \
+        ((((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1)
+
+
+def _acklam_central(p: np.ndarray) -> np.ndarray:
+    """Acklam's central ratio, for ``_P_LOW <= p <= 1 - _P_LOW``."""
+    q = p - 0.5
+    r = q * q
+    return (((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5]) * q / \
+        (((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1)
+
+
 def _acklam(p: np.ndarray) -> np.ndarray:
     """Acklam's approximation of the standard normal quantile, for 0 < p < 1."""
-    x = np.empty_like(p)
     low, high = p < _P_LOW, p > 1 - _P_LOW
+    any_low, any_high = low.any(), high.any()
+    # A region no value falls in costs nothing: the simulator's calls are small arrays
+    # (a trial's TTL violators), where each array operation's overhead is the cost.
+    if not (any_low or any_high):
+        return _acklam_central(p)
+    x = np.empty_like(p)
+    if any_low:
+        x[low] = _acklam_tail(np.sqrt(-2 * np.log(p[low])))
+    if any_high:
+        x[high] = -_acklam_tail(np.sqrt(-2 * np.log1p(-p[high])))
     mid = ~(low | high)
-    q = np.sqrt(-2 * np.log(p[low]))
-    x[low] = (((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5]) / \
-        ((((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1)
-    q = np.sqrt(-2 * np.log1p(-p[high]))
-    x[high] = -(((((_C[0] * q + _C[1]) * q + _C[2]) * q + _C[3]) * q + _C[4]) * q + _C[5]) / \
-        ((((_D[0] * q + _D[1]) * q + _D[2]) * q + _D[3]) * q + 1)
-    q = p[mid] - 0.5
-    r = q * q
-    x[mid] = (((((_A[0] * r + _A[1]) * r + _A[2]) * r + _A[3]) * r + _A[4]) * r + _A[5]) * q / \
-        (((((_B[0] * r + _B[1]) * r + _B[2]) * r + _B[3]) * r + _B[4]) * r + 1)
+    if mid.any():
+        x[mid] = _acklam_central(p[mid])
     return x
 
 
@@ -115,6 +131,13 @@ def _normal_quantile(p: np.ndarray) -> np.ndarray:
     return np.where(p <= 0, -np.inf, np.where(p >= 1, np.inf, x))
 
 
+@functools.lru_cache(maxsize=256)
+def _truncation(a: float, b: float) -> tuple[float, float, float]:
+    """``(P(a < Z < b), Phi(a), Phi(-b))`` for the bounds of a truncated normal (each
+    bounded distribution has one pair, asked for at every draw)."""
+    return normal_mass(a, b), normal_cdf(a), normal_cdf(-b)
+
+
 def truncate_standard_normal(z, a: float, b: float):
     """Map standard normal draws ``z`` onto the normal truncated to ``[a, b]``.
 
@@ -123,22 +146,26 @@ def truncate_standard_normal(z, a: float, b: float):
     function), so bounds far in either tail keep full precision.
     """
     zz = np.asarray(z, dtype=float)
-    mass = normal_mass(a, b)
+    mass, cdf_a, sf_b = _truncation(float(a), float(b))
     # Phi(z) and Phi(-z) from one pass: the smaller of the two from erfc (accurate in the
     # tail), the larger as 1 minus it (no cancellation: it is at least 1/2).
     tail = normal_cdf(-np.abs(zz))
-    cdf_z = np.where(zz <= 0, tail, 1 - tail)
-    from_below = normal_cdf(a) + mass * cdf_z  # G(z') as a lower-tail probability
+    lower = zz <= 0
+    from_below = cdf_a + mass * np.where(lower, tail, 1 - tail)  # G(z') as a lower-tail probability
     # 1 - G(z'), its upper tail
-    from_above = normal_cdf(-b) + mass * np.where(zz <= 0, 1 - tail, tail)
+    from_above = sf_b + mass * np.where(lower, 1 - tail, tail)
     below = np.atleast_1d(from_below <= 0.5)
     fb, fa = np.atleast_1d(from_below), np.atleast_1d(from_above)
-    out = np.empty(fb.shape)
     # Each value from the tail it lands in, and the quantile computed for that tail only
     # (a tail no value lands in costs nothing: most calls have all values in one).
-    if below.any():
+    all_below, none_below = below.all(), not below.any()
+    if all_below:
+        out = _normal_quantile(fb)
+    elif none_below:
+        out = -_normal_quantile(fa)
+    else:
+        out = np.empty(fb.shape)
         out[below] = _normal_quantile(fb[below])
-    if not below.all():
         out[~below] = -_normal_quantile(fa[~below])
     out = out.reshape(np.shape(from_below))
     out = np.clip(out, a, b)

@@ -58,6 +58,9 @@ class Route53HealthCheck:
         if p_fail <= 0:
             return  # checks keep passing: nothing will ever change
         phases_s = rng.uniform(0.0, interval_s, checkers)
+        if p_fail >= 1 and log is None:
+            self._declaration_of_always_failing(phases_s)
+            return
         for j in range(checkers):
             if p_fail >= 1:
                 self._always_failing(j, float(phases_s[j]))
@@ -82,12 +85,35 @@ class Route53HealthCheck:
         """``(declared, recovered)``: the moments of each declaration and reversal. [s]"""
         return ([t for t, bad in self.changes if bad], [t for t, bad in self.changes if not bad])
 
+    def _flip_s(self, phase_s: float) -> float:
+        """When a checker whose every check fails flips to unhealthy. [s]"""
+        first_s = self.env.now + phase_s + self.result_delay_s
+        return first_s + (self.failure_threshold - 1) * self.interval_s
+
+    def _declaration_of_always_failing(self, phases_s) -> None:
+        # Unlogged, the only flip that shows is the one that declares the endpoint
+        # unhealthy (every check fails: it never recovers, and later flips change
+        # nothing). So one event at that flip, not one per checker: the same time,
+        # and the same place among other events at that time (each checker's event
+        # was made here too, before any other process's), in fewer steps.
+        flips_s = sorted(self._flip_s(float(p)) for p in phases_s)
+        flips = next((m for m in range(1, self.checkers + 1) if not endpoint_healthy(
+            self.checkers - m, self.checkers, self.healthy_fraction)), None)
+        if flips is None:
+            return
+        self.healthy_count = self.checkers - flips + 1  # before the declaring flip
+
+        def declare(_event):
+            self._checker_flipped(flips - 1, healthy=False)
+
+        self.env.timeout(flips_s[flips - 1] - self.env.now).callbacks.append(declare)
+
     def _always_failing(self, j: int, phase_s: float) -> None:
         # Every check fails, so nothing can happen to this checker before its
         # threshold-th failure: schedule that one event instead of a process
         # stepping through each check (the same result, a third of the events).
         first_s = self.env.now + phase_s + self.result_delay_s
-        flip_s = first_s + (self.failure_threshold - 1) * self.interval_s
+        flip_s = self._flip_s(phase_s)
 
         def flip(_event):
             if self.log:
