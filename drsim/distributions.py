@@ -121,13 +121,15 @@ def _normal_quantile(p: np.ndarray) -> np.ndarray:
     """
     p = np.asarray(p, dtype=float)
     upper = p > 0.5
+    any_upper = upper.any()  # never, from truncate_standard_normal: skip the mirroring
     # The lower tail of min(p, 1 - p) (1 - p is exact there), mirrored for the upper half.
-    inner = np.clip(np.where(upper, 1 - p, p), MIN_MASS, 0.5)
+    inner = np.clip(np.where(upper, 1 - p, p) if any_upper else p, MIN_MASS, 0.5)
     x = _acklam(inner)
     e = normal_cdf(x) - inner
     u = e * math.sqrt(2 * math.pi) * np.exp(x * x / 2)
     x = x - u / (1 + x * u / 2)
-    x = np.where(upper, -x, x)
+    if any_upper:
+        x = np.where(upper, -x, x)
     return np.where(p <= 0, -np.inf, np.where(p >= 1, np.inf, x))
 
 
@@ -154,21 +156,12 @@ def truncate_standard_normal(z, a: float, b: float):
     from_below = cdf_a + mass * np.where(lower, tail, 1 - tail)  # G(z') as a lower-tail probability
     # 1 - G(z'), its upper tail
     from_above = sf_b + mass * np.where(lower, 1 - tail, tail)
-    below = np.atleast_1d(from_below <= 0.5)
-    fb, fa = np.atleast_1d(from_below), np.atleast_1d(from_above)
-    # Each value from the tail it lands in, and the quantile computed for that tail only
-    # (a tail no value lands in costs nothing: most calls have all values in one).
-    all_below, none_below = below.all(), not below.any()
-    if all_below:
-        out = _normal_quantile(fb)
-    elif none_below:
-        out = -_normal_quantile(fa)
-    else:
-        out = np.empty(fb.shape)
-        out[below] = _normal_quantile(fb[below])
-        out[~below] = -_normal_quantile(fa[~below])
-    out = out.reshape(np.shape(from_below))
-    out = np.clip(out, a, b)
+    below = from_below <= 0.5
+    # Each value from the tail it lands in: the quantile of its lower-tail probability,
+    # mirrored for an upper one. One call for both tails (the quantile works value by
+    # value), as a trial's small arrays pay per array operation, not per value.
+    q = _normal_quantile(np.where(below, from_below, from_above))
+    out = np.clip(np.where(below, q, -q), a, b)
     return float(out) if np.ndim(z) == 0 else out
 
 

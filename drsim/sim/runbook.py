@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import simpy
 
 from drsim.rules import retry_wait_s
@@ -26,9 +27,9 @@ class StepDraws:
 def draw_step(step, rng) -> StepDraws:
     """Draw every attempt a step could need (a fixed number of draws per step)."""
     n = step.max_attempts
-    attempt_s = step.duration_s.sample(rng, n)
+    attempt_s = np.asarray(step.duration_s.sample(rng, n), dtype=float)
     failed = rng.random(n) < step.failure_probability
-    return StepDraws(tuple(float(x) for x in attempt_s), tuple(bool(x) for x in failed),
+    return StepDraws(tuple(attempt_s.tolist()), tuple(failed.tolist()),
                      float(step.manual_fallback_s.sample(rng)))
 
 

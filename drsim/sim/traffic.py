@@ -215,6 +215,8 @@ def _kth_moved_s(cut_s: np.ndarray, k: int | None) -> float:
         return INF
     if k <= 0:
         return 0.0
+    if k == 1:  # the first success: the same value, found without a partition
+        return float(cut_s.min())
     return float(np.partition(cut_s, k - 1)[k - 1])
 
 
