@@ -19,8 +19,8 @@ class Route53HealthCheck:
     again once more than that share say healthy: ``self.changes`` lists every
     declaration and reversal as ``(t_s, unhealthy)``, ``self.flaps`` counts the
     reversals, and ``self.declared`` is the first declaration. A checker whose
-    checks may pass (a brownout) is a SimPy process stepping through its checks;
-    one whose every check fails is a single event at its flip, and never recovers.
+    checks may pass (a brownout) steps through its checks, one event each; one
+    whose every check fails is a single event at its flip, and never recovers.
     :meth:`fence` makes every later check fail (the old primary serves nothing).
 
     Parameters
@@ -65,7 +65,7 @@ class Route53HealthCheck:
             if p_fail >= 1:
                 self._always_failing(j, float(phases_s[j]))
             else:
-                env.process(self._sometimes_failing(j, float(phases_s[j])))
+                _Checker(self, j, float(phases_s[j]))
 
     def stop(self) -> None:
         """Stop checking (the failover is over; later checks change nothing)."""
@@ -123,23 +123,6 @@ class Route53HealthCheck:
 
         self.env.timeout(flip_s - self.env.now).callbacks.append(flip)
 
-    def _sometimes_failing(self, j: int, phase_s: float):
-        env, threshold = self.env, self.failure_threshold
-        yield env.timeout(phase_s)
-        healthy, streak = True, 0  # streak: consecutive results that disagree with the state
-        while not self.stopped:
-            failed = self.rng.random() < self.p_fail
-            if failed and self.result_delay_s:
-                yield env.timeout(self.result_delay_s)
-            if failed and self.log:
-                self.log(env.now, "check_failed", f"checker-{j}", "")
-            streak = streak + 1 if failed == healthy else 0
-            if streak >= threshold:
-                healthy, streak = not healthy, 0
-                self._checker_flipped(j, healthy)
-            spent_s = self.result_delay_s if failed else 0.0
-            yield env.timeout(max(self.interval_s - spent_s, 0.0))
-
     def _checker_flipped(self, j: int, healthy: bool) -> None:
         self.healthy_count += 1 if healthy else -1
         if self.log:
@@ -159,3 +142,44 @@ class Route53HealthCheck:
                 self.declared.succeed(self.env.now)
             self.next_declared.succeed(self.env.now)
             self.next_declared = self.env.event()
+
+
+class _Checker:
+    """One checker whose checks may pass (a brownout), from check to check.
+
+    Each check is one timeout whose callback draws the check's result and schedules
+    the next: the events, their times and their order are those of a SimPy process
+    looping over its checks (each timeout is made where the process would make it),
+    without a generator to resume for each of a trial's hundreds of checks.
+    """
+
+    __slots__ = ("hc", "healthy", "j", "streak")
+
+    def __init__(self, hc: Route53HealthCheck, j: int, phase_s: float):
+        self.hc, self.j = hc, j
+        self.healthy, self.streak = True, 0  # streak: consecutive results against the state
+        hc.env.timeout(phase_s).callbacks.append(self.check)
+
+    def check(self, _event) -> None:
+        hc = self.hc
+        if hc.stopped:
+            return
+        failed = hc.rng.random() < hc.p_fail
+        if failed and hc.result_delay_s:
+            hc.env.timeout(hc.result_delay_s).callbacks.append(self.failed)
+        else:
+            self.result(failed)
+
+    def failed(self, _event) -> None:
+        self.result(True)
+
+    def result(self, failed: bool) -> None:
+        hc = self.hc
+        if failed and hc.log:
+            hc.log(hc.env.now, "check_failed", f"checker-{self.j}", "")
+        self.streak = self.streak + 1 if failed == self.healthy else 0
+        if self.streak >= hc.failure_threshold:
+            self.healthy, self.streak = not self.healthy, 0
+            hc._checker_flipped(self.j, self.healthy)
+        spent_s = hc.result_delay_s if failed else 0.0
+        hc.env.timeout(max(hc.interval_s - spent_s, 0.0)).callbacks.append(self.check)
