@@ -158,3 +158,85 @@ def test_runbook_parallel_branches_retries_backoff_and_fallback_exact_log():
     assert [x for x in log if x[2] == "c"] == [(100, "step_started", "c"), (104, "step_failed", "c"),
                                                 (113, "step_failed", "c"), (123, "step_finished", "c")]
     assert retry_wait_s(steps[1], 2) == 2.0
+
+
+# --- the brownout's checkers run ahead of the clock: the same results as one process each ---
+
+def _reference_checker(env, hc, j, phase_s):
+    """A checker as a SimPy process of its own: what Route53HealthCheck computes faster."""
+    yield env.timeout(phase_s)
+    healthy, streak = True, 0
+    while not hc.stopped:
+        failed = hc.rng.random() < hc.p_fail
+        if failed and hc.result_delay_s:
+            yield env.timeout(hc.result_delay_s)
+        if failed and hc.log:
+            hc.log(env.now, "check_failed", f"checker-{j}", "")
+        streak = streak + 1 if failed == healthy else 0
+        if streak >= hc.failure_threshold:
+            healthy, streak = not healthy, 0
+            hc._checker_flipped(j, healthy)
+        spent_s = hc.result_delay_s if failed else 0.0
+        yield env.timeout(max(hc.interval_s - spent_s, 0.0))
+
+
+def _brownout_run(seed: int, reference: bool):
+    """Checkers, a fence and a stop at drawn moments, and watchers of the declarations;
+    everything each run records, and the generator's next draw (how many it took)."""
+    pick = np.random.default_rng(seed)
+    params = dict(checkers=int(pick.integers(1, 16)), interval_s=float(pick.choice([10.0, 30.0, 7.3])),
+                  failure_threshold=int(pick.integers(1, 6)),
+                  healthy_fraction=float(pick.choice([0.0, 0.18, 0.5])),
+                  result_delay_s=float(pick.choice([0.0, 0.0, 2.5, 6.0])))
+    p_fail = float(pick.uniform(0.1, 0.9))
+    fence_s, stop_s = float(pick.uniform(0, 3000)), float(pick.uniform(0, 4000))
+    env, rng = simpy.Environment(), np.random.default_rng(seed + 1000)
+    log, rec = _recorder()
+    if reference:
+        hc = Route53HealthCheck(env, p_fail=0.0, rng=rng, log=rec, **params)
+        hc.p_fail = p_fail
+        for j, phase_s in enumerate(rng.uniform(0.0, params["interval_s"], params["checkers"])):
+            env.process(_reference_checker(env, hc, j, float(phase_s)))
+    else:
+        hc = Route53HealthCheck(env, p_fail=p_fail, rng=rng, log=rec, **params)
+    seen = []
+
+    def watch():
+        seen.append(("declared", (yield hc.declared), env.now))
+        for _ in range(50):
+            seen.append(("next", (yield hc.next_declared), env.now))
+
+    def at(t_s, action):
+        yield env.timeout(t_s)
+        action()
+        seen.append((action.__name__, env.now, hc.unhealthy))
+
+    env.process(watch())
+    env.process(at(fence_s, hc.fence))
+    env.process(at(stop_s, hc.stop))
+    env.run(until=5000)
+    return log, hc.changes, seen, rng.random()
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_brownout_checkers_give_what_one_process_per_checker_gives(seed):
+    assert _brownout_run(seed, reference=False) == _brownout_run(seed, reference=True)
+
+
+def test_an_exact_delay_or_one_stop_on_the_way_reaches_any_later_moment():
+    from drsim.sim.health import exact_delay_s
+
+    pick = np.random.default_rng(3)
+    hops = 0
+    for _ in range(20_000):
+        t_s = float(pick.uniform(0, 5000)) * float(pick.choice([1e-3, 1.0, 1e3]))
+        now_s = t_s * float(pick.random()) ** float(pick.choice([0.1, 1.0, 3.0]))
+        delay_s = exact_delay_s(now_s, t_s)
+        if delay_s is None:  # all sums round past t_s: via its neighbour below
+            hops += 1
+            via_s = np.nextafter(t_s, -np.inf)
+            first_s, then_s = exact_delay_s(now_s, via_s), exact_delay_s(via_s, t_s)
+            assert now_s + first_s == via_s and via_s + then_s == t_s
+        else:
+            assert now_s + delay_s == t_s and delay_s >= 0
+    assert hops > 0  # the case happens, and is covered

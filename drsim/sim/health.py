@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import math
+
 import simpy
 
 from drsim.rules import endpoint_healthy
@@ -61,11 +65,11 @@ class Route53HealthCheck:
         if p_fail >= 1 and log is None:
             self._declaration_of_always_failing(phases_s)
             return
+        if p_fail < 1:
+            _Checkers(self, [float(p) for p in phases_s])
+            return
         for j in range(checkers):
-            if p_fail >= 1:
-                self._always_failing(j, float(phases_s[j]))
-            else:
-                _Checker(self, j, float(phases_s[j]))
+            self._always_failing(j, float(phases_s[j]))
 
     def stop(self) -> None:
         """Stop checking (the failover is over; later checks change nothing)."""
@@ -124,14 +128,23 @@ class Route53HealthCheck:
         self.env.timeout(flip_s - self.env.now).callbacks.append(flip)
 
     def _checker_flipped(self, j: int, healthy: bool) -> None:
+        change = self._count_flip(j, healthy, self.env.now)
+        if change is not None:
+            self._declare(change)
+
+    def _count_flip(self, j: int, healthy: bool, t_s: float) -> bool | None:
+        """Checker ``j`` says ``healthy`` from ``t_s`` on: the endpoint's new state
+        (True: unhealthy) if that changes it, else None."""
         self.healthy_count += 1 if healthy else -1
         if self.log:
-            self.log(self.env.now, "checker_healthy" if healthy else "checker_unhealthy",
+            self.log(t_s, "checker_healthy" if healthy else "checker_unhealthy",
                      f"checker-{j}", "")
         unhealthy = not endpoint_healthy(self.healthy_count, self.checkers,
                                          self.healthy_fraction)
-        if unhealthy == self.unhealthy:
-            return
+        return None if unhealthy == self.unhealthy else unhealthy
+
+    def _declare(self, unhealthy: bool) -> None:
+        """The endpoint is declared unhealthy (or healthy again) now."""
         self.unhealthy = unhealthy
         self.changes.append((self.env.now, unhealthy))
         if self.log:
@@ -144,42 +157,110 @@ class Route53HealthCheck:
             self.next_declared = self.env.event()
 
 
-class _Checker:
-    """One checker whose checks may pass (a brownout), from check to check.
+def exact_delay_s(now_s: float, t_s: float) -> float | None:
+    """A delay SimPy adds to ``now_s`` to land on ``t_s`` exactly (``now_s <= t_s``),
+    or None where every sum rounds past it. [s]"""
+    delay_s = t_s - now_s
+    # t_s - now_s rounds, and so can now_s + it: move by units in the last place.
+    while now_s + delay_s < t_s:
+        delay_s = math.nextafter(delay_s, math.inf)
+    while now_s + delay_s > t_s:
+        delay_s = math.nextafter(delay_s, -math.inf)
+    return delay_s if now_s + delay_s == t_s else None
 
-    Each check is one timeout whose callback draws the check's result and schedules
-    the next: the events, their times and their order are those of a SimPy process
-    looping over its checks (each timeout is made where the process would make it),
-    without a generator to resume for each of a trial's hundreds of checks.
+
+class _Checkers:
+    """The checkers of an endpoint whose checks may pass (a brownout), all in one.
+
+    Each checker checks as a SimPy process looping over its checks would: at its
+    phase, then every ``interval_s`` (a failed check's result ``result_delay_s``
+    after it), each check taking the trial's next random number. Here the checks and
+    the delayed results of all checkers are actions in one queue, taken in time order
+    (ties in the order they were made, as SimPy orders events), so the random numbers
+    are taken in the same order. Only a change of the endpoint's state shows outside,
+    and nothing outside changes a check (``fence``, ``stop``) but another process's
+    event: so the actions run ahead of the simulation clock up to the next event of
+    any other process, and the clock is brought to the exact moment of each
+    declaration and reversal. That is one event per such moment, not one per check
+    (hundreds in a brownout trial), with every result as before.
     """
 
-    __slots__ = ("hc", "healthy", "j", "streak")
+    def __init__(self, hc: Route53HealthCheck, phases_s: list[float]):
+        self.hc = hc
+        self.healthy = [True] * len(phases_s)
+        self.streak = [0] * len(phases_s)  # consecutive results that disagree with the state
+        self.order = itertools.count()
+        # From a check's start to the next: the interval less a failed check's wait. [s]
+        self.wait_passed_s = max(hc.interval_s - 0.0, 0.0)
+        self.wait_failed_s = max(hc.interval_s - hc.result_delay_s, 0.0)
+        # (t_s, order made, checker, whether it is a failed check's result)
+        self.actions = [(hc.env.now + phase_s, next(self.order), j, False)
+                        for j, phase_s in enumerate(phases_s)]
+        heapq.heapify(self.actions)
+        self.pending: bool | None = None  # the endpoint's state from the next wake-up on
+        if self.actions:
+            self._wake_at(self.actions[0][0])
 
-    def __init__(self, hc: Route53HealthCheck, j: int, phase_s: float):
-        self.hc, self.j = hc, j
-        self.healthy, self.streak = True, 0  # streak: consecutive results against the state
-        hc.env.timeout(phase_s).callbacks.append(self.check)
-
-    def check(self, _event) -> None:
-        hc = self.hc
-        if hc.stopped:
+    def _wake_at(self, t_s: float) -> None:
+        """Run again at exactly ``t_s``, the moment a checker's own chain of timeouts
+        gives (``now + delay`` only approaches it from an unrelated ``now``)."""
+        env = self.hc.env
+        delay_s = exact_delay_s(env.now, t_s)
+        if delay_s is not None:
+            env.timeout(delay_s).callbacks.append(self._wake)
             return
-        failed = hc.rng.random() < hc.p_fail
-        if failed and hc.result_delay_s:
-            hc.env.timeout(hc.result_delay_s).callbacks.append(self.failed)
-        else:
-            self.result(failed)
+        # Every sum rounds past t_s (ties, away from an odd t_s): stop first at its even
+        # neighbour, which ties round to, then go one unit in the last place on.
+        via_s = math.nextafter(t_s, -math.inf)
+        delay_s = exact_delay_s(env.now, via_s)
+        if delay_s is None:  # pragma: no cover - see test_sim_processes
+            raise RuntimeError(f"cannot schedule at {t_s!r} from {env.now!r}")
+        env.timeout(delay_s).callbacks.append(lambda _event: self._wake_at(t_s))
 
-    def failed(self, _event) -> None:
-        self.result(True)
+    def _wake(self, _event) -> None:
+        if self.pending is not None:
+            self.hc._declare(self.pending)
+            self.pending = None
+        self._run()
 
-    def result(self, failed: bool) -> None:
-        hc = self.hc
-        if failed and hc.log:
-            hc.log(hc.env.now, "check_failed", f"checker-{self.j}", "")
-        self.streak = self.streak + 1 if failed == self.healthy else 0
-        if self.streak >= hc.failure_threshold:
-            self.healthy, self.streak = not self.healthy, 0
-            hc._checker_flipped(self.j, self.healthy)
-        spent_s = hc.result_delay_s if failed else 0.0
-        hc.env.timeout(max(hc.interval_s - spent_s, 0.0)).callbacks.append(self.check)
+    def _run(self) -> None:
+        hc, env = self.hc, self.hc.env
+        actions, healthy, streak, order = self.actions, self.healthy, self.streak, self.order
+        random, threshold, result_delay_s = hc.rng.random, hc.failure_threshold, hc.result_delay_s
+        # Nothing else happens until the next event in SimPy's queue.
+        now_s, next_event_s = env.now, env.peek()
+        while actions:
+            t_s, _, j, is_result = actions[0]
+            if t_s > now_s and t_s >= next_event_s:
+                self._wake_at(t_s)  # another process's event comes first
+                return
+            heapq.heappop(actions)
+            if is_result:
+                failed = True
+            elif hc.stopped:
+                continue  # this checker's loop is over
+            else:
+                failed = random() < hc.p_fail
+                if failed and result_delay_s:
+                    heapq.heappush(actions, (t_s + result_delay_s, next(order), j, True))
+                    continue
+            if failed and hc.log:
+                hc.log(t_s, "check_failed", f"checker-{j}", "")
+            change = None
+            if failed == healthy[j]:
+                streak[j] += 1
+                if streak[j] >= threshold:
+                    healthy[j], streak[j] = not healthy[j], 0
+                    change = hc._count_flip(j, healthy[j], t_s)
+            else:
+                streak[j] = 0
+            wait_s = self.wait_failed_s if failed else self.wait_passed_s
+            heapq.heappush(actions, (t_s + wait_s, next(order), j, False))
+            if change is None:
+                continue
+            if t_s > now_s:
+                self.pending = change  # declared at t_s exactly, by waking up then
+                self._wake_at(t_s)
+                return
+            hc._declare(change)
+            next_event_s = env.peek()
