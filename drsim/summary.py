@@ -170,6 +170,9 @@ class Summary:
     p_never_detected : share of trials in which neither the health check declared the
         primary unhealthy nor the alarm fired (a fault nothing watched can see); None
         in a summary from before it was counted. [-]
+    p_objectives_met : share of trials meeting the RTO objective and every datastore's
+        RPO objective in the same trial (jointly, not the product of the shares); None
+        in a summary from before it was counted. [-]
 
     The mappings keep the order the JSON prints (phases in time order, datastores
     in the scenario's order); treat them as read-only.
@@ -191,6 +194,7 @@ class Summary:
     probe_rto_s: Stats | None = None
     flaps: Flaps | None = None
     p_never_detected: float | None = None
+    p_objectives_met: float | None = None
 
     def __post_init__(self):
         # Own copies, so a caller's later change to its dicts cannot change a frozen summary.
@@ -234,6 +238,8 @@ class Summary:
             "p_rto_met": self.p_rto_met,
             "p_rpo_met": self.p_rpo_met,
             "p_rpo_met_by_datastore": dict(self.p_rpo_met_by_datastore),
+        } | ({} if self.p_objectives_met is None else
+             {"p_objectives_met": self.p_objectives_met}) | {
             "meets_objectives": self.meets_objectives,
         } | ({} if self.flaps is None else {"flaps": self.flaps.as_dict()}) \
           | self._detection_dict() | {
@@ -260,7 +266,7 @@ class Summary:
                    SummaryObjectives(**d["objectives"]),
                    None if probe is None else Stats.from_dict(probe),
                    None if flaps is None else Flaps(**flaps),
-                   d.get("p_never_detected"))
+                   d.get("p_never_detected"), d.get("p_objectives_met"))
 
     # --- tables ---------------------------------------------------------------------------
 

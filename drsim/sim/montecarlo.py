@@ -1,10 +1,14 @@
 """Monte Carlo: many independent trials of one scenario, summarised.
 
-Trial ``i`` of seed ``s`` draws from
+Two engines compute the trials. The SimPy engine (``engine="simpy"``, the
+default): trial ``i`` of seed ``s`` draws from
 ``Generator(PCG64(SeedSequence(s, spawn_key=(i,))))`` and from nothing else,
-so any trial can be re-run alone (e.g. to record its timeline) and the
-results do not depend on the number of workers. Trials run in fixed chunks
-of :data:`CHUNK_TRIALS`, merged in order.
+so any trial can be re-run alone (e.g. to record its timeline). The fast path
+(``engine="fast"``, :mod:`drsim.fast`) computes a whole chunk at once in NumPy,
+for the scenarios it covers, with the same distribution of every column (not the
+same trials). Either way the results do not depend on the number of workers:
+trials run in fixed chunks of :data:`CHUNK_TRIALS`, merged in order, and
+summarised from their columns the same way.
 """
 
 from __future__ import annotations
@@ -28,8 +32,15 @@ from drsim.sim.trial import DEFAULT_HORIZON_S, TrialPlan
 from drsim.summary import Flaps, Stats, Summary, SummaryObjectives
 from drsim.timeline import Event, to_frame
 
+# The one import of the layer above (tests/test_layering.py): simulate() chooses the
+# engine, and the fast path is built from this engine's parts.
+from drsim.fast import columns as fast_columns  # noqa: E402
+from drsim.fast.coverage import coverage as fast_coverage  # noqa: E402
+
 CHUNK_TRIALS = 2000
 MAX_TRIALS = 100_000_000
+ENGINES = ("simpy", "fast", "auto")
+"""What ``simulate``'s ``engine`` may name."""
 
 
 def trial_rng(seed: int, index: int) -> np.random.Generator:
@@ -47,6 +58,8 @@ class SimulationResult:
     summary : the figures ``drsim simulate`` prints (``summary.as_dict()`` is its JSON).
     trials : one row per trial (None for a summary-only run).
     timeline : the event timeline of the requested trials (shared format).
+    engine : the engine that ran the trials: ``"simpy"`` or ``"fast"``.
+    fallback : why ``engine="auto"`` ran the SimPy engine (None otherwise).
     """
 
     scenario: Scenario
@@ -55,9 +68,13 @@ class SimulationResult:
     summary: Summary
     trials: pd.DataFrame | None = None
     timeline: pd.DataFrame | None = field(default=None)
+    engine: str = "simpy"
+    fallback: str | None = None
 
     def __repr__(self) -> str:
         parts = [f"{self.scenario.name!r}: {self.trials_count:,} trials, seed {self.seed}"]
+        if self.engine != "simpy":
+            parts.append(f"engine {self.engine}")
         if self.trials is not None:
             parts.append(f"trials table {self.trials.shape[0]:,} x {self.trials.shape[1]}")
         if self.timeline is not None:
@@ -81,6 +98,7 @@ class _Chunk:
     rows: dict | None
     flaps: int = 0  # flaps in all trials
     flapped: int = 0  # trials with a flap
+    objectives_met: int = 0  # trials meeting the RTO and every RPO objective at once
 
     @classmethod
     def empty(cls, plan: TrialPlan) -> _Chunk:
@@ -94,6 +112,7 @@ class _Chunk:
         self.rpo_met += other.rpo_met
         self.flaps += other.flaps
         self.flapped += other.flapped
+        self.objectives_met += other.objectives_met
         for name, c in other.rpo_met_by_store.items():
             self.rpo_met_by_store[name] += c
         for name, dig in other.digests.items():
@@ -116,24 +135,37 @@ def _summary_columns(plan: TrialPlan) -> list[str]:
     return cols
 
 
-def _run_chunk(scenario, seed: int, start: int, stop: int, keep: bool, horizon_s: float) -> _Chunk:
+def _run_chunk(scenario, seed: int, start: int, stop: int, keep: bool, horizon_s: float,
+               engine: str = "simpy") -> _Chunk:
     plan = TrialPlan(scenario, horizon_s=horizon_s)
-    rows = [plan.run(trial_rng(seed, i)) for i in range(start, stop)]
-    cols = {c: np.array([r[c] for r in rows], dtype=float) for c in plan.columns}
+    if engine == "fast":
+        cols = fast_columns.trial_columns(fast_columns.FastPlan(plan), seed,
+                                          fast_columns.chunk_index(start, CHUNK_TRIALS),
+                                          stop - start, horizon_s)
+    else:
+        rows = [plan.run(trial_rng(seed, i)) for i in range(start, stop)]
+        cols = {c: np.array([r[c] for r in rows], dtype=float) for c in plan.columns}
+    return _chunk_from_columns(scenario, plan, cols, start, stop, keep)
+
+
+def _chunk_from_columns(scenario, plan, cols: dict, start: int, stop: int, keep: bool) -> _Chunk:
+    """The summary counts and digests of trials ``start..stop`` from their columns."""
+    n = stop - start
     digests = {c: Digest().add(cols[c]) for c in _summary_columns(plan)}
     obj = scenario.objectives
     # Each datastore against its own RPO objective (objectives.rpo_s unless it sets one).
     within = {ds.name: cols[f"rpo_s.{ds.name}"] <= scenario.rpo_objective_s(ds)
               for ds in plan.recovery_datastores}
     rpo_ok = {name: int(np.sum(ok)) for name, ok in within.items()}
-    all_ok = np.ones(len(rows), dtype=bool)
+    all_ok = np.ones(n, dtype=bool)
     for ok in within.values():
         all_ok &= ok
     if keep:
         cols = {"trial": np.arange(start, stop), **cols}
-    met = np.sum(cols[_RTO_COLUMN[obj.rto_metric]] <= obj.rto_s)
-    return _Chunk(len(rows), digests, int(met), int(all_ok.sum()), rpo_ok, cols if keep else None,
-                  int(cols["flaps"].sum()), int(np.sum(cols["flaps"] > 0)))
+    rto_ok = cols[_RTO_COLUMN[obj.rto_metric]] <= obj.rto_s
+    return _Chunk(n, digests, int(rto_ok.sum()), int(all_ok.sum()), rpo_ok,
+                  cols if keep else None, int(cols["flaps"].sum()),
+                  int(np.sum(cols["flaps"] > 0)), int(np.sum(rto_ok & all_ok)))
 
 
 def _chunks(trials: int):
@@ -143,7 +175,7 @@ def _chunks(trials: int):
 def simulate(scenario, trials: int = defaults.TRIALS, seed: int = defaults.SEED,
              workers: int = 1, *,
              keep_trials: bool = True, timeline_trials=(), progress: bool | None = None,
-             horizon_s: float = DEFAULT_HORIZON_S) -> SimulationResult:
+             horizon_s: float = DEFAULT_HORIZON_S, engine: str = "simpy") -> SimulationResult:
     """Simulate ``trials`` independent failures of ``scenario`` and summarise them.
 
     Parameters
@@ -158,6 +190,11 @@ def simulate(scenario, trials: int = defaults.TRIALS, seed: int = defaults.SEED,
     progress : show a progress bar (default: for a run that lasts over 2 s, when a
         terminal or a notebook can show it; see :mod:`drsim.progress`).
     horizon_s : what has not happened this long after the fault never happens. [s]
+    engine : ``"simpy"`` (the event-by-event engine), ``"fast"`` (the vectorised fast
+        path, :mod:`drsim.fast`; a DrsimError saying why for a scenario it does not
+        cover, or with ``timeline_trials``: timelines come from the SimPy engine) or
+        ``"auto"`` (the fast path where it covers the scenario, else the SimPy engine;
+        the result's ``fallback`` says why).
 
     Returns
     -------
@@ -168,13 +205,16 @@ def simulate(scenario, trials: int = defaults.TRIALS, seed: int = defaults.SEED,
     the probabilities of meeting the objectives.
     """
     _check_arguments(trials, seed, workers, timeline_trials)
+    if engine not in ENGINES:
+        raise DrsimError(f"engine: {engine!r} is not one of {', '.join(ENGINES)}")
     scenario = load_scenario(scenario)  # a Scenario comes back as it is
+    engine, fallback = _choose_engine(scenario, engine, timeline_trials)
     plan = TrialPlan(scenario, horizon_s=horizon_s)
     total = _Chunk.empty(plan)
     kept: list[dict] = []
     with progress_bar(total=trials, unit="trial", desc=scenario.name, show=progress) as bar:
         for chunk in _run_chunks(scenario, int(seed), int(trials), workers, keep_trials,
-                                 horizon_s):
+                                 horizon_s, engine):
             total.merge(chunk)
             if chunk.rows is not None:
                 kept.append(chunk.rows)
@@ -182,7 +222,23 @@ def simulate(scenario, trials: int = defaults.TRIALS, seed: int = defaults.SEED,
     table = _trials_table(kept) if keep_trials else None
     timeline = record_timelines(scenario, seed, timeline_trials, horizon_s) if timeline_trials else None
     return SimulationResult(scenario, int(trials), int(seed),
-                            _summary(scenario, int(seed), plan, total), table, timeline)
+                            _summary(scenario, int(seed), plan, total), table, timeline,
+                            engine, fallback)
+
+
+def _choose_engine(scenario, engine: str, timeline_trials) -> tuple[str, str | None]:
+    """``(engine that runs, why auto fell back or None)``; a DrsimError for a fast path
+    asked for where it cannot run."""
+    if engine == "simpy":
+        return "simpy", None
+    why = fast_coverage(scenario)
+    if why is None and timeline_trials:
+        why = "timelines come from the SimPy engine, event by event"
+    if why is None:
+        return "fast", None
+    if engine == "fast":
+        raise DrsimError(f"engine fast: {scenario.name}: {why}")
+    return "simpy", why
 
 
 def _check_arguments(trials, seed, workers, timeline_trials) -> None:
@@ -197,23 +253,26 @@ def _check_arguments(trials, seed, workers, timeline_trials) -> None:
             raise DrsimError(f"timeline trial {i} is outside 0..{trials - 1}")
 
 
-def _run_chunks(scenario, seed: int, trials: int, workers: int, keep: bool, horizon_s: float):
+def _run_chunks(scenario, seed: int, trials: int, workers: int, keep: bool, horizon_s: float,
+                engine: str = "simpy"):
     """The chunks of ``trials``, run serially or in ``workers`` processes, yielded in order."""
     chunks = _chunks(trials)
     if workers == 1 or len(chunks) == 1:
         for start, stop in chunks:
-            yield _run_chunk(scenario, seed, start, stop, keep, horizon_s)
+            yield _run_chunk(scenario, seed, start, stop, keep, horizon_s, engine)
         return
     with ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
         # A bounded window of chunks in flight, merged in submission order:
         # merging stays deterministic and finished results never pile up.
         todo = iter(chunks)
-        pending: deque = deque(pool.submit(_run_chunk, scenario, seed, a, b, keep, horizon_s)
+        pending: deque = deque(pool.submit(_run_chunk, scenario, seed, a, b, keep, horizon_s,
+                                           engine)
                                for a, b in itertools.islice(todo, 2 * workers))
         while pending:
             yield pending.popleft().result()
             for a, b in itertools.islice(todo, 1):
-                pending.append(pool.submit(_run_chunk, scenario, seed, a, b, keep, horizon_s))
+                pending.append(pool.submit(_run_chunk, scenario, seed, a, b, keep, horizon_s,
+                                           engine))
 
 
 def _trials_table(kept: list[dict]) -> pd.DataFrame:
@@ -247,6 +306,7 @@ def _summary(scenario, seed: int, plan, total: _Chunk) -> Summary:
         p_rto_met=total.rto_met / n,
         p_rpo_met=total.rpo_met / n,
         p_rpo_met_by_datastore={k: v / n for k, v in total.rpo_met_by_store.items()},
+        p_objectives_met=total.objectives_met / n,
         objectives=SummaryObjectives(
             obj.rto_s, obj.rpo_s, obj.recovered_fraction, obj.rto_metric, obj.confidence,
             {ds.name: scenario.rpo_objective_s(ds) for ds in plan.recovery_datastores}),
