@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from drsim.fast.orderstats import kth_of_union
+from drsim.fast.sampling import draw
 
 INF = np.inf
 
@@ -25,8 +26,8 @@ INF = np.inf
 def population(dns) -> tuple[int, int, int]:
     """``(moving, stuck, free)``: clients of the primary, those that never move, and
     those that can, as :func:`drsim.sim.traffic.draw_clients` counts them. [-]"""
-    moving = int(round(dns.clients * dns.primary_share))
-    stuck = int(math.floor(moving * dns.stuck_fraction + 1e-9))
+    moving = round(dns.clients * dns.primary_share)
+    stuck = math.floor(moving * dns.stuck_fraction + 1e-9)
     return moving, stuck, moving - stuck
 
 
@@ -66,7 +67,6 @@ def delays(dns, k: int, n: int, streams) -> tuple[np.ndarray, np.ndarray]:
     values = np.empty(0)
     if total:
         values = (streams("clients.violators.phase").uniform(0.0, dns.ttl_s, total)
-                  + np.asarray(dns.violation_extra_s.sample(streams("clients.violators.extra"),
-                                                            total), dtype=float))
+                  + draw(dns.violation_extra_s, streams("clients.violators.extra"), total))
     return kth_of_union(k, free - v, violator_matrix(values, v), v, dns.ttl_s,
                         streams("clients.order"))

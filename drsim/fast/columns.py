@@ -11,6 +11,7 @@ import numpy as np
 
 from drsim.fast import capacity, clients, detection
 from drsim.fast.runbook import run_steps
+from drsim.fast.sampling import draw
 from drsim.fast.streams import Streams
 from drsim.rules import SHARE_EPS
 from drsim.sim.faults import loses_primary_data
@@ -58,8 +59,8 @@ def trial_columns(fp: FastPlan, seed: int, chunk: int, n: int, horizon_s: float)
                                            horizon_s)
     alarm_s = detection.alarm_s(s.alarm, plan.alarm_sight, n, st("alarm.phase"),
                                 st("alarm.metric_delay"), horizon_s)
-    ack_s = np.asarray(d.page_ack_s.sample(st("decision.ack"), n), dtype=float)
-    decide_draw_s = np.asarray(d.decide_s.sample(st("decision.decide"), n), dtype=float)
+    ack_s = draw(d.page_ack_s, st("decision.ack"), n)
+    decide_draw_s = draw(d.decide_s, st("decision.decide"), n)
     decided_s = detection.decided_s(d, health_s, alarm_s, ack_s, decide_draw_s, horizon_s)
     steps = run_steps(plan.steps, decided_s, st, horizon_s)
     ends = {name: v[1] for name, v in steps.items()}
@@ -75,9 +76,8 @@ def trial_columns(fp: FastPlan, seed: int, chunk: int, n: int, horizon_s: float)
                      if plan.writable_steps else np.zeros(n))
     scale_s = earliest(plan.scale_steps, INF)
     fenced_s = earliest(plan.fence_steps, INF)
-    propagation_s = np.asarray(s.dns.propagation_s.sample(st("dns.propagation"), n), dtype=float)
-    standby_ready_s = np.asarray(s.compute.standby_ready_s.sample(st("compute.standby_ready"), n),
-                                 dtype=float)
+    propagation_s = draw(s.dns.propagation_s, st("dns.propagation"), n)
+    standby_ready_s = draw(s.compute.standby_ready_s, st("compute.standby_ready"), n)
     flip_s = earliest(plan.switch_steps, INF)
     if s.dns.routing == "failover":
         flip_s = np.minimum(flip_s, health_s)
@@ -86,8 +86,8 @@ def trial_columns(fp: FastPlan, seed: int, chunk: int, n: int, horizon_s: float)
     ready_s = np.empty((n, fp.n_launch))
     for j in range(fp.n_launch):  # a column per task, so more tasks keep these draws
         ready_s[:, j] = scale_s + (
-            np.asarray(s.compute.task_start_s.sample(launch, n), dtype=float)
-            + np.asarray(s.compute.target_healthy_s.sample(launch, n), dtype=float))
+            draw(s.compute.task_start_s, launch, n)
+            + draw(s.compute.target_healthy_s, launch, n))
     if s.dns.primary_share < 1:
         standby_at_s = np.zeros(n)
     else:
@@ -180,11 +180,11 @@ def _window_s(ds, n: int, rng) -> np.ndarray:
     """The data-loss window at the fault (:func:`drsim.sim.replication.draw_window_s`). [s]"""
     if ds.kind == "backup":
         age_s = rng.uniform(0.0, ds.interval_s, n)
-        copy_s = np.asarray(ds.copy_s.sample(rng, n), dtype=float)
+        copy_s = draw(ds.copy_s, rng, n)
         late = copy_s > age_s  # the newest copy is not there yet: an older backup
         return np.where(late, age_s + ds.interval_s * np.ceil((copy_s - age_s) / ds.interval_s),
                         age_s)
-    return np.asarray(ds.simulated_lag_s.sample(rng, n), dtype=float)
+    return draw(ds.simulated_lag_s, rng, n)
 
 
 def chunk_index(start: int, chunk_trials: int) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from drsim.fast.sampling import draw
 from drsim.rules import endpoint_healthy
 from drsim.sim.alarm import evaluation_interval_s
 
@@ -51,7 +52,7 @@ def alarm_s(alarm, sight, n: int, rng_phase, rng_delay, horizon_s: float) -> np.
         return np.full(n, INF)
     evaluation_s = evaluation_interval_s(alarm.period_s)
     phase_s = rng_phase.uniform(0.0, alarm.period_s, n)
-    metric_s = np.asarray(alarm.metric_delay_s.sample(rng_delay, n), dtype=float)
+    metric_s = draw(alarm.metric_delay_s, rng_delay, n)
     with np.errstate(invalid="ignore"):
         wait_s = np.where(metric_s > 0, evaluation_s * np.ceil(metric_s / evaluation_s), 0.0)
     delay_s = phase_s + (alarm.datapoints_to_alarm - 1) * alarm.period_s + wait_s

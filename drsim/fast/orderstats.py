@@ -78,7 +78,6 @@ def kth_of_union(k: int, m: np.ndarray, violators: np.ndarray, v: np.ndarray, sc
     of the union is the ``(k - lo + 1) = min(k, v + 1)``-th smallest of what is left.
     (tests/test_fast_parts.py checks this against sorting the whole union.)
     """
-    n = len(m)
     m = np.asarray(m, dtype=np.int64)
     v = np.asarray(v, dtype=np.int64)
     lo = np.maximum(1, k - v)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from drsim.fast.detection import before
+from drsim.fast.sampling import draw
 from drsim.rules import retry_wait_s
 
 INF = np.inf
@@ -43,14 +44,13 @@ def run_steps(steps, decided_s: np.ndarray, streams, horizon_s: float) -> dict:
 def _one_step(step, start_s: np.ndarray, n: int, streams, horizon_s: float):
     name = f"runbook.{step.name}"
     durations, failures = streams(f"{name}.duration"), streams(f"{name}.failed")
-    fallback_s = np.asarray(step.manual_fallback_s.sample(streams(f"{name}.fallback"), n),
-                            dtype=float)
+    fallback_s = draw(step.manual_fallback_s, streams(f"{name}.fallback"), n)
     t_s = start_s.copy()
     running = np.isfinite(start_s)
     settled_s = np.full(n, INF)  # when the attempt that settles the step ends
     attempts = np.zeros(n, dtype=np.int64)
     for k in range(step.max_attempts):
-        attempt_s = np.asarray(step.duration_s.sample(durations, n), dtype=float)
+        attempt_s = draw(step.duration_s, durations, n)
         failed = failures.random(n) < step.failure_probability
         t_s = np.where(running, t_s + attempt_s, t_s)
         done = running & ~failed

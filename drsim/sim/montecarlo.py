@@ -24,6 +24,11 @@ import pandas as pd
 
 from drsim import defaults
 from drsim.errors import DrsimError
+
+# The one import of the layer above (tests/test_layering.py): simulate() chooses the
+# engine, and the fast path is built from this engine's parts.
+from drsim.fast import columns as fast_columns
+from drsim.fast.coverage import coverage as fast_coverage
 from drsim.progress import progress_bar
 from drsim.rules import DELAY_TERMS, PHASES
 from drsim.scenario import Scenario, load_scenario
@@ -32,15 +37,13 @@ from drsim.sim.trial import DEFAULT_HORIZON_S, TrialPlan
 from drsim.summary import Flaps, Stats, Summary, SummaryObjectives
 from drsim.timeline import Event, to_frame
 
-# The one import of the layer above (tests/test_layering.py): simulate() chooses the
-# engine, and the fast path is built from this engine's parts.
-from drsim.fast import columns as fast_columns  # noqa: E402
-from drsim.fast.coverage import coverage as fast_coverage  # noqa: E402
-
 CHUNK_TRIALS = 2000
 MAX_TRIALS = 100_000_000
 ENGINES = ("simpy", "fast", "auto")
 """What ``simulate``'s ``engine`` may name."""
+FAST_CHUNKS_PER_JOB = 10
+"""Chunks the fast path computes per job (each from its own streams) and summarises
+at once: its trials cost less than the digests of a chunk. [-]"""
 
 
 def trial_rng(seed: int, index: int) -> np.random.Generator:
@@ -139,9 +142,11 @@ def _run_chunk(scenario, seed: int, start: int, stop: int, keep: bool, horizon_s
                engine: str = "simpy") -> _Chunk:
     plan = TrialPlan(scenario, horizon_s=horizon_s)
     if engine == "fast":
-        cols = fast_columns.trial_columns(fast_columns.FastPlan(plan), seed,
-                                          fast_columns.chunk_index(start, CHUNK_TRIALS),
-                                          stop - start, horizon_s)
+        fp = fast_columns.FastPlan(plan)
+        parts = [fast_columns.trial_columns(fp, seed, fast_columns.chunk_index(a, CHUNK_TRIALS),
+                                            b - a, horizon_s)
+                 for a, b in _chunks(stop - start, offset=start)]
+        cols = {c: np.concatenate([p[c] for p in parts]) for c in plan.columns}
     else:
         rows = [plan.run(trial_rng(seed, i)) for i in range(start, stop)]
         cols = {c: np.array([r[c] for r in rows], dtype=float) for c in plan.columns}
@@ -168,8 +173,10 @@ def _chunk_from_columns(scenario, plan, cols: dict, start: int, stop: int, keep:
                   int(np.sum(cols["flaps"] > 0)), int(np.sum(rto_ok & all_ok)))
 
 
-def _chunks(trials: int):
-    return [(i, min(i + CHUNK_TRIALS, trials)) for i in range(0, trials, CHUNK_TRIALS)]
+def _chunks(trials: int, size: int = CHUNK_TRIALS, offset: int = 0):
+    """``(start, stop)`` of each run of ``size`` trials of ``offset..offset + trials``."""
+    end = offset + trials
+    return [(i, min(i + size, end)) for i in range(offset, end, size)]
 
 
 def simulate(scenario, trials: int = defaults.TRIALS, seed: int = defaults.SEED,
@@ -256,7 +263,7 @@ def _check_arguments(trials, seed, workers, timeline_trials) -> None:
 def _run_chunks(scenario, seed: int, trials: int, workers: int, keep: bool, horizon_s: float,
                 engine: str = "simpy"):
     """The chunks of ``trials``, run serially or in ``workers`` processes, yielded in order."""
-    chunks = _chunks(trials)
+    chunks = _chunks(trials, CHUNK_TRIALS * (FAST_CHUNKS_PER_JOB if engine == "fast" else 1))
     if workers == 1 or len(chunks) == 1:
         for start, stop in chunks:
             yield _run_chunk(scenario, seed, start, stop, keep, horizon_s, engine)
