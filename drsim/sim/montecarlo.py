@@ -24,11 +24,6 @@ import pandas as pd
 
 from drsim import defaults
 from drsim.errors import DrsimError
-
-# The one import of the layer above (tests/test_layering.py): simulate() chooses the
-# engine, and the fast path is built from this engine's parts.
-from drsim.fast import columns as fast_columns
-from drsim.fast.coverage import coverage as fast_coverage
 from drsim.progress import progress_bar
 from drsim.rules import DELAY_TERMS, PHASES
 from drsim.scenario import Scenario, load_scenario
@@ -142,6 +137,10 @@ def _run_chunk(scenario, seed: int, start: int, stop: int, keep: bool, horizon_s
                engine: str = "simpy") -> _Chunk:
     plan = TrialPlan(scenario, horizon_s=horizon_s)
     if engine == "fast":
+        # The layer above (tests/test_layering.py), imported when used: the fast path
+        # is built from this engine's parts, and drsim.fast imports drsim.sim first.
+        from drsim.fast import columns as fast_columns
+
         fp = fast_columns.FastPlan(plan)
         parts = [fast_columns.trial_columns(fp, seed, fast_columns.chunk_index(a, CHUNK_TRIALS),
                                             b - a, horizon_s)
@@ -238,7 +237,9 @@ def _choose_engine(scenario, engine: str, timeline_trials) -> tuple[str, str | N
     asked for where it cannot run."""
     if engine == "simpy":
         return "simpy", None
-    why = fast_coverage(scenario)
+    from drsim.fast.coverage import coverage  # the layer above, as in _run_chunk
+
+    why = coverage(scenario)
     if why is None and timeline_trials:
         why = "timelines come from the SimPy engine, event by event"
     if why is None:
