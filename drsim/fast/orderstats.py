@@ -88,12 +88,21 @@ def kth_of_union(k: int, m: np.ndarray, violators: np.ndarray, v: np.ndarray, sc
     mask = np.arange(cols)[None, :] < v[:, None]
     extra = np.where(mask, violators, INF)
     smallest = np.minimum(first_u * scale, extra.min(axis=1, initial=INF))
-    r = np.minimum(k, v + 1)  # the rank wanted in the window and the explicit values
-    rmax = int(r.max(initial=1))
-    # Left padding with -inf turns each row's r-th smallest into the rmax-th smallest,
-    # so one partition with one kth serves every row.
-    pad = np.where(np.arange(rmax - 1)[None, :] < (rmax - r)[:, None], -INF, INF)
-    row = np.concatenate((pad, window * scale, extra), axis=1)
-    kth = np.partition(row, rmax - 1, axis=1)[:, rmax - 1]
+    # The rank wanted among the window and the explicit values is min(k, v + 1): k
+    # where v >= k - 1 (the window starts at rank 1), else v + 1. One partition per
+    # kind of row, each with one kth for all its rows:
+    kth = np.full(len(m), INF)
+    low = v >= k - 1
+    if low.any():  # the k-th smallest of the row, padded with inf
+        row = np.concatenate((window[low] * scale, extra[low]), axis=1)
+        if row.shape[1] >= k:
+            kth[low] = np.partition(row, k - 1, axis=1)[:, k - 1]
+    high = ~low
+    if high.any():
+        # the (v + 1)-th smallest: with the explicit values' unused columns -inf, it is
+        # the (cols + 1)-th smallest of the row for every row (inf pads the window).
+        row = np.concatenate((window[high] * scale, np.where(mask[high], violators[high], -INF)),
+                             axis=1)
+        kth[high] = np.partition(row, cols, axis=1)[:, cols]
     kth = np.where(m + v >= k, kth, INF)
     return smallest, kth
