@@ -8,6 +8,11 @@ binomial error, the finite values pass a two-sample Kolmogorov-Smirnov test at
 p > 0.01, and each percentile lies within Monte Carlo error (the two engines' order-
 statistic confidence intervals overlap). The two engines draw from unrelated streams,
 so agreement is in distribution, as it must be.
+
+With some 125 KS tests in all, a p below 0.01 somewhere is likely even for identical
+engines; such a column is tested again on twice the trials from fresh seeds and must
+pass there (a real difference shows more clearly on more trials; a chance one comes
+back with probability 0.01).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -43,6 +48,7 @@ DURATIONS = (
 pytestmark = pytest.mark.slow
 
 checked: list[tuple[str, str, float]] = []  # (example, column, KS p) for the report
+confirmed: list[tuple[str, str, float]] = []  # the same for the columns tested again
 
 
 @st.composite
@@ -86,39 +92,68 @@ def _interval(x: np.ndarray, q: float) -> tuple[float, float]:
     return x[max(lo - 1, 0)], x[min(hi, n - 1)]
 
 
-def assert_same_distribution(name: str, column: str, a: np.ndarray, b: np.ndarray) -> None:
+def ks_p(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Two-sample KS p of the finite values; None where there is no spread to test."""
+    fa, fb = a[np.isfinite(a)], b[np.isfinite(b)]
+    if min(len(fa), len(fb)) >= 50 and (np.ptp(fa) > 0 or np.ptp(fb) > 0):
+        return float(stats.ks_2samp(fa, fb).pvalue)
+    return None
+
+
+def same_distribution(name: str, column: str, a: np.ndarray, b: np.ndarray) -> bool:
+    """Assert P(inf) and the percentiles agree; return whether the KS test passes."""
     n = len(a)
     ia, ib = np.isinf(a).mean(), np.isinf(b).mean()
     se = math.sqrt((ia * (1 - ia) + ib * (1 - ib)) / n)
     assert abs(ia - ib) <= 4 * se + 1.0 / n, f"{name} {column}: P(inf) {ia} vs {ib}"
-    fa, fb = a[np.isfinite(a)], b[np.isfinite(b)]
-    if min(len(fa), len(fb)) >= 50 and (np.ptp(fa) > 0 or np.ptp(fb) > 0):
-        p = stats.ks_2samp(fa, fb).pvalue
-        checked.append((name, column, float(p)))
-        assert p > KS_P, f"{name} {column}: KS p = {p:.3g} (means {fa.mean():.5g}, {fb.mean():.5g})"
-    else:  # a constant (or nearly absent) value: the same constant
-        assert set(np.unique(fa)) == set(np.unique(fb)) or not len(fa) or not len(fb), column
     sa, sb = np.sort(a), np.sort(b)
     for q in PERCENTILES:
         (a_lo, a_hi), (b_lo, b_hi) = _interval(sa, q), _interval(sb, q)
         assert a_lo <= b_hi and b_lo <= a_hi, (
             f"{name} {column}: p{q * 100:g} intervals [{a_lo}, {a_hi}] and [{b_lo}, {b_hi}]")
+    p = ks_p(a, b)
+    if p is None:  # a constant (or a value nearly never reached): the same constant
+        fa, fb = a[np.isfinite(a)], b[np.isfinite(b)]
+        assert not len(fa) or not len(fb) or set(np.unique(fa)) == set(np.unique(fb)), column
+        return True
+    checked.append((name, column, p))
+    return p > KS_P
 
 
+def run_both(scenario, horizon_s: float, trials: int, seeds: tuple[int, int]):
+    fast = simulate(scenario, trials, seeds[0], engine="fast", horizon_s=horizon_s,
+                    progress=False)
+    slow = simulate(scenario, trials, seeds[1], engine="simpy", horizon_s=horizon_s,
+                    progress=False)
+    assert fast.engine == "fast" and slow.engine == "simpy"
+    return fast, slow
+
+
+# Derandomised: the same examples every run. No shrinking: an example costs seconds,
+# and the message already names the scenario, the column and the figures.
 @settings(max_examples=5, derandomize=True, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 @given(scenarios())
 def test_the_fast_path_matches_the_simpy_engine_in_distribution(example):
     scenario, horizon_s = example
-    fast = simulate(scenario, TRIALS, 21, engine="fast", horizon_s=horizon_s, progress=False)
-    slow = simulate(scenario, TRIALS, 22, engine="simpy", horizon_s=horizon_s, progress=False)
-    assert fast.engine == "fast"
+    fast, slow = run_both(scenario, horizon_s, TRIALS, (21, 22))
     name = f"{scenario.name}/{scenario.failure.mode}/h{horizon_s:g}"
-    for column in _summary_columns(TrialPlan(scenario)):
-        assert_same_distribution(name, column, fast.trials[column].to_numpy(),
-                                 slow.trials[column].to_numpy())
+    columns = _summary_columns(TrialPlan(scenario))
+    failed = [c for c in columns if not same_distribution(name, c, fast.trials[c].to_numpy(),
+                                                          slow.trials[c].to_numpy())]
+    if failed:
+        # Some 25 columns per example, 5 examples: even identical engines give a KS
+        # p below 0.01 somewhere most runs. A column below the bar is confirmed on
+        # twice the trials from fresh seeds, where a real difference shows more
+        # clearly and a chance one (1 %) rarely comes back (0.01 %).
+        fast, slow = run_both(scenario, horizon_s, 2 * TRIALS, (23, 24))
+        for c in failed:
+            p = ks_p(fast.trials[c].to_numpy(), slow.trials[c].to_numpy())
+            confirmed.append((name, c, p))
+            assert p is None or p > KS_P, f"{name} {c}: KS p = {p:.3g} at 20,000 and again " \
+                f"at {2 * TRIALS:,} trials per engine"
     objectives = [fast.summary.p_objectives_met, slow.summary.p_objectives_met]
-    se = math.sqrt(sum(p * (1 - p) for p in objectives) / TRIALS)
+    se = math.sqrt(sum(p * (1 - p) for p in objectives) / len(fast.trials))
     assert abs(objectives[0] - objectives[1]) <= 4 * se + 1.0 / TRIALS
 
 
@@ -127,4 +162,7 @@ def test_report_the_smallest_ks_p(capsys):
     if checked:
         name, column, p = min(checked, key=lambda c: c[2])
         with capsys.disabled():
-            print(f"\n{len(checked)} KS checks, smallest p = {p:.4g} ({name}, {column})")
+            print(f"\n{len(checked)} KS checks at {TRIALS:,} trials, smallest p = {p:.4g} "
+                  f"({name}, {column})")
+            for name, column, p in confirmed:
+                print(f"  tested again at {2 * TRIALS:,} trials: {name}, {column}: p = {p:.4g}")
