@@ -9,7 +9,6 @@ from scipy import stats
 
 from drsim.errors import DrsimError
 from drsim.fast import coverage, simulate_fast
-from drsim.fast.clients import violator_matrix
 from drsim.fast.orderstats import kth_of_union, uniform_ranks
 from drsim.scenario import load_scenario, scenario_from_dict
 from drsim.sim import simulate
@@ -52,7 +51,7 @@ def test_the_kth_of_the_union_from_a_window_of_ranks_matches_sorting_every_value
     n = 5000
     v = rng.binomial(m_total, p, n)
     values = rng.uniform(0, 60, v.sum()) + rng.exponential(40, v.sum())
-    smallest, kth = kth_of_union(k, m_total - v, violator_matrix(values, v), v, 60.0,
+    smallest, kth = kth_of_union(k, m_total - v, values, v, 60.0,
                                  np.random.default_rng(8))
     rows = np.split(values, np.cumsum(v)[:-1])
     brute = [(np.sort(np.concatenate((rng.uniform(0, 60, m_total - len(r)), r))))
@@ -66,7 +65,7 @@ def test_the_kth_of_the_union_from_a_window_of_ranks_matches_sorting_every_value
 
 def test_a_rank_beyond_the_values_is_never_reached():
     v = np.array([0, 2, 3])
-    smallest, kth = kth_of_union(5, np.array([2, 2, 2]), violator_matrix(np.arange(5.0), v), v,
+    smallest, kth = kth_of_union(5, np.array([2, 2, 2]), np.arange(5.0), v,
                                  1.0, np.random.default_rng(0))
     assert np.isinf(kth[:2]).all() and np.isfinite(kth[2])
     assert (smallest <= 1.0).all()
@@ -159,3 +158,12 @@ def test_p_objectives_met_counts_trials_meeting_every_objective_at_once():
         assert s.p_objectives_met == ok.mean()
         assert s.p_objectives_met <= min(s.p_rto_met, s.p_rpo_met)
         assert s.as_dict()["p_objectives_met"] == s.p_objectives_met
+
+
+def test_a_zero_ttl_with_only_violators_gives_numbers_not_nan():
+    # No uniform at all (every client violates) and a TTL of 0: inf times 0 must not
+    # turn a missing value into NaN.
+    v = np.array([3, 3])
+    smallest, kth = kth_of_union(2, np.array([0, 0]), np.array([5.0, 1.0, 3.0, 2.0, 9.0, 4.0]),
+                                 v, 0.0, np.random.default_rng(0))
+    assert list(smallest) == [1.0, 2.0] and list(kth) == [3.0, 4.0]

@@ -31,17 +31,6 @@ def population(dns) -> tuple[int, int, int]:
     return moving, stuck, moving - stuck
 
 
-def violator_matrix(values: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Row ``i`` holds the next ``v[i]`` of ``values`` (in order), inf after them."""
-    n = len(v)
-    out = np.full((n, max(int(v.max(initial=0)), 1)), INF)
-    if len(values):
-        rows = np.repeat(np.arange(n), v)
-        cols = np.arange(len(values)) - np.repeat(np.cumsum(v) - v, v)
-        out[rows, cols] = values
-    return out
-
-
 def delays(dns, k: int, n: int, streams) -> tuple[np.ndarray, np.ndarray]:
     """``(smallest, k-th smallest)`` delay of the clients that move, per trial; inf where
     fewer than ``k`` move (the stuck ones never do). [s]
@@ -68,5 +57,5 @@ def delays(dns, k: int, n: int, streams) -> tuple[np.ndarray, np.ndarray]:
     if total:
         values = (streams("clients.violators.phase").uniform(0.0, dns.ttl_s, total)
                   + draw(dns.violation_extra_s, streams("clients.violators.extra"), total))
-    return kth_of_union(k, free - v, violator_matrix(values, v), v, dns.ttl_s,
+    return kth_of_union(k, free - v, values, v, dns.ttl_s,
                         streams("clients.order"))

@@ -60,13 +60,13 @@ def uniform_ranks(rng: np.random.Generator, m: np.ndarray, lo: np.ndarray, hi: n
     return first, window
 
 
-def kth_of_union(k: int, m: np.ndarray, violators: np.ndarray, v: np.ndarray, scale: float,
+def kth_of_union(k: int, m: np.ndarray, values: np.ndarray, v: np.ndarray, scale: float,
                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """``(smallest, k-th smallest)`` of ``m`` iid U(0, scale) together with the given
     values, per row, without drawing the ``m`` uniforms. [unit of scale]
 
-    ``violators[i, :v[i]]`` are row ``i``'s explicit values (the rest of the row is
-    ignored). The k-th smallest is inf where a row has fewer than ``k`` values.
+    ``values`` holds the explicit values row after row, ``v[i]`` of them for row ``i``.
+    The k-th smallest is inf where a row has fewer than ``k`` values.
 
     Why a window of ranks suffices. Let the uniforms sorted be ``U_(1) <= ... <= U_(m)``
     and let a row hold ``v`` explicit values. A uniform of rank ``j <= k - v - 1`` has
@@ -84,25 +84,42 @@ def kth_of_union(k: int, m: np.ndarray, violators: np.ndarray, v: np.ndarray, sc
     hi = np.minimum(k, m)
     width = int(max(np.max(hi - lo + 1, initial=1), 1))
     first_u, window = uniform_ranks(rng, m, lo, hi, width)
-    cols = violators.shape[1]
-    mask = np.arange(cols)[None, :] < v[:, None]
-    extra = np.where(mask, violators, INF)
-    smallest = np.minimum(first_u * scale, extra.min(axis=1, initial=INF))
+    # scaled where drawn (inf * 0 would be NaN for a TTL of 0)
+    with np.errstate(invalid="ignore"):
+        window = np.where(np.isfinite(window), window * scale, INF)
+        smallest = np.where(np.isfinite(first_u), first_u * scale, INF)
+    some = v > 0
+    if some.any():  # each row's smallest explicit value, from the flat values
+        starts = (np.cumsum(v) - v)[some]
+        smallest[some] = np.minimum(smallest[some], np.minimum.reduceat(values, starts))
     # The rank wanted among the window and the explicit values is min(k, v + 1): k
     # where v >= k - 1 (the window starts at rank 1), else v + 1. One partition per
     # kind of row, each with one kth for all its rows:
     kth = np.full(len(m), INF)
     low = v >= k - 1
     if low.any():  # the k-th smallest of the row, padded with inf
-        row = np.concatenate((window[low] * scale, extra[low]), axis=1)
+        row = np.concatenate((window[low], _rows(values, v, low, INF)), axis=1)
         if row.shape[1] >= k:
-            kth[low] = np.partition(row, k - 1, axis=1)[:, k - 1]
+            row.partition(k - 1, axis=1)
+            kth[low] = row[:, k - 1]
     high = ~low
     if high.any():
         # the (v + 1)-th smallest: with the explicit values' unused columns -inf, it is
         # the (cols + 1)-th smallest of the row for every row (inf pads the window).
-        row = np.concatenate((window[high] * scale, np.where(mask[high], violators[high], -INF)),
-                             axis=1)
-        kth[high] = np.partition(row, cols, axis=1)[:, cols]
+        below = _rows(values, v, high, -INF)
+        cols = below.shape[1]
+        row = np.concatenate((window[high] if not high.all() else window, below), axis=1)
+        row.partition(cols, axis=1)
+        kth[high] = row[:, cols]
     kth = np.where(m + v >= k, kth, INF)
     return smallest, kth
+
+
+def _rows(values: np.ndarray, v: np.ndarray, which: np.ndarray, pad: float) -> np.ndarray:
+    """The rows ``which`` of the explicit values (row ``i`` has ``v[i]`` of them, in
+    order), each padded with ``pad`` to the longest."""
+    width = max(int(v.max(initial=0)), 1)
+    used = np.arange(width)[None, :] < v[:, None]
+    out = np.full((len(v), width), pad)
+    out[used] = values  # a boolean mask assigns row by row, in order
+    return out if which.all() else out[which]

@@ -25,10 +25,16 @@ def draw(dist, rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` values of ``dist`` as a float array. [unit of dist]"""
     if (isinstance(dist, LogNormal) and dist.bounded and dist.sigma > 0
             and normal_mass(*dist._z_bounds) >= REJECTION_MIN_MASS):
+        lo, hi = dist.lo, dist.hi
+
+        def outside(x):
+            # a log-normal is never below 0: the usual lower bound costs no comparison
+            return (x > hi) | (x < lo) if lo > 0 else x > hi
+
         out = rng.lognormal(dist.mu, dist.sigma, n)
-        bad = np.flatnonzero((out < dist.lo) | (out > dist.hi))
+        bad = np.flatnonzero(outside(out))
         while len(bad):
             out[bad] = rng.lognormal(dist.mu, dist.sigma, len(bad))
-            bad = bad[(out[bad] < dist.lo) | (out[bad] > dist.hi)]
+            bad = bad[outside(out[bad])]
         return out
     return np.asarray(dist.sample(rng, n), dtype=float)
