@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
 
+import numpy as np
 import simpy
 
 from drsim.rules import endpoint_healthy
@@ -100,17 +102,18 @@ class Route53HealthCheck:
         # nothing). So one event at that flip, not one per checker: the same time,
         # and the same place among other events at that time (each checker's event
         # was made here too, before any other process's), in fewer steps.
-        flips_s = sorted(self._flip_s(float(p)) for p in phases_s)
-        flips = next((m for m in range(1, self.checkers + 1) if not endpoint_healthy(
-            self.checkers - m, self.checkers, self.healthy_fraction)), None)
+        flips = _flips_to_declare(self.checkers, self.healthy_fraction)
         if flips is None:
             return
+        # _flip_s of every checker at once (the same sums, value by value).
+        flips_s = np.sort(self.env.now + np.asarray(phases_s, dtype=float) + self.result_delay_s
+                          + (self.failure_threshold - 1) * self.interval_s)
         self.healthy_count = self.checkers - flips + 1  # before the declaring flip
 
         def declare(_event):
             self._checker_flipped(flips - 1, healthy=False)
 
-        self.env.timeout(flips_s[flips - 1] - self.env.now).callbacks.append(declare)
+        self.env.timeout(float(flips_s[flips - 1]) - self.env.now).callbacks.append(declare)
 
     def _always_failing(self, j: int, phase_s: float) -> None:
         # Every check fails, so nothing can happen to this checker before its
@@ -155,6 +158,14 @@ class Route53HealthCheck:
                 self.declared.succeed(self.env.now)
             self.next_declared.succeed(self.env.now)
             self.next_declared = self.env.event()
+
+
+@functools.lru_cache(maxsize=64)
+def _flips_to_declare(checkers: int, healthy_fraction: float) -> int | None:
+    """How many checkers must say unhealthy for the endpoint to be declared so (None:
+    never). [-]"""
+    return next((m for m in range(1, checkers + 1)
+                 if not endpoint_healthy(checkers - m, checkers, healthy_fraction)), None)
 
 
 def exact_delay_s(now_s: float, t_s: float) -> float | None:

@@ -13,6 +13,7 @@ decides the attempt by inverse transform: the first attempt ``k`` with
 
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
@@ -31,17 +32,16 @@ def capacity_steps(*, compute, ready_s: np.ndarray, standby_at_s: float,
     The shares are those of :func:`drsim.sim.traffic.served_share`: the secondary's
     healthy tasks over ``required_tasks`` (at most 1), its home clients served first.
     """
-    starts = list(np.asarray(ready_s, dtype=float))
-    if compute.standby_tasks:
-        starts += [standby_at_s] * compute.standby_tasks
-    times = np.unique(np.asarray([t for t in starts if math.isfinite(t)], dtype=float))
-    if not len(times):
+    # A handful of values a trial, every trial: plain lists, not NumPy calls.
+    starts = sorted(np.asarray(ready_s, dtype=float).tolist()
+                    + [float(standby_at_s)] * compute.standby_tasks)
+    times = sorted({t for t in starts if math.isfinite(t)})
+    if not times:
         return np.asarray([0.0]), np.asarray([0.0])
-    # tasks healthy from each moment on: the starts at or before it (this runs every trial)
-    tasks = np.searchsorted(np.sort(np.asarray(starts, dtype=float)), times,
-                            side="right").astype(float)
+    # tasks healthy from each moment on: the starts at or before it
+    tasks = np.asarray([bisect.bisect_right(starts, t) for t in times], dtype=float)
     shares = _affected_share(np.minimum(tasks / compute.required_tasks, 1.0), clients)
-    return times, np.minimum(np.asarray(shares, dtype=float), 1.0)
+    return np.asarray(times), np.minimum(np.asarray(shares, dtype=float), 1.0)
 
 
 def _share_at(t_s: np.ndarray, times_s: np.ndarray, shares: np.ndarray) -> np.ndarray:
