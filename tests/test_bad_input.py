@@ -178,6 +178,11 @@ CASES = {
         edit("protocol: HTTP\n  port: 80", "protocol: HTTPS\n  port: 443") + CERTS,
         ["security.tls_policy=ELBSecurityPolicy-2016-08"],
         ["security.tls_policy", "ELBSecurityPolicy-TLS13-1-2-2021-06"]),
+    "an unknown key choice": (GOOD, ["security.kms_keys=customer"],
+                              ["security.kms_keys", "aws_managed, customer_managed"]),
+    "an enhanced monitoring interval RDS refuses": (
+        GOOD, ["security.enhanced_monitoring_interval_s=20"],
+        ["security.enhanced_monitoring_interval_s", "0, 1, 5, 10, 15, 30, 60"]),
     "no alarm but an automatic failover on it": (
         GOOD, ["alarm.source=none", "decision.trigger=alarm"],
         ["alarm.source", "no fault can change", "decision.trigger: alarm starts the failover",

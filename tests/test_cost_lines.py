@@ -251,3 +251,25 @@ def test_unconfirmed_prices_are_reported(seed):
     assert sum(ln.monthly_usd for ln in seed.unconfirmed_lines) == pytest.approx(
         14.7752 + 3.24485 + 379.6 * 2 + 10 + 26.28 + 1.25 * 2 + 328.5 + 1.0 + 11.5 * 2 + 26.28
         + 2.73 + 0.2 + 0.1 + 52.56 + 1.119026765 + 0.159346944 + 0.3504 + 0.020736)
+
+
+def test_customer_managed_keys_are_one_key_month_and_their_requests_per_region(seed):
+    s = load_scenario(SCENARIOS / "seed-warm-standby.yaml", ["security.kms_keys=customer_managed"])
+    b = price_scenario(s)
+    for region in (P, S):
+        key = _find(b, "KMS", region, "customer managed key (")
+        assert (key.quantity, key.usd_per_unit, key.monthly_usd) == (1, 1.0, 1.0)
+        requests = _find(b, "KMS", region, "customer managed key requests")
+        assert requests.quantity == pytest.approx(1.0)  # 10,000 requests / 10,000
+        assert requests.monthly_usd == pytest.approx(0.03)
+    assert requests.unconfirmed and not key.unconfirmed  # us-east-2's request rate is assumed
+    assert b.monthly_usd == pytest.approx(seed.monthly_usd + 2 * 1.03)
+    assert not [ln for ln in seed.lines if ln.service == "KMS"]  # aws_managed: no charge
+
+
+def test_enhanced_monitoring_off_prices_no_log_lines(seed):
+    s = load_scenario(SCENARIOS / "seed-warm-standby.yaml",
+                      ["security.enhanced_monitoring_interval_s=0"])
+    b = price_scenario(s)
+    assert not [ln for ln in b.lines if ln.service == "CloudWatch Logs"]
+    assert b.monthly_usd == pytest.approx(seed.monthly_usd - 2 * (0.3504 + 0.020736))

@@ -189,6 +189,7 @@ class _Model:
         self.operations()
         self.access_logs()
         self.enhanced_monitoring()
+        self.keys()
 
     def _check_usage(self) -> None:
         backups = [ds.name for ds in self.s.datastores if ds.kind == "backup"]
@@ -504,3 +505,20 @@ class _Model:
                      f"{_n(gb)} GB a month x {_n(u.enhanced_monitoring_retention_days)} d kept "
                      f"/ {_n(DAYS_PER_MONTH)} d",
                      name="Enhanced Monitoring OS metrics, log storage")
+
+    def keys(self) -> None:
+        """``security.kms_keys: customer_managed``: one key per region in which infra/
+        deploys (both, for every strategy: the secondary's stack holds the copy vault), and
+        its requests. A key's rotation adds a backing key (1 USD/month) only from its first
+        yearly rotation on, which is not priced (https://aws.amazon.com/kms/pricing/).
+        AWS-managed keys have no monthly charge; their requests are not priced either."""
+        if self.s.security.kms_keys != "customer_managed":
+            return
+        u = self.usage
+        for region in (self.primary, self.secondary):
+            self.add(region, "kms.key_month", "key-month", 1, "1 key of this region",
+                     name="customer managed key (vaults, secret, log groups)")
+            self.add(region, "kms.requests", "10,000 requests",
+                     u.kms_requests_per_key_month / 10_000,
+                     f"{_n(u.kms_requests_per_key_month)} requests / 10,000",
+                     name="customer managed key requests")

@@ -413,11 +413,15 @@ class Security(_Section):
     tls_policy : the HTTPS listeners' security policy (TLS 1.2 or later only).
     enhanced_monitoring_interval_s : how often RDS Enhanced Monitoring samples each
         Aurora instance's OS metrics into CloudWatch Logs; 0 turns it off. [s]
+    kms_keys : ``aws_managed`` (no monthly charge) or ``customer_managed``: one key of
+        your own per region for the backup vaults, the database secret, the log groups
+        and the probe's environment (priced per key-month and request).
     """
 
     certificate_arns: dict[str, str] = Field(default_factory=dict)
     tls_policy: Literal[TLS_POLICIES] = TLS_POLICIES[0]
     enhanced_monitoring_interval_s: Literal[ENHANCED_MONITORING_INTERVALS_S] = 60
+    kms_keys: Literal[KMS_KEY_CHOICES] = "aws_managed"
 
 
 RTO_METRICS = ("clients", "probe")

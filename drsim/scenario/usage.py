@@ -121,6 +121,9 @@ class Usage(_Section):
         Monitoring sample writes to CloudWatch Logs. [KB]
     enhanced_monitoring_retention_days : how long CloudWatch Logs keeps them (RDS
         creates the RDSOSMetrics log group with 30 days). [d]
+    kms_requests_per_key_month : KMS requests on each customer-managed key (log groups'
+        data keys, backup jobs and copies, secret reads), with
+        ``security.kms_keys: customer_managed``. [1/month]
     """
 
     requests_per_s: NonNegative = 50.0
@@ -168,3 +171,4 @@ class Usage(_Section):
     canary_artifact_requests_per_run: NonNegative = 4.0
     enhanced_monitoring_kb_per_sample: NonNegative = 8.0
     enhanced_monitoring_retention_days: NonNegative = 30.0
+    kms_requests_per_key_month: NonNegative = 10000.0

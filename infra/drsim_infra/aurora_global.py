@@ -6,6 +6,7 @@ from __future__ import annotations
 from aws_cdk import ArnFormat, CfnDeletionPolicy, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_rds as rds
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -82,7 +83,7 @@ class AuroraGlobalPrimary(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc,
                  database_name: str, instance_class: str, instances: int,
                  global_cluster_id: str | None, secret_replica_region: str,
-                 monitoring_interval_s: int = 0) -> None:
+                 monitoring_interval_s: int = 0, secret_key: kms.IKey | None = None) -> None:
         super().__init__(scope, construct_id)
         itype = instance_type(instance_class)
         self.monitoring_role = monitoring_role(self) if monitoring_interval_s else None
@@ -99,8 +100,10 @@ class AuroraGlobalPrimary(Construct):
             ],
             # The secret is replicated to the secondary region, where the probe reaches the
             # promoted (or restored) cluster through the Data API with it.
+            # With a customer-managed key, the replica still uses Secrets Manager's key of
+            # its region: the secondary's own key is created by a stack deployed later.
             credentials=rds.Credentials.from_generated_secret(
-                "drsim", replica_regions=[secretsmanager.ReplicaRegion(
+                "drsim", encryption_key=secret_key, replica_regions=[secretsmanager.ReplicaRegion(
                     region=secret_replica_region)]),
             default_database_name=database_name,
             # The game day's probe writes through the RDS Data API (no VPC, no driver).

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_backup as backup
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_events as events
 from constructs import Construct
 
@@ -57,9 +58,11 @@ class BackupPlanWithCopy(Construct):
         resources: Sequence[backup.BackupResource],
         copy_vault: backup.IBackupVault,
         retention_days: float,
+        key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.vault = backup.BackupVault(self, "Vault", removal_policy=RemovalPolicy.RETAIN)
+        self.vault = backup.BackupVault(self, "Vault", removal_policy=RemovalPolicy.RETAIN,
+                                        encryption_key=key)
         # Backups and their copies are kept as long as the cost model prices them.
         keep = Duration.days(max(1, round(retention_days)))
         self.plan = backup.BackupPlan(
@@ -88,6 +91,8 @@ class CopyVault(Construct):
     vault
     """
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *,
+                 key: kms.IKey | None = None) -> None:
         super().__init__(scope, construct_id)
-        self.vault = backup.BackupVault(self, "Vault", removal_policy=RemovalPolicy.RETAIN)
+        self.vault = backup.BackupVault(self, "Vault", removal_policy=RemovalPolicy.RETAIN,
+                                        encryption_key=key)

@@ -56,6 +56,8 @@ PRICED: dict[str, LineRef] = {
     "AWS::StepFunctions::StateMachine": LineRef("Step Functions", "state transitions"),
     # Buses are free; the custom events put on them (and forwarded) are billed.
     "AWS::Events::EventBus": LineRef("EventBridge", "custom events", where="any"),
+    # security.kms_keys: customer_managed (one key per region)
+    "AWS::KMS::Key": LineRef("KMS", "customer managed key"),
 }
 
 NO_STANDING_CHARGE: dict[str, str] = {

@@ -18,6 +18,7 @@ from aws_cdk import ArnFormat, DefaultStackSynthesizer, Duration, RemovalPolicy,
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
@@ -155,7 +156,8 @@ class FailoverRunbook(Construct):
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, scenario_name: str,
-                 runbook: Sequence[Step], targets: FailoverTargets) -> None:
+                 runbook: Sequence[Step], targets: FailoverTargets,
+                 log_key: kms.IKey | None = None) -> None:
         super().__init__(scope, construct_id)
         if not runbook:
             raise UnsupportedScenario("the scenario has no runbook steps to build a failover from")
@@ -190,7 +192,8 @@ class FailoverRunbook(Construct):
         )
         assert chain is not None
         self.log_group = logs.LogGroup(self, "Log", retention=logs.RetentionDays.ONE_YEAR,
-                                       removal_policy=RemovalPolicy.DESTROY)
+                                       removal_policy=RemovalPolicy.DESTROY,
+                                       encryption_key=log_key)
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from drsim_infra.topology import AZ_SUFFIXES
@@ -15,11 +18,12 @@ class Network(Construct):
     ----------
     vpc : the VPC.
     cidr : its IPv4 block (the peer's routes point at it).
-    flow_log : flow log of all traffic to CloudWatch Logs.
+    flow_log : flow log of all traffic to CloudWatch Logs (a log group under ``log_key``
+        when one is given; else CDK's, under CloudWatch Logs' own key).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, cidr: str, region: str,
-                 nat_gateways: int = 1) -> None:
+                 nat_gateways: int = 1, log_key: kms.IKey | None = None) -> None:
         super().__init__(scope, construct_id)
         self.cidr = cidr
         self.vpc = ec2.Vpc(
@@ -39,7 +43,15 @@ class Network(Construct):
                                         cidr_mask=24),
             ],
         )
-        self.flow_log = self.vpc.add_flow_log("FlowLog")
+        if log_key is None:
+            self.flow_log = self.vpc.add_flow_log("FlowLog")
+        else:
+            # What CDK's own flow-log group has (two years, retained), with the key.
+            group = logs.LogGroup(self, "FlowLogs", encryption_key=log_key,
+                                  retention=logs.RetentionDays.TWO_YEARS,
+                                  removal_policy=RemovalPolicy.RETAIN)
+            self.flow_log = self.vpc.add_flow_log(
+                "FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(group))
 
     def routed_subnets(self) -> list[ec2.ISubnet]:
         """Subnets whose route tables need a route to the peer VPC (all but public)."""

@@ -21,6 +21,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_elasticloadbalancingv2_targets as elbv2_targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -72,11 +73,12 @@ class ProbeEndpoint(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *,
                  listener: elbv2.ApplicationListener,
-                 backend: AuroraBackend | DynamoBackend) -> None:
+                 backend: AuroraBackend | DynamoBackend, key: kms.IKey | None = None,
+                 secret_key: kms.IKey | None = None) -> None:
         super().__init__(scope, construct_id)
         self.backend = backend
         log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH,
-                                  removal_policy=RemovalPolicy.DESTROY)
+                                  removal_policy=RemovalPolicy.DESTROY, encryption_key=key)
         if isinstance(backend, AuroraBackend):
             environment = {"PROBE_BACKEND": "aurora", "CLUSTER_ARN": backend.cluster_arn,
                            "SECRET_ARN": backend.secret_arn, "DATABASE": backend.database}
@@ -94,7 +96,11 @@ class ProbeEndpoint(Construct):
             log_group=log_group,
             description="drsim game-day probe: POST /probe writes (client, seq) and answers "
                         "after the commit",
+            environment_encryption=key,
         )
+        if secret_key is not None:
+            # The Data API reads the secret with the caller's rights, the key's included.
+            secret_key.grant_decrypt(self.function)
         if isinstance(backend, AuroraBackend):
             self.function.add_to_role_policy(iam.PolicyStatement(
                 actions=["rds-data:ExecuteStatement"], resources=[backend.cluster_arn]))

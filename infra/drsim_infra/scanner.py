@@ -206,6 +206,7 @@ def stale(acknowledgments: list[Acknowledgment], triages: list[Triage]) -> list[
 def scan_conditions(scenario) -> frozenset[str]:
     """The conditions of ``scenario`` that ``when`` of an acknowledgment can name:
     ``certificate`` or ``no_certificate`` (HTTPS listeners, or plain HTTP) and
-    ``aws_managed_keys`` (data at rest under AWS-managed keys)."""
-    tls = "certificate" if scenario.security.certificate_arns else "no_certificate"
-    return frozenset({tls, "aws_managed_keys"})
+    ``aws_managed_keys`` or ``customer_managed_keys`` (``security.kms_keys``)."""
+    security = scenario.security
+    tls = "certificate" if security.certificate_arns else "no_certificate"
+    return frozenset({tls, f"{security.kms_keys}_keys"})

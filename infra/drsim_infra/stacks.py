@@ -61,6 +61,7 @@ from drsim_infra.failover_runbook import (
     RestoreSpec,
 )
 from drsim_infra.global_table import GlobalTable
+from drsim_infra.keys import RegionKey
 from drsim_infra.network import Network
 from drsim_infra.peering import PeeringConnection, PeeringRoutes
 from drsim_infra.probe_endpoint import (
@@ -142,7 +143,7 @@ def _service_name(domain_name: str) -> str:
 
 
 def _web_service(stack: Stack, scenario: Scenario, network: Network, tasks: int,
-                 logs: LogBucket) -> WebService:
+                 logs: LogBucket, key) -> WebService:
     return WebService(
         stack,
         "Web",
@@ -158,7 +159,15 @@ def _web_service(stack: Stack, scenario: Scenario, network: Network, tasks: int,
         certificate_arn=_certificate_arn(scenario, stack.region),
         tls_policy=scenario.security.tls_policy,
         access_logs_bucket=logs.bucket,
+        log_key=key,
     )
+
+
+def _region_key(stack: Stack, scenario: Scenario):
+    """The region's customer-managed key, or None for AWS-managed keys."""
+    if scenario.security.kms_keys != "customer_managed":
+        return None
+    return RegionKey(stack, "Keys", scenario_name=scenario.name).key
 
 
 def _log_bucket(stack: Stack, scenario: Scenario) -> LogBucket:
@@ -197,19 +206,21 @@ def _backed_up_aurora(scenario: Scenario):
 
 
 class PrimaryStack(_DrStack):
-    """Stage 1, primary region. Attributes: network, access_logs, web, alarms, event_bus,
-    database, tables."""
+    """Stage 1, primary region. Attributes: key (customer-managed, or None), network,
+    access_logs, web, alarms, event_bus, database, tables."""
 
     def __init__(self, scope: Construct, construct_id: str, *, scenario: Scenario,
                  env: Environment) -> None:
         super().__init__(scope, construct_id, scenario=scenario, env=env, role="primary",
                          description="primary region (serving)")
+        self.key = _region_key(self, scenario)
         self.network = Network(self, "Network", cidr=VPC_CIDRS["primary"],
                                region=scenario.regions.primary,
-                               nat_gateways=scenario.usage.nat_gateways_per_region)
+                               nat_gateways=scenario.usage.nat_gateways_per_region,
+                               log_key=self.key)
         self.access_logs = _log_bucket(self, scenario)
         self.web = _web_service(self, scenario, self.network, scenario.compute.primary_tasks,
-                                self.access_logs)
+                                self.access_logs, self.key)
         self.alarms = ServiceAlarms(self, "Alarms", load_balancer=self.web.load_balancer,
                                     target_group=self.web.target_group, spec=scenario.alarm)
         self.event_bus = DrEventBus(self, "Events", scenario_name=_aws_name(scenario.name))
@@ -223,6 +234,7 @@ class PrimaryStack(_DrStack):
                 global_cluster_id=f"drsim-{_aws_name(scenario.name)}-{_aws_name(aurora.name)}",
                 secret_replica_region=scenario.regions.secondary,
                 monitoring_interval_s=scenario.security.enhanced_monitoring_interval_s,
+                secret_key=self.key,
             )
         elif backed_up is not None:
             # Backup and restore: a single-region cluster that only the backups protect.
@@ -232,6 +244,7 @@ class PrimaryStack(_DrStack):
                 instance_class=cluster.instance_class, instances=cluster.instances,
                 global_cluster_id=None, secret_replica_region=scenario.regions.secondary,
                 monitoring_interval_s=scenario.security.enhanced_monitoring_interval_s,
+                secret_key=self.key,
             )
         if self.database is not None:
             # The web tasks are the database's clients.
@@ -253,24 +266,28 @@ class PrimaryStack(_DrStack):
             table = next(iter(self.tables.values()))
             backend = DynamoBackend(table=table.table, table_name=table.table_name)
         self.probe = (None if backend is None else
-                      ProbeEndpoint(self, "Probe", listener=self.web.listener, backend=backend))
+                      ProbeEndpoint(self, "Probe", listener=self.web.listener, backend=backend,
+                                    key=self.key,
+                                    secret_key=self.key if self.database is not None else None))
 
 
 class SecondaryStack(_DrStack):
-    """Stage 2, secondary region. Attributes: network, access_logs, web, alarms, event_bus,
-    database,
+    """Stage 2, secondary region. Attributes: key (customer-managed, or None), network,
+    access_logs, web, alarms, event_bus, database,
     replica_buckets, copy_vault, peering, peering_routes."""
 
     def __init__(self, scope: Construct, construct_id: str, *, scenario: Scenario,
                  env: Environment, primary: PrimaryStack) -> None:
         super().__init__(scope, construct_id, scenario=scenario, env=env, role="secondary",
                          description="secondary region (warm standby)")
+        self.key = _region_key(self, scenario)
         self.network = Network(self, "Network", cidr=VPC_CIDRS["secondary"],
                                region=scenario.regions.secondary,
-                               nat_gateways=scenario.usage.nat_gateways_per_region)
+                               nat_gateways=scenario.usage.nat_gateways_per_region,
+                               log_key=self.key)
         self.access_logs = _log_bucket(self, scenario)
         self.web = _web_service(self, scenario, self.network, scenario.compute.standby_tasks,
-                                self.access_logs)
+                                self.access_logs, self.key)
         self.alarms = ServiceAlarms(self, "Alarms", load_balancer=self.web.load_balancer,
                                     target_group=self.web.target_group, spec=scenario.alarm)
         self.event_bus = DrEventBus(self, "Events", scenario_name=_aws_name(scenario.name))
@@ -295,7 +312,8 @@ class SecondaryStack(_DrStack):
                                    log_name=f"replica-{_aws_name(ds.name)}")
             for ds in _datastores(scenario, S3Crr)
         }
-        self.copy_vault = CopyVault(self, "BackupCopies") if _datastores(scenario, Backup) else None
+        self.copy_vault = (CopyVault(self, "BackupCopies", key=self.key)
+                           if _datastores(scenario, Backup) else None)
         # Backup and restore: the NAT gateways exist only once the runbook provisions them,
         # and the database is restored from the vault's newest copy.
         self.on_demand = (OnDemandNat(self, "OnDemand", vpc=self.network.vpc)
@@ -324,8 +342,10 @@ class SecondaryStack(_DrStack):
             table = primary.probe.backend
             backend = DynamoBackend(table=table.table.replica(scenario.regions.secondary),
                                     table_name=table.table_name)
+        # The replica of the secret stays under Secrets Manager's key (see AuroraGlobalPrimary).
         self.probe = (None if backend is None else
-                      ProbeEndpoint(self, "Probe", listener=self.web.listener, backend=backend))
+                      ProbeEndpoint(self, "Probe", listener=self.web.listener, backend=backend,
+                                    key=self.key))
         self.peering = PeeringConnection(
             self, "Peering", vpc=self.network.vpc, peer_vpc_id=primary.network.vpc.vpc_id,
             peer_region=scenario.regions.primary,
@@ -379,6 +399,7 @@ class PrimaryLinksStack(_DrStack):
                 self, "Backup", datastores=backups, resources=resources,
                 copy_vault=secondary.copy_vault.vault,
                 retention_days=scenario.usage.backup_retention_days,
+                key=primary.key,
             )
         self.standby_probe = None
         if scenario.usage.canaries_per_region:
@@ -509,6 +530,7 @@ class FailoverStack(_DrStack):
                 restore=_restore_spec(scenario, secondary),
                 provision=_provision_spec(secondary),
             ),
+            log_key=secondary.key,
         )
         self.trigger = None
         if scenario.decision.mode == "automatic":

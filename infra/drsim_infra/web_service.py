@@ -6,6 +6,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -51,6 +52,7 @@ class WebService(Construct):
         listener_port: int,
         health_path: str,
         access_logs_bucket: s3.IBucket,
+        log_key: kms.IKey | None = None,
         certificate_arn: str | None = None,
         tls_policy: str | None = None,
     ) -> None:
@@ -76,6 +78,7 @@ class WebService(Construct):
             "Logs",
             retention=logs.RetentionDays.ONE_MONTH,
             removal_policy=RemovalPolicy.DESTROY,
+            encryption_key=log_key,
         )
         self.container = self.task_definition.add_container(
             "Web",

@@ -75,9 +75,11 @@ class Synthesis:
 ROLES = ("primary", "secondary", "primary_links", "failover")
 
 
-# The seed scenario served over HTTPS: a certificate per region (ARNs in the test
-# account's form; synthesis never resolves them) and the health check on HTTPS/443.
-TLS_OVERRIDES = {
+# The seed scenario with the security posture of issue 16 turned fully on: served over
+# HTTPS with a certificate per region (ARNs in the test account's form; synthesis never
+# resolves them), the health check on HTTPS/443, and customer-managed KMS keys.
+HARDENED_OVERRIDES = {
+    "security.kms_keys": "customer_managed",
     "health_check.protocol": "HTTPS",
     "health_check.port": 443,
     "security.certificate_arns": {
@@ -122,6 +124,8 @@ def seed_synth(tmp_path_factory) -> Synthesis:
 
 
 @pytest.fixture(scope="session")
-def seed_tls_synth(tmp_path_factory) -> Synthesis:
-    """The seed scenario with a certificate per region (:data:`TLS_OVERRIDES`)."""
-    return synthesize(SEED_SCENARIO, tmp_path_factory.mktemp("cdk.out.tls"), TLS_OVERRIDES)
+def seed_hardened_synth(tmp_path_factory) -> Synthesis:
+    """The seed scenario with certificates and customer-managed keys
+    (:data:`HARDENED_OVERRIDES`)."""
+    return synthesize(SEED_SCENARIO, tmp_path_factory.mktemp("cdk.out.hardened"),
+                      HARDENED_OVERRIDES)

@@ -31,31 +31,74 @@ def deployed(seed_synth):
             for res in template_resources(template, stacks[role].region)]
 
 
+def _deployed(synthesis):
+    from drsim_infra.cost_map import template_resources
+
+    stacks = dict(zip(ROLES, synthesis.stacks.in_order()))
+    return [res for role, template in synthesis.raw.items()
+            for res in template_resources(template, stacks[role].region)]
+
+
+@pytest.fixture(scope="module")
+def hardened_deployed(seed_hardened_synth):
+    return _deployed(seed_hardened_synth)
+
+
+@pytest.fixture(scope="module")
+def hardened_lines(seed_hardened_synth):
+    from drsim.cost import price_scenario
+
+    return price_scenario(seed_hardened_synth.scenario).lines
+
+
+def _known_gap(problem: str) -> bool:
+    return any(problem.startswith(f"{t} ") for t in NOT_YET_PRICED)
+
+
 def test_every_billable_resource_is_priced_by_a_cost_line(deployed, cost_lines):
     from drsim_infra.cost_map import unpriced_resources
 
-    problems = [p for p in unpriced_resources(deployed, cost_lines)
-                if not any(p.startswith(f"{t} ") for t in NOT_YET_PRICED)]
+    problems = [p for p in unpriced_resources(deployed, cost_lines) if not _known_gap(p)]
     assert not problems, "\n".join(problems)
+
+
+def test_with_certificates_and_keys_every_billable_resource_is_priced(hardened_deployed,
+                                                                      hardened_lines):
+    from drsim_infra.cost_map import unpriced_resources
+
+    problems = [p for p in unpriced_resources(hardened_deployed, hardened_lines)
+                if not _known_gap(p)]
+    assert not problems, "\n".join(problems)
+
+
+def test_key_months_are_the_keys_deployed(seed_hardened_synth, hardened_lines):
+    stacks = dict(zip(ROLES, seed_hardened_synth.stacks.in_order()))
+    for region in {stack.region for stack in stacks.values()}:
+        keys = sum(len(resources(seed_hardened_synth.raw[role], "AWS::KMS::Key"))
+                   for role, stack in stacks.items() if stack.region == region)
+        assert keys == 1
+        assert _quantity(hardened_lines, "KMS", "customer managed key (", region) == keys
 
 
 def test_the_cross_check_fails_on_an_unpriced_billable_resource(cost_lines):
     require_infra_extra()
     from drsim_infra.cost_map import Resource, unpriced_resources
 
-    # A type nobody classified (a customer KMS key costs 1 USD a month) ...
-    assert unpriced_resources([Resource("Key", "AWS::KMS::Key", "us-east-1")], cost_lines)
+    # A type nobody classified (a multi-region replica key costs 1 USD a month) ...
+    assert unpriced_resources([Resource("Key", "AWS::KMS::ReplicaKey", "us-east-1")],
+                              cost_lines)
     # ... and a priced type where the model prices nothing (Aurora in a third region).
     (problem,) = unpriced_resources([Resource("Db", "AWS::RDS::DBInstance", "eu-west-1")],
                                     cost_lines)
     assert "no cost line 'Aurora PostgreSQL'" in problem
 
 
-def test_no_priced_mapping_is_stale(deployed):
-    """Each mapped type is deployed, so the tables describe this app, not a guess."""
+def test_no_priced_mapping_is_stale(deployed, hardened_deployed):
+    """Each mapped type is deployed (by the seed, or with customer-managed keys), so the
+    tables describe this app, not a guess."""
     from drsim_infra.cost_map import PRICED
 
-    types = {res.type for res in deployed}
+    types = {res.type for res in deployed + hardened_deployed}
     assert set(PRICED) <= types
     assert set(NOT_YET_PRICED) <= types
 

@@ -35,8 +35,8 @@ def seed_scan(seed_synth, checkov):
 
 
 @pytest.fixture(scope="session")
-def seed_tls_scan(seed_tls_synth, checkov):
-    return _scan(seed_tls_synth, checkov)
+def seed_hardened_scan(seed_hardened_synth, checkov):
+    return _scan(seed_hardened_synth, checkov)
 
 
 def _triage(synthesis, scan, acknowledgments) -> scanner.Triage:
@@ -54,20 +54,22 @@ def test_checkov_findings_of_the_seed_are_all_acknowledged(seed_synth, seed_scan
     assert result.unacknowledged == [], "\n".join(map(str, result.unacknowledged))
 
 
-def test_checkov_findings_of_the_seed_with_certificates_are_all_acknowledged(
-        seed_tls_synth, seed_tls_scan, acknowledgments):
-    """Served over HTTPS, the listener findings are gone, not acknowledged."""
-    result = _triage(seed_tls_synth, seed_tls_scan, acknowledgments)
+def test_checkov_findings_of_the_hardened_seed_are_all_acknowledged(
+        seed_hardened_synth, seed_hardened_scan, acknowledgments):
+    """Served over HTTPS with customer-managed keys, the listener and key findings are
+    gone, not acknowledged."""
+    result = _triage(seed_hardened_synth, seed_hardened_scan, acknowledgments)
     assert result.unacknowledged == [], "\n".join(map(str, result.unacknowledged))
-    fixed = {"CKV_AWS_2", "CKV_AWS_103"}
-    assert not [f for f in seed_tls_scan.findings if f.check_id in fixed]
+    fixed = {"CKV_AWS_2", "CKV_AWS_103", "CKV_AWS_158", "CKV_AWS_149", "CKV_AWS_166",
+             "CKV_AWS_173"}
+    assert not [f for f in seed_hardened_scan.findings if f.check_id in fixed]
 
 
-def test_no_checkov_acknowledgment_is_stale(seed_synth, seed_scan, seed_tls_synth,
-                                            seed_tls_scan, acknowledgments):
+def test_no_checkov_acknowledgment_is_stale(seed_synth, seed_scan, seed_hardened_synth,
+                                            seed_hardened_scan, acknowledgments):
     """Every entry covers a finding of the seed, with or without certificates."""
     results = [_triage(seed_synth, seed_scan, acknowledgments),
-               _triage(seed_tls_synth, seed_tls_scan, acknowledgments)]
+               _triage(seed_hardened_synth, seed_hardened_scan, acknowledgments)]
     unused = scanner.stale(acknowledgments, results)
     assert unused == [], "stale acknowledgments:\n" + "\n".join(map(str, unused))
 

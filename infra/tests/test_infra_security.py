@@ -1,12 +1,13 @@
 """The security posture of issue 16 in the templates: HTTPS end to end when the scenario has
-certificates (listeners, redirect, health check, canaries), checked on the seed scenario with
-a certificate per region (:data:`conftest.TLS_OVERRIDES`)."""
+certificates (listeners, redirect, health check, canaries), access logs and versioning,
+Enhanced Monitoring, and customer-managed keys when the scenario asks for them; checked on
+the seed as bundled and with certificates and keys (:data:`conftest.HARDENED_OVERRIDES`)."""
 
 from __future__ import annotations
 
 import json
 
-from conftest import TLS_OVERRIDES
+from conftest import HARDENED_OVERRIDES
 from infra_helpers import cfn_lint, plugin_reports, resources
 
 SERVICE_NAME = "app.drsim.example.com"  # SERVICE_RECORD_NAME + the default domain
@@ -17,37 +18,38 @@ def _listeners(template: dict) -> dict[int, dict]:
             for listener in resources(template, "AWS::ElasticLoadBalancingV2::Listener")}
 
 
-def test_with_certificates_each_alb_listens_https_with_its_regions_certificate(seed_tls_synth):
-    security = seed_tls_synth.scenario.security
+def test_with_certificates_each_alb_listens_https_with_its_regions_certificate(
+        seed_hardened_synth):
+    security = seed_hardened_synth.scenario.security
     for role in ("primary", "secondary"):
-        region = seed_tls_synth.stacks.in_order()[0 if role == "primary" else 1].region
-        https = _listeners(seed_tls_synth.raw[role])[443]
+        region = seed_hardened_synth.stacks.in_order()[0 if role == "primary" else 1].region
+        https = _listeners(seed_hardened_synth.raw[role])[443]
         assert https["Protocol"] == "HTTPS"
         assert https["SslPolicy"] == security.tls_policy == "ELBSecurityPolicy-TLS13-1-2-2021-06"
         assert https["Certificates"] == [
-            {"CertificateArn": TLS_OVERRIDES["security.certificate_arns"][region]}]
+            {"CertificateArn": HARDENED_OVERRIDES["security.certificate_arns"][region]}]
 
 
-def test_port_80_only_redirects_to_https(seed_tls_synth):
+def test_port_80_only_redirects_to_https(seed_hardened_synth):
     for role in ("primary", "secondary"):
-        listeners = _listeners(seed_tls_synth.raw[role])
+        listeners = _listeners(seed_hardened_synth.raw[role])
         assert sorted(listeners) == [80, 443]
         plain = listeners[80]
         assert plain["Protocol"] == "HTTP"
         assert plain["DefaultActions"] == [{"Type": "redirect", "RedirectConfig": {
             "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
         # Nothing else is routed on 80: the probe's rules hang off the HTTPS listener.
-        for rule in resources(seed_tls_synth.raw[role],
+        for rule in resources(seed_hardened_synth.raw[role],
                               "AWS::ElasticLoadBalancingV2::ListenerRule"):
             assert "Redirect80To443" not in json.dumps(rule["ListenerArn"])
 
 
-def test_the_route53_check_and_the_canaries_speak_https_to_port_443(seed_tls_synth):
-    (check,) = resources(seed_tls_synth.raw["failover"], "AWS::Route53::HealthCheck")
+def test_the_route53_check_and_the_canaries_speak_https_to_port_443(seed_hardened_synth):
+    (check,) = resources(seed_hardened_synth.raw["failover"], "AWS::Route53::HealthCheck")
     assert (check["HealthCheckConfig"]["Type"], check["HealthCheckConfig"]["Port"]) == (
         "HTTPS", 443)
     for role in ("failover", "primary_links"):
-        (canary,) = resources(seed_tls_synth.raw[role], "AWS::Synthetics::Canary")
+        (canary,) = resources(seed_hardened_synth.raw[role], "AWS::Synthetics::Canary")
         env = canary["RunConfig"]["EnvironmentVariables"]
         url = json.dumps(env["TARGET_URL"])
         assert "https://" in url and ":443/health" in url
@@ -63,12 +65,12 @@ def test_without_certificates_the_one_listener_is_plain_http(seed_synth):
     assert "TLS_SERVER_NAME" not in canary["RunConfig"]["EnvironmentVariables"]
 
 
-def test_https_templates_pass_cfn_lint_and_cdk_nag(seed_tls_synth):
-    templates = sorted(str(p) for p in seed_tls_synth.outdir.glob("*.template.json"))
+def test_https_templates_pass_cfn_lint_and_cdk_nag(seed_hardened_synth):
+    templates = sorted(str(p) for p in seed_hardened_synth.outdir.glob("*.template.json"))
     returncode, findings = cfn_lint(templates)
     errors = [f for f in findings if f["Level"] == "Error"]
     assert returncode == 0 and not errors, json.dumps(errors, indent=1)[:4000]
-    for report in plugin_reports(seed_tls_synth.outdir):
+    for report in plugin_reports(seed_hardened_synth.outdir):
         assert report["violations"] == [], (report["pluginName"], report["violations"][:3])
 
 
@@ -125,3 +127,44 @@ def test_aurora_instances_have_enhanced_monitoring_with_a_role(seed_synth):
         for instance in resources(seed_synth.raw[role], "AWS::RDS::DBInstance"):
             assert instance["MonitoringInterval"] == interval_s
             assert "MonitoringRole" in json.dumps(instance["MonitoringRoleArn"])
+
+
+# --- keys ---------------------------------------------------------------------------------
+
+
+def _key_ids(template: dict) -> set[str]:
+    return {lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::KMS::Key"}
+
+
+def test_customer_managed_keys_encrypt_vaults_secret_log_groups_and_the_probe(
+        seed_hardened_synth):
+    raw = seed_hardened_synth.raw
+    keys = {role: _key_ids(raw[role]) for role in ("primary", "secondary")}
+    assert all(len(ids) == 1 for ids in keys.values()), keys  # one key per region
+    for role in ("primary", "secondary"):
+        (key,) = resources(raw[role], "AWS::KMS::Key")
+        assert key["EnableKeyRotation"] is True
+        logs_statement = [st for st in key["KeyPolicy"]["Statement"]
+                          if st.get("Sid") == "CloudWatchLogsOfThisAccount"]
+        assert logs_statement and "kms:EncryptionContext:aws:logs:arn" in json.dumps(
+            logs_statement)
+    for role, template in raw.items():
+        for group in resources(template, "AWS::Logs::LogGroup"):
+            assert "KmsKeyId" in group, (role, group)
+        for vault in resources(template, "AWS::Backup::BackupVault"):
+            assert "EncryptionKeyArn" in vault, role
+        for function in resources(template, "AWS::Lambda::Function"):
+            if "probe" in json.dumps(function.get("Description", "")):
+                assert "KmsKeyArn" in function, role
+    (secret,) = resources(raw["primary"], "AWS::SecretsManager::Secret")
+    assert next(iter(keys["primary"])) in json.dumps(secret["KmsKeyId"])
+    # The replica keeps Secrets Manager's key of its region: the secondary's key is made
+    # by a stack deployed after the secret.
+    assert all("KmsKeyId" not in r for r in secret["ReplicaRegions"])
+
+
+def test_aws_managed_keys_make_no_key(seed_synth):
+    for template in seed_synth.raw.values():
+        assert not _key_ids(template)
+        for group in resources(template, "AWS::Logs::LogGroup"):
+            assert "KmsKeyId" not in group
