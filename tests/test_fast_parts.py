@@ -167,3 +167,38 @@ def test_a_zero_ttl_with_only_violators_gives_numbers_not_nan():
     smallest, kth = kth_of_union(2, np.array([0, 0]), np.array([5.0, 1.0, 3.0, 2.0, 9.0, 4.0]),
                                  v, 0.0, np.random.default_rng(0))
     assert list(smallest) == [1.0, 2.0] and list(kth) == [3.0, 4.0]
+
+
+@pytest.mark.parametrize("dns, k", [
+    ({"ttl_s": 60, "ttl_violation_fraction": 0.0874, "stuck_fraction": 0.005,
+      "violation_extra_s": {"dist": "lognormal", "p50": 120, "p95": 900, "upper": 3600}}, 990),
+    ({"ttl_s": 60, "ttl_violation_fraction": 0.0874, "stuck_fraction": 0.005}, 3),
+    ({"ttl_s": 30, "ttl_violation_fraction": 0.5, "stuck_fraction": 0.0,
+      "violation_extra_s": {"dist": "uniform", "low": 0, "high": 40}}, 400),
+    ({"ttl_s": 5, "ttl_violation_fraction": 1.0, "stuck_fraction": 0.0, "clients": 50,
+      "violation_extra_s": {"dist": "uniform", "low": 0, "high": 2}}, 49),
+    ({"ttl_s": 60, "ttl_violation_fraction": 0.2, "stuck_fraction": 0.005, "clients": 40,
+      "primary_share": 0.5}, 20),
+])
+def test_the_clients_order_statistics_match_a_delay_drawn_per_client(dns, k):
+    # The SimPy engine's population (a delay per client, drsim.sim.traffic.draw_clients)
+    # sorted, against the fast path's smallest and k-th delay, in distribution.
+    from drsim.fast.clients import delays
+    from drsim.fast.streams import Streams
+    from drsim.sim.traffic import draw_clients
+
+    strategy = "active_active" if dns.get("primary_share", 1) < 1 else "hot_standby"
+    s = scenario_from_dict(minimal(strategy=strategy, dns={"clients": 1000, **dns}))
+    n = 3000
+    first, kth = delays(s.dns, k, n, Streams(5, 0))
+    brute_first, brute_kth = np.empty(n), np.empty(n)
+    rng = np.random.default_rng(6)
+    for i in range(n):
+        d = np.sort(draw_clients(s.dns, rng).delay_s)
+        brute_first[i] = d[0]
+        brute_kth[i] = d[k - 1] if k <= len(d) else np.inf
+    for fast, brute in ((first, brute_first), (kth, brute_kth)):
+        assert np.isinf(fast).mean() == pytest.approx(np.isinf(brute).mean(), abs=0.03)
+        f, b = fast[np.isfinite(fast)], brute[np.isfinite(brute)]
+        if len(f) > 50 and len(b) > 50:
+            assert stats.ks_2samp(f, b).pvalue > KS_P
