@@ -62,7 +62,11 @@ def scenarios(draw):
     raw["failure"]["mode"] = draw(st.sampled_from(COVERED_MODES))
     raw["dns"]["ttl_s"] = draw(st.sampled_from([0, 5, 60, 300]))
     raw["dns"]["routing"] = draw(st.sampled_from(["failover", "manual"]))
-    raw["dns"]["stuck_fraction"] = draw(st.sampled_from([0.0, 0.005, 0.05]))
+    raw["dns"]["stuck_fraction"] = draw(st.sampled_from([0.0, 0.005]))
+    raw["dns"]["ttl_violation_fraction"] = draw(st.sampled_from([0.0, 0.0874, 0.5]))
+    raw["objectives"]["recovered_fraction"] = draw(st.sampled_from([0.5, 0.9, 0.99]))
+    raw["alarm"]["source"] = draw(st.sampled_from(["health_url", "alb_5xx", "db_writes"]))
+    raw["alarm"]["treat_missing_data"] = draw(st.sampled_from(["not_breaching", "breaching"]))
     raw["compute"]["standby_tasks"] = draw(st.integers(0, raw["compute"]["required_tasks"]))
     raw["compute"]["standby_ready_s"] = draw(st.sampled_from([0, {"dist": "uniform", "low": 0,
                                                                   "high": 120}]))

@@ -3,6 +3,8 @@ reproducibility and common random numbers."""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -82,6 +84,19 @@ def test_every_bundled_scenario_is_covered(name):
 def test_a_brownout_is_not_covered_and_says_why():
     why = coverage(_brownout())
     assert why and "flap" in why and "every check fails or passes" in why
+
+
+def test_an_alarm_that_breaches_by_chance_is_not_covered(monkeypatch):
+    # Only a brownout's canary breaches by chance today (and a brownout is refused for
+    # its checks first): the guard holds for any fault that gets such an alarm.
+    from drsim.sim.faults import AlarmSight
+
+    module = importlib.import_module("drsim.fast.coverage")  # the module, not the function
+
+    monkeypatch.setattr(module, "alarm_sight",
+                        lambda scenario: AlarmSight(True, 0, "a flaky canary", 0.5))
+    why = module.coverage(load_scenario("seed-warm-standby"))
+    assert why and "by chance" in why and "0.5" in why
 
 
 def test_engine_fast_refuses_a_brownout_with_the_reason():
