@@ -49,6 +49,7 @@ pytestmark = pytest.mark.slow
 
 checked: list[tuple[str, str, float]] = []  # (example, column, KS p) for the report
 confirmed: list[tuple[str, str, float]] = []  # the same for the columns tested again
+examples: list[str] = []  # each example, named
 
 
 @st.composite
@@ -142,6 +143,7 @@ def test_the_fast_path_matches_the_simpy_engine_in_distribution(example):
     scenario, horizon_s = example
     fast, slow = run_both(scenario, horizon_s, TRIALS, (21, 22))
     name = f"{scenario.name}/{scenario.failure.mode}/h{horizon_s:g}"
+    examples.append(f"{name} (p_rto_met {slow.summary.p_rto_met:.2f})")
     columns = _summary_columns(TrialPlan(scenario))
     failed = [c for c in columns if not same_distribution(name, c, fast.trials[c].to_numpy(),
                                                           slow.trials[c].to_numpy())]
@@ -167,6 +169,6 @@ def test_report_the_smallest_ks_p(capsys):
         name, column, p = min(checked, key=lambda c: c[2])
         with capsys.disabled():
             print(f"\n{len(checked)} KS checks at {TRIALS:,} trials, smallest p = {p:.4g} "
-                  f"({name}, {column})")
+                  f"({name}, {column}); examples: {', '.join(dict.fromkeys(examples))}")
             for name, column, p in confirmed:
                 print(f"  tested again at {2 * TRIALS:,} trials: {name}, {column}: p = {p:.4g}")
