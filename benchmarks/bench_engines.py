@@ -9,7 +9,10 @@ drsim's vectorised fast path on the same scenario (where it is available). Each 
 the best of three runs, per wall-clock second and per CPU second of this process (which the
 other processes on a shared machine skew less). Then the ratios issue 15 sets as targets:
 the fast path at least 0.1x the NumPy baseline, the SimPy engine at least 0.5x the naive
-SimPy baseline.
+SimPy baseline; and the fast path against the absolute figure the issue derives from its
+NumPy baseline of about 1,000,000 trials/s (at least 100,000). The NumPy baseline here, one
+partition and five draws per trial, runs several times faster than the issue's figure, so
+the two fast-path lines can disagree: both are printed.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ SEED_SCENARIO = "seed-warm-standby"
 """The bundled scenario drsim's engines run, by name."""
 FAST_TARGET = 0.1
 """The fast path's trials/s over the NumPy baseline's, at least (issue 15). [-]"""
+FAST_TRIALS_PER_S = 100_000
+"""The fast path's trials/s the issue names for its machine, at least. [1/s]"""
 SIMPY_TARGET = 0.5
 """The SimPy engine's trials/s over the naive SimPy baseline's, at least (issue 15). [-]"""
 
@@ -103,6 +108,11 @@ def main() -> None:
         print(f"{name:40s} {figures}")
     print(ratio_line("SimPy engine / naive SimPy", engine, naive, SIMPY_TARGET))
     print(ratio_line("fast path / NumPy baseline", fast, vectorised, FAST_TARGET))
+    if fast is not None:
+        # The issue's own figure for that target, from its NumPy baseline of ~1,000,000.
+        verdict = "met" if fast[1] >= FAST_TRIALS_PER_S else "NOT met"
+        print(f"{'fast path, absolute':40s} {fast[1]:8,.0f} per CPU second   target >= "
+              f"{FAST_TRIALS_PER_S:,}: {verdict}")
     # Where the anchors stood when the issue was written, for comparison with this machine.
     print("issue 15's figures: naive SimPy about 3,400 trials/s, NumPy about 1,000,000")
     print(f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
