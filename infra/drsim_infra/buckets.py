@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -173,7 +174,9 @@ class ReplicatedBucket(Construct):
 
 class PlainBucket(Construct):
     """A private, versioned, TLS-only bucket (e.g. canary artifacts) whose server access
-    logs go to ``log_bucket`` under ``s3/<log_name>/``.
+    logs go to ``log_bucket`` under ``s3/<log_name>/``; encrypted with ``key`` when one is
+    given (S3 Bucket Keys on, so S3 asks KMS for a data key per bucket and period, not per
+    object), else SSE-S3.
 
     Attributes
     ----------
@@ -181,6 +184,20 @@ class PlainBucket(Construct):
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, log_bucket: s3.IBucket,
-                 log_name: str) -> None:
+                 log_name: str, key: kms.IKey | None = None) -> None:
         super().__init__(scope, construct_id)
-        self.bucket = _bucket(self, "Bucket", **access_logs(self, log_bucket, log_name))
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            versioned=True,
+            encryption=(s3.BucketEncryption.S3_MANAGED if key is None
+                        else s3.BucketEncryption.KMS),
+            encryption_key=key,
+            bucket_key_enabled=key is not None or None,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            removal_policy=RemovalPolicy.RETAIN,
+            lifecycle_rules=[s3.LifecycleRule(
+                noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_DAYS))],
+            **access_logs(self, log_bucket, log_name),
+        )

@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_synthetics as synthetics
 from constructs import Construct
@@ -37,15 +38,21 @@ class EndpointCanary(Construct):
     Attributes
     ----------
     canary : the ``AWS::Synthetics::Canary``.
-    artifacts_bucket : where its run results go.
+    artifacts_bucket : where its run results go (under ``key`` when one is given).
+    key : the customer-managed key of its artifacts, or None.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, url: str, rate_s: float,
-                 timeout_s: float, server_name: str, log_bucket: s3.IBucket) -> None:
+                 timeout_s: float, server_name: str, log_bucket: s3.IBucket,
+                 key: kms.IKey | None = None) -> None:
         super().__init__(scope, construct_id)
+        self.key = key
         self.artifacts_bucket = PlainBucket(
             self, "Artifacts", log_bucket=log_bucket,
-            log_name=f"canary-{construct_id.lower()}").bucket
+            log_name=f"canary-{construct_id.lower()}", key=key).bucket
+        encryption = ({} if key is None else
+                      {"artifact_s3_encryption_mode": synthetics.ArtifactsEncryptionMode.KMS,
+                       "artifact_s3_kms_key": key})
         minutes = max(1, math.ceil(rate_s / MIN_CANARY_RATE_S))
         self.canary = synthetics.Canary(
             self,
@@ -62,4 +69,5 @@ class EndpointCanary(Construct):
             artifacts_bucket_location=synthetics.ArtifactsBucketLocation(
                 bucket=self.artifacts_bucket),
             start_after_creation=True,
+            **encryption,
         )

@@ -67,6 +67,9 @@ REASONS = {
                               "only snapshots named so, in this region.",
     "IAM5:provision-stack": "A stack ARN ends in an id CloudFormation assigns at creation; the "
                             "runbook updates and describes only the secondary stack, by name.",
+    "IAM5:canary-key": "CDK's grant for a canary writing KMS-encrypted artifacts: "
+                       "kms:GenerateDataKey* and kms:ReEncrypt* name families of one "
+                       "operation, on the one key of this region only.",
     "IAM5:state-machine": "X-Ray (PutTraceSegments, PutTelemetryRecords) and CloudWatch Logs "
                           "delivery (CreateLogDelivery and friends) take no resource ARN; every "
                           "runbook action is granted on its own resource ARN.",
@@ -179,6 +182,9 @@ def accepted_findings(stacks: DrsimStacks) -> list[tuple[IConstruct, str, str]]:
                       "/aws/lambda/cwsyn-*")
         for resource in ("*", f"{_arn_ref(probe.artifacts_bucket)}/*", log_groups):
             accept(probe.canary, f"IAM5[Resource::{resource}]", "IAM5:canary")
+        if probe.key is not None:
+            for action in ("kms:ReEncrypt*", "kms:GenerateDataKey*"):
+                accept(probe.canary, f"IAM5[Action::{action}]", "IAM5:canary-key")
     accept(failover.runbook.state_machine, "IAM5[Resource::*]", "IAM5:state-machine")
     for resource, reason in failover.runbook.wildcard_resources:
         accept(failover.runbook.state_machine,

@@ -408,6 +408,7 @@ class PrimaryLinksStack(_DrStack):
                 self, "StandbyProbe", url=_health_url(hc, secondary.web),
                 rate_s=scenario.usage.canary_interval_min * 60, timeout_s=hc.timeout_s,
                 server_name=_service_name(domain_name), log_bucket=primary.access_logs.bucket,
+                key=primary.key,
             )
         self.event_forwarding = None
         if scenario.usage.eventbridge_cross_region:
@@ -506,6 +507,7 @@ class FailoverStack(_DrStack):
             self, "PrimaryProbe", url=_health_url(hc, primary.web),
             rate_s=scenario.alarm.period_s, timeout_s=hc.timeout_s,
             server_name=_service_name(domain_name), log_bucket=secondary.access_logs.bucket,
+            key=secondary.key,
         )
         self.failover_alarm = scenario_alarm(
             self, "PrimaryDown",

@@ -156,6 +156,16 @@ def test_customer_managed_keys_encrypt_vaults_secret_log_groups_and_the_probe(
         for function in resources(template, "AWS::Lambda::Function"):
             if "probe" in json.dumps(function.get("Description", "")):
                 assert "KmsKeyArn" in function, role
+    # The canaries write their artifacts under the key of their region, into buckets whose
+    # default encryption is that key too.
+    for role in ("failover", "primary_links"):
+        (canary,) = resources(raw[role], "AWS::Synthetics::Canary")
+        assert canary["ArtifactConfig"]["S3Encryption"]["EncryptionMode"] == "SSE_KMS"
+        (bucket,) = [b for name, b in _buckets(seed_hardened_synth).items()
+                     if name.startswith(f"{role}:") and "ProbeArtifacts" in name]
+        (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+        assert rule["BucketKeyEnabled"] is True
     (secret,) = resources(raw["primary"], "AWS::SecretsManager::Secret")
     assert next(iter(keys["primary"])) in json.dumps(secret["KmsKeyId"])
     # The replica keeps Secrets Manager's key of its region: the secondary's key is made
