@@ -1,7 +1,9 @@
 """Session fixtures: synthesize the seed scenario's four stacks once for all infra tests.
 
 Synthesis takes several seconds and about 1 GB, so every test reads the same
-in-process synthesis (:func:`seed_synth`); only the CLI test runs a second one.
+in-process synthesis (:func:`seed_synth`); the security tests read a second one, the seed
+with certificates and customer-managed keys (:func:`seed_hardened_synth`), and only the
+CLI tests (and the slow checkov test of other scenarios) synthesize in a child process.
 """
 
 from __future__ import annotations
