@@ -161,8 +161,17 @@ def test_explore_tradeoffs_runs_a_small_sweep(tmp_path):
                                             "compute.standby_tasks", "decision.mode"}
     standby3 = next(r for r in rows if r["setting"] == "compute.standby_tasks" and r["value"] == 3)
     assert standby3["strategy"] == "hot_standby"
-    # five sweeps and the explorer's first state (a report has no widget frontend)
-    assert len(run.figures) == 6 and "explorer.png" in {p.name for p in run.figures}
+    # five sweeps, the grid's frontier and the explorer's first state (a report has no
+    # widget frontend)
+    assert len(run.figures) == 7
+    assert {"explorer.png", "sweep-frontier.png"} <= {p.name for p in run.figures}
+    # every setting together: one value each here, so one configuration, on the frontier
+    note = run.records["frontier-note"]
+    assert note["configurations"] == 1 and note["frontier"] == [0]
+    (row,) = run.records["frontier"]
+    assert (row["health_check.interval_s"], row["dns.ttl_s"], row["decision.mode"]) == (
+        10, 10, "manual")
+    assert row["strategy"] == "hot_standby"
 
 
 def test_compare_strategies_ranks_and_draws_the_frontier(tmp_path):

@@ -49,7 +49,7 @@ def test_report_writes_every_notebook_html_and_figure(report):
     assert {p.stem for p in (report / "local-lab" / "figures").glob("*.png")} == \
         FIGURES_02 - {"cost", "risk-vs-spend"}
     assert (report / "explore-seed-warm-standby" / "01-explore-tradeoffs.html").is_file()
-    assert len(list((report / "explore-seed-warm-standby" / "figures").glob("*.png"))) == 6
+    assert len(list((report / "explore-seed-warm-standby" / "figures").glob("*.png"))) == 7
     # the comparison covers the platform: aws scenarios only
     ranking = json.loads((report / "compare-strategies" / "03-compare-strategies.json")
                          .read_text())["records"]["ranking"]

@@ -45,6 +45,9 @@ def load_bases(spec: SweepSpec) -> dict[str, Scenario]:
     :func:`drsim.load_scenario` finds it."""
     out = {}
     for ref in spec.bases:
+        if ref in spec.given:
+            out[ref] = spec.given[ref]
+            continue
         beside = spec.base_dir / ref
         try:
             out[ref] = load_scenario(beside if beside.is_file() else ref)

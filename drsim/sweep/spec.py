@@ -13,6 +13,8 @@ A spec is a YAML file (or the same data as a dict)::
       objectives.downtime_cost_usd_per_h: {low: 1000, high: 100000, log: true}
 
 ``bases: [a, b]`` instead of ``base`` crosses every design point with every base.
+From Python a base may also be a :class:`drsim.Scenario` (e.g. one loaded with
+overrides); it is named by its ``name`` in the table.
 Every problem raises :class:`SweepSpecError` naming the spec and the field.
 """
 
@@ -22,7 +24,7 @@ import hashlib
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,6 +86,8 @@ class SweepSpec:
     design : grid, random or latin.
     samples : design points of a random or latin design (None for grid). [-]
     fields : ``{dotted path: list of values or Range}``, in the spec's order.
+    given : bases given as :class:`drsim.Scenario` objects (a dict spec from Python),
+        by the name ``bases`` gives them.
     """
 
     source: str
@@ -94,6 +98,7 @@ class SweepSpec:
     design: str
     samples: int | None
     fields: dict[str, list | Range]
+    given: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """The spec as plain data (what its fingerprint covers)."""
@@ -161,6 +166,7 @@ def spec_from_dict(data: Any, *, source: str, base_dir: Path) -> SweepSpec:
     if not isinstance(data, dict):
         raise SweepSpecError(f"{source}: a sweep spec is a mapping (base, trials, seed, design, "
                              f"fields, ...), not {type(data).__name__}")
+    data, given = _given_scenarios(data)
     try:
         m = _SpecModel.model_validate(data)
     except ValidationError as err:
@@ -183,7 +189,29 @@ def spec_from_dict(data: Any, *, source: str, base_dir: Path) -> SweepSpec:
         raise SweepSpecError(f"{source}: samples: design: {m.design} needs samples "
                              "(how many configurations to draw), e.g. samples: 200")
     fields = {path: _field(path, values, m.design, source) for path, values in m.fields.items()}
-    return SweepSpec(source, bases, Path(base_dir), m.trials, m.seed, m.design, m.samples, fields)
+    return SweepSpec(source, bases, Path(base_dir), m.trials, m.seed, m.design, m.samples, fields,
+                     given)
+
+
+def _given_scenarios(data: dict) -> tuple[dict, dict]:
+    """``data`` with each Scenario object among its bases replaced by its name, and those
+    scenarios by name."""
+    from drsim.scenario import Scenario
+
+    given = {}
+
+    def named(ref):
+        if isinstance(ref, Scenario):
+            given[ref.name] = ref
+            return ref.name
+        return ref
+
+    data = dict(data)
+    if isinstance(data.get("base"), Scenario):
+        data["base"] = named(data["base"])
+    if isinstance(data.get("bases"), (list, tuple)):
+        data["bases"] = [named(b) for b in data["bases"]]
+    return data, given
 
 
 def _bases(m: _SpecModel, source: str) -> tuple[str, ...]:
