@@ -5,13 +5,8 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
 from drsim.sim import simulate
 from drsim.sweep import run_sweep
-from drsim.sweep.evaluate import has_engines
-
-pytestmark = pytest.mark.skipif(not has_engines(), reason="this drsim has no fast engine")
 
 SPEC = {"base": "seed-warm-standby", "trials": 300, "seed": 1,
         "fields": {"failure.mode": ["region_outage", "brownout"], "dns.ttl_s": [10, 60]}}

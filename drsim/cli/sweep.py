@@ -103,11 +103,7 @@ def as_text(result) -> str:
             lines.append(f"... and {len(front) - SHOWN_FRONTIER} more (--json lists all)")
     lines.append("")
     best = result.cheapest_meeting_objectives
-    valid = t[t["error"].isna()]
-    if best is None and len(valid) and valid["p_objectives_met"].isna().all():
-        lines.append("P(RTO and RPO met in the same trial) was not counted (an engine without "
-                     "it), so no configuration is named as meeting the objectives.")
-    elif best is None:
+    if best is None:
         lines.append("No configuration meets the objectives (P(RTO and RPO met in the same "
                      "trial) at least objectives.confidence).")
     else:

@@ -9,7 +9,6 @@ NaN figures; it does not stop the sweep. So is a configuration the engine refuse
 
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass
 
@@ -19,8 +18,6 @@ from drsim.scenario import Scenario
 from drsim.sim import simulate
 from drsim.sim.montecarlo import rto_column
 from drsim.sweep.configurations import Configuration, build, overrides
-
-ENGINES = ("auto", "fast", "simpy")
 
 RESULT_COLUMNS = {
     "strategy": "str",
@@ -53,7 +50,7 @@ probe_rto_p50_s, probe_rto_p95_s : RTO an external probe measures. [s]
 objective_rto_p95_s : p95 of the RTO the objectives name (``objectives.rto_metric``). [s]
 rpo_p95_s : the largest of the datastores' p95 RPO (NaN without datastores). [s]
 p_rto_met, p_rpo_met : P(RTO objective met), P(every datastore's RPO met). [-]
-p_objectives_met : P(both in the same trial) where the engine counts it, else NaN. [-]
+p_objectives_met : P(the RTO and every datastore's RPO met in the same trial). [-]
 confidence : ``objectives.confidence``: the objectives are met when
     p_objectives_met is at least this. [-]
 engine : the engine that ran (simpy or fast); fallback : why auto fell back to simpy.
@@ -70,11 +67,6 @@ class Task:
     trials: int
     seed: int
     engine: str
-
-
-def has_engines() -> bool:
-    """Whether :func:`drsim.sim.simulate` takes ``engine=`` (the vectorised fast path)."""
-    return "engine" in inspect.signature(simulate).parameters
 
 
 def evaluate_task(task: Task) -> tuple[Configuration, dict]:
@@ -125,21 +117,18 @@ def summary_columns(scenario: Scenario, summary) -> dict:
         "rpo_p95_s": max((d.p95 for d in summary.rpo_s.values()), default=math.nan),
         "p_rto_met": summary.p_rto_met,
         "p_rpo_met": summary.p_rpo_met,
-        "p_objectives_met": getattr(summary, "p_objectives_met", math.nan),
+        # None in a summary made before the joint probability was counted
+        "p_objectives_met": (math.nan if summary.p_objectives_met is None
+                             else summary.p_objectives_met),
         "confidence": summary.objectives.confidence,
     }
 
 
 def _simulate(scenario: Scenario, trials: int, seed: int, engine: str):
     """``(summary, engine that ran, why auto fell back)``; summary only, no progress bar."""
-    kwargs = {"trials": trials, "seed": seed, "workers": 1, "keep_trials": False,
-              "progress": False}
-    if has_engines():
-        result = simulate(scenario, engine=engine, **kwargs)
-        return result.summary, result.engine, result.fallback
-    if engine == "fast":
-        raise DrsimError("--engine fast: this drsim has no fast engine; use simpy or auto")
-    return simulate(scenario, **kwargs).summary, "simpy", None
+    result = simulate(scenario, trials=trials, seed=seed, workers=1, keep_trials=False,
+                      progress=False, engine=engine)
+    return result.summary, result.engine, result.fallback
 
 
 def _one_line(err: ScenarioError) -> str:

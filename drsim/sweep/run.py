@@ -15,6 +15,7 @@ import pandas as pd
 from drsim.errors import DrsimError
 from drsim.jsontext import plain
 from drsim.progress import progress_bar
+from drsim.sim.montecarlo import ENGINES
 from drsim.sweep import runners
 from drsim.sweep.configurations import (
     check_fields,
@@ -24,7 +25,7 @@ from drsim.sweep.configurations import (
     count_configurations,
     load_bases,
 )
-from drsim.sweep.evaluate import ENGINES, RESULT_COLUMNS, Task, has_engines
+from drsim.sweep.evaluate import RESULT_COLUMNS, Task
 from drsim.sweep.frontier import cheapest_meeting_objectives, pareto_frontier
 from drsim.sweep.spec import SweepSpec, load_spec
 from drsim.sweep.store import SweepStore
@@ -148,8 +149,6 @@ def _check_options(workers, engine) -> None:
         raise DrsimError(f"workers: {workers!r} is not a whole number >= 1")
     if engine not in ENGINES:
         raise DrsimError(f"engine: {engine!r} is not one of {', '.join(ENGINES)}")
-    if engine == "fast" and not has_engines():
-        raise DrsimError("engine: fast: this drsim has no fast engine; use simpy or auto")
 
 
 def _gather(results, kinds, columns, store, todo, progress) -> list[pd.DataFrame]:
