@@ -14,6 +14,7 @@ from drsim.fast import coverage, simulate_fast
 from drsim.fast.orderstats import kth_of_union, uniform_ranks
 from drsim.scenario import load_scenario, scenario_from_dict
 from drsim.sim import simulate
+from drsim.sim.montecarlo import CHUNK_TRIALS, FAST_CHUNKS_PER_JOB
 from tests.conftest import minimal
 
 KS_P = 1e-3
@@ -146,8 +147,10 @@ def test_the_same_seed_gives_the_same_trials_and_another_seed_others():
 
 
 def test_one_worker_or_two_give_identical_results():
-    a = simulate("seed-warm-standby", 45_000, 2, workers=1, engine="fast", progress=False)
-    b = simulate("seed-warm-standby", 45_000, 2, workers=2, engine="fast", progress=False)
+    # Three jobs of the fast path (FAST_CHUNKS_PER_JOB chunks each, the last one short).
+    trials = 2 * FAST_CHUNKS_PER_JOB * CHUNK_TRIALS + 3_000
+    a = simulate("seed-warm-standby", trials, 2, workers=1, engine="fast", progress=False)
+    b = simulate("seed-warm-standby", trials, 2, workers=2, engine="fast", progress=False)
     assert a.trials.equals(b.trials) and a.summary == b.summary
 
 

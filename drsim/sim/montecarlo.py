@@ -36,9 +36,11 @@ CHUNK_TRIALS = 2000
 MAX_TRIALS = 100_000_000
 ENGINES = ("simpy", "fast", "auto")
 """What ``simulate``'s ``engine`` may name."""
-FAST_CHUNKS_PER_JOB = 10
+FAST_CHUNKS_PER_JOB = 25
 """Chunks the fast path computes per job (each from its own streams) and summarises
-at once: its trials cost less than the digests of a chunk. [-]"""
+at once: its trials cost less than the digests of a chunk, whose work grows with the
+bins a column fills more than with its values (25 chunks, 50,000 trials: about 180,000
+trials per CPU second on the seed scenario, against 145,000 with 10). [-]"""
 
 
 def trial_rng(seed: int, index: int) -> np.random.Generator:
