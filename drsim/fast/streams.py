@@ -9,6 +9,14 @@ leaves every other component's draws where they were: two configurations compare
 with the same seed share their random numbers component by component (common random
 numbers), and their differences are the settings', not noise.
 
+The components, by name: ``checkers`` (the declaration's order statistic),
+``alarm.phase``, ``alarm.metric_delay``, ``decision.ack``, ``decision.decide``,
+``runbook.<step>.duration``, ``.failed`` and ``.fallback`` (a column of trials per
+attempt), ``dns.propagation``, ``compute.standby_ready``, ``compute.launch`` (a column
+per launched task), ``clients.violators`` (their count), ``clients.violators.phase``,
+``clients.violators.extra``, ``clients.order`` (the other clients' order statistics),
+``probe`` and ``datastore.<name>``.
+
 The fast path's draws are not the SimPy engine's (which draws trial by trial from
 ``SeedSequence(s, spawn_key=(i,))``): the two engines agree in distribution, not
 trial by trial.
