@@ -77,25 +77,12 @@ def trial_columns(fp: FastPlan, seed: int, chunk: int, n: int, horizon_s: float)
     scale_s = earliest(plan.scale_steps, INF)
     fenced_s = earliest(plan.fence_steps, INF)
     propagation_s = draw(s.dns.propagation_s, st("dns.propagation"), n)
-    standby_ready_s = draw(s.compute.standby_ready_s, st("compute.standby_ready"), n)
     flip_s = earliest(plan.switch_steps, INF)
     if s.dns.routing == "failover":
         flip_s = np.minimum(flip_s, health_s)
     dns_s = flip_s + propagation_s
-    launch = st("compute.launch")
-    ready_s = np.empty((n, fp.n_launch))
-    for j in range(fp.n_launch):  # a column per task, so more tasks keep these draws
-        ready_s[:, j] = scale_s + (
-            draw(s.compute.task_start_s, launch, n)
-            + draw(s.compute.target_healthy_s, launch, n))
-    if s.dns.primary_share < 1:
-        standby_at_s = np.zeros(n)
-    else:
-        standby_at_s = np.where(standby_ready_s <= 0.0, 0.0, dns_s + standby_ready_s)
-    capacity_ready_s = ready_s.max(axis=1) if fp.n_launch else np.zeros(n)
-    if s.compute.standby_tasks:
-        capacity_ready_s = np.maximum(capacity_ready_s, standby_at_s)
-    starts = capacity.task_starts(s.compute.standby_tasks, standby_at_s, ready_s)
+    standby_ready_s, standby_at_s, capacity_ready_s, starts = _capacity(fp, n, st, scale_s,
+                                                                         dns_s)
     first_s, rto_s = _recovery(fp, n, st, dns_s, db_writable_s, starts)
     probe_rto_s = _probe(fp, n, st, dns_s, db_writable_s, starts)
     detected_s = np.minimum(health_s, alarm_s)
@@ -116,15 +103,45 @@ def trial_columns(fp: FastPlan, seed: int, chunk: int, n: int, horizon_s: float)
         cols[f"step.{step.name}.start_s"] = start
         cols[f"step.{step.name}.end_s"] = end
         cols[f"step.{step.name}.attempts"] = attempts.astype(float)
+    cols.update(_data_loss(plan, n, st))
+    return {c: np.asarray(cols[c], dtype=float) for c in plan.columns}
+
+
+def _capacity(fp: FastPlan, n: int, st, scale_s, dns_s):
+    """``(standby_ready_s, standby_at_s, capacity_ready_s, starts)``: the standby's
+    readiness drawn, when its tasks are healthy, when the capacity is whole, and every
+    task's healthy moment (:func:`drsim.fast.capacity.task_starts`). [s]"""
+    s = fp.plan.scenario
+    standby_ready_s = draw(s.compute.standby_ready_s, st("compute.standby_ready"), n)
+    launch = st("compute.launch")
+    ready_s = np.empty((n, fp.n_launch))
+    for j in range(fp.n_launch):  # a column per task, so more tasks keep these draws
+        ready_s[:, j] = scale_s + (
+            draw(s.compute.task_start_s, launch, n)
+            + draw(s.compute.target_healthy_s, launch, n))
+    if s.dns.primary_share < 1:
+        standby_at_s = np.zeros(n)
+    else:
+        standby_at_s = np.where(standby_ready_s <= 0.0, 0.0, dns_s + standby_ready_s)
+    capacity_ready_s = ready_s.max(axis=1) if fp.n_launch else np.zeros(n)
+    if s.compute.standby_tasks:
+        capacity_ready_s = np.maximum(capacity_ready_s, standby_at_s)
+    starts = capacity.task_starts(s.compute.standby_tasks, standby_at_s, ready_s)
+    return standby_ready_s, standby_at_s, capacity_ready_s, starts
+
+
+def _data_loss(plan, n: int, st) -> dict:
+    """RPO and lost writes per datastore (:func:`drsim.sim.replication.data_loss`). [s], [-]"""
+    cols = {}
     for ds in plan.recovery_datastores:
         window_s = _window_s(ds, n, st(f"datastore.{ds.name}"))
-        if loses_primary_data(s.failure.mode, ds.kind):
+        if loses_primary_data(plan.scenario.failure.mode, ds.kind):
             cols[f"rpo_s.{ds.name}"] = window_s
             cols[f"lost_writes.{ds.name}"] = window_s * ds.write_rate_per_s
         else:
             cols[f"rpo_s.{ds.name}"] = np.zeros(n)
             cols[f"lost_writes.{ds.name}"] = np.zeros(n)
-    return {c: np.asarray(cols[c], dtype=float) for c in plan.columns}
+    return cols
 
 
 def _recovery(fp: FastPlan, n: int, st, dns_s, db_writable_s, starts):
