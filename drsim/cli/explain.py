@@ -63,7 +63,6 @@ def run(args) -> int:
     if args.percentile is not None and not 0 <= args.percentile <= 100:
         raise DrsimError(f"--percentile: {args.percentile:g} is outside 0..100")
     scenario = load(args.scenario, args)
-    print_warnings(scenario, args.scenario)  # as simulate does: the story has the same caveats
     if args.trial is not None:
         if args.metric is not None:
             raise DrsimError("--metric: only with --percentile (it says what the percentile ranks)")
@@ -72,6 +71,9 @@ def run(args) -> int:
         metric = args.metric or rto_column(scenario)
         story = explain_percentile(scenario, args.percentile, metric=metric, trials=args.trials,
                                    seed=args.seed, workers=args.workers)
+    # As simulate does (the story has the same caveats), once the arguments have passed:
+    # bad input gets its one message alone.
+    print_warnings(scenario, args.scenario)
     if args.timeline:
         suffix = Path(args.timeline).suffix
         write_atomically(args.timeline,

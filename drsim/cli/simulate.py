@@ -19,6 +19,8 @@ from drsim.timeline import write_timeline
 
 OUT_SUFFIXES = (".csv", ".parquet")
 TIMELINE_SUFFIXES = (".csv", ".jsonl")
+ENGINE_CHOICES = ("simpy", "fast", "auto")
+"""drsim.sim.montecarlo.ENGINES, named here so the parser is built without the engine."""
 
 
 def register(sub) -> None:
@@ -42,6 +44,11 @@ def register(sub) -> None:
                    metavar="P", help="--timeline records the trial at the P-th percentile "
                                      "(0..100) of the RTO the objectives name; may be repeated "
                                      "(e.g. 50 and 95); drsim explain tells one such trial")
+    p.add_argument("--engine", choices=ENGINE_CHOICES, default="simpy",
+                   help="simpy: event by event (the default; trial i is the same trial in "
+                        "every command); fast: the vectorised fast path (the same distributions, "
+                        "other draws; not for a brownout); auto: fast where it covers the "
+                        "scenario, else simpy. --timeline always runs simpy")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.set_defaults(func=run)
 
@@ -54,11 +61,12 @@ def run(args) -> int:
     if args.out and args.out.endswith(".parquet"):
         require_parquet("--out", args.out)
     first_k = _timeline_selection(args)
+    engine = _engine(args)
     scenario = load(args.scenario, args)
     print_warnings(scenario, args.scenario)
     result = simulate(scenario, trials=args.trials, seed=args.seed, workers=args.workers,
                       keep_trials=bool(args.out or args.timeline_percentile),
-                      timeline_trials=range(first_k) if args.timeline else ())
+                      timeline_trials=range(first_k) if args.timeline else (), engine=engine)
     if args.timeline and args.timeline_percentile:
         result = _with_percentile_timelines(result, args.timeline_percentile)
     # Outputs are written only after the whole run succeeded, each atomically.
@@ -72,8 +80,31 @@ def run(args) -> int:
         suffix = Path(args.timeline).suffix
         write_atomically(args.timeline,
                          lambda tmp: write_timeline(result.timeline, tmp, fmt=suffix))
-    print(to_json(result.summary.as_dict()) if args.json else result.summary.to_text())
+    if args.json:
+        print(to_json({**result.summary.as_dict(), "engine": result.engine,
+                       "engine_fallback": result.fallback}))
+    else:
+        print(result.summary.to_text() + _engine_line(result))
     return 0
+
+
+def _engine(args) -> str:
+    """The engine to run: a timeline re-runs chosen trials event by event, and only the
+    SimPy engine's trial i is that same trial, so --timeline needs it."""
+    if args.timeline and args.engine == "fast":
+        raise DrsimError("--timeline records trials event by event, which the fast path does "
+                         "not: use --engine simpy (or auto, which then runs simpy)")
+    return "simpy" if args.timeline else args.engine
+
+
+def _engine_line(result) -> str:
+    """What the text says of the engine: nothing for the SimPy engine (the default)."""
+    if result.engine == "fast":
+        return ("\n\nengine: fast path (vectorised; the SimPy engine's distributions, "
+                "from other draws)")
+    if result.fallback:
+        return f"\n\nengine: simpy (auto fell back: {result.fallback})"
+    return ""
 
 
 def _timeline_selection(args) -> int:
