@@ -55,6 +55,8 @@ test-fast: $(VENV)/.stamp-test
 bench: $(VENV)/.stamp-test
 	$(PY) benchmarks/bench_simulate.py
 	$(PY) benchmarks/bench_engines.py
+	$(PY) benchmarks/bench_fast.py
+	$(PY) benchmarks/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache
