@@ -83,7 +83,7 @@ class DictDigest:
                 out[name] = math.nan
                 continue
             h = (self.n - 1) * q
-            lo = int(math.floor(h))
+            lo = math.floor(h)
             a = self.order_statistic(lo)
             b = a if h == lo else self.order_statistic(lo + 1)
             out[name] = a if h == lo else math.inf if math.isinf(b) else a + (h - lo) * (b - a)

@@ -22,7 +22,7 @@ import numpy as np
 from drsim.rules import QUANTILES
 
 _LOG_LO, _LOG_HI, _RATIO = math.log(1e-9), math.log(1e12), math.log(1.001)
-_NBINS = int(math.ceil((_LOG_HI - _LOG_LO) / _RATIO)) + 2  # + a bin for 0 and one for overflow
+_NBINS = math.ceil((_LOG_HI - _LOG_LO) / _RATIO) + 2  # + a bin for 0 and one for overflow
 
 
 def _bins(x: np.ndarray) -> np.ndarray:
@@ -55,7 +55,7 @@ class Digest:
     finite ones and ``vmax`` the largest (inf once any is inf). [unit of values]
     """
 
-    __slots__ = ("n", "n_inf", "total", "vmax", "_keys", "_count", "_lo", "_hi")
+    __slots__ = ("_count", "_hi", "_keys", "_lo", "n", "n_inf", "total", "vmax")
 
     def __init__(self):
         self.n = 0
@@ -69,7 +69,7 @@ class Digest:
         self._lo = np.empty(0, dtype=float)
         self._hi = np.empty(0, dtype=float)
 
-    def add(self, values) -> "Digest":
+    def add(self, values) -> Digest:
         """Add ``values`` (array-like, non-negative, inf allowed); returns this digest."""
         x = np.asarray(values, dtype=float)
         if np.isnan(x).any() or (x < 0).any():
@@ -92,7 +92,7 @@ class Digest:
                          np.maximum.reduceat(v, start))
         return self
 
-    def merge(self, other: "Digest") -> "Digest":
+    def merge(self, other: Digest) -> Digest:
         """Add ``other``'s values to this digest (``other`` is left as it is); returns this one."""
         self.n += other.n
         self.n_inf += other.n_inf
@@ -166,7 +166,7 @@ class Digest:
         if self.n == 0:
             return math.nan
         h = (self.n - 1) * q
-        lo = int(math.floor(h))
+        lo = math.floor(h)
         a = self._order_statistic(below, lo)
         if h == lo:
             return a
