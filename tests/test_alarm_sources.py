@@ -356,3 +356,15 @@ def test_p_never_detected_is_the_chance_that_no_checker_streak_reaches_the_thres
     assert r.summary.p_never_detected == never.mean()
     assert abs(r.summary.p_never_detected - expected) <= 4 * math.sqrt(
         expected * (1 - expected) / n)
+
+
+def test_commands_that_simulate_leave_out_the_warnings_about_the_deployed_stack():
+    """Plain HTTP changes no simulated or priced figure: validate says it, simulate does
+    not (its warnings are about what the simulation shows)."""
+    s = drsim.load_scenario("seed-warm-standby")
+    assert s.warnings(deployment=False) == []
+    assert [w for w in s.warnings() if w.startswith("security.")]
+    r = run_cli("simulate", "seed-warm-standby", "--trials", "50")
+    assert r.returncode == 0 and "warning" not in r.stderr, r.stderr
+    r = run_cli("validate", "seed-warm-standby")
+    assert "security.certificate_arns: empty" in r.stderr

@@ -88,6 +88,8 @@ def test_report_shows_the_numbers_drsim_simulate_gives(report, scenario):
     proc = run_cli("simulate", scenario, "--trials", TRIALS,
                    "--seed", SEED, "--json")
     summary = json.loads(proc.stdout)
+    # the report runs the SimPy engine, simulate's default (its JSON names the engine)
+    assert (summary.pop("engine"), summary.pop("engine_fallback")) == ("simpy", None)
     record = json.loads((report / scenario / "02-scenario-report.json").read_text())
     assert record["records"]["summary"] == summary
     html = (report / scenario / "02-scenario-report.html").read_text()

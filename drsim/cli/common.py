@@ -43,12 +43,14 @@ def load(scenario: str, args: argparse.Namespace) -> Scenario:
     return load_scenario(scenario, getattr(args, "overrides", ()))
 
 
-def print_warnings(scenario: Scenario, name: str) -> None:
+def print_warnings(scenario: Scenario, name: str, deployment: bool = False) -> None:
     """The scenario's warnings on stderr, ``warning: <file>: <path>: <message>`` each:
-    the scenario is valid, so the command goes on (stdout stays the result's)."""
+    the scenario is valid, so the command goes on (stdout stays the result's). Those
+    about the deployed stack only (``deployment``) are for ``validate`` and the AWS game
+    day: a simulation is the same over HTTP or HTTPS."""
     import sys
 
-    for line in scenario.warnings():
+    for line in scenario.warnings(deployment=deployment):
         print(f"warning: {name}: {line}", file=sys.stderr)
 
 

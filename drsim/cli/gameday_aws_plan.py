@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from drsim.cli.common import SCENARIO_HELP, to_json
+from drsim.cli.common import SCENARIO_HELP, print_warnings, to_json
 from drsim.errors import DrsimError
 from drsim.gameday.aws.plan import DEFAULT_FAULT, DEFAULT_HOURS, FAULTS, NOT_SYNTHESIZED
 
@@ -92,8 +92,12 @@ def add_teardown(aws_sub) -> None:
 
 def run_plan(args) -> int:
     from drsim.compare.aws_plan import aws_plan
+    from drsim.scenario import load_scenario
 
     plan = aws_plan(args.scenario, fault=args.fault, hours=args.hours, log=sys.stderr)
+    # What is doubtful about the stack it would deploy (plain HTTP), on stderr, once the
+    # arguments have passed (bad input keeps its one message).
+    print_warnings(load_scenario(args.scenario), args.scenario, deployment=True)
     print(to_json(plan.as_dict()) if args.json else format_plan(plan))
     return 0
 

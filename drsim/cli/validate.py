@@ -30,5 +30,5 @@ def run(args) -> int:
             continue
         print(f"ok: {path} ({s.name}: {s.strategy}, {s.platform}, "
               f"{s.regions.primary} -> {s.regions.secondary})")
-        print_warnings(s, path)  # valid, so still ok and exit 0
+        print_warnings(s, path, deployment=True)  # valid, so still ok and exit 0
     return status

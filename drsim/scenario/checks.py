@@ -314,14 +314,17 @@ def _alarm_source(s):
            f"starts; allowed: {allowed}, or decision: {{mode: automatic, trigger: health_check}}")
 
 
-def find_warnings(s: "Scenario") -> list[Problem]:
+def find_warnings(s: "Scenario", *, deployment: bool = True) -> list[Problem]:
     """What makes scenario ``s`` valid but doubtful, as ``(path, message)`` pairs.
 
     An alarm that cannot see the scenario's fault never fires (it pages no one, and
     triggers nothing), and where the health check cannot see the fault either, no
     trial detects it: the simulation reports P(never detected) = 1. An explicit
     ``alarm.source: none`` is not warned about by itself, only when nothing else
-    detects the fault.
+    detects the fault. With ``deployment``, also what is doubtful about the stack
+    ``infra/`` builds from it (plain HTTP without certificates), which changes no
+    simulated or priced figure: ``validate``, the scenario report and the AWS game day
+    show those, the commands that simulate do not.
     """
     warnings: list[Problem] = []
     sight = alarm_sight(s)
@@ -337,7 +340,8 @@ def find_warnings(s: "Scenario") -> list[Problem]:
                          + ("; a health path that queries the database "
                             "(health_check.checks_database) would" if mode == "db_primary_loss"
                             else "")))
-    warnings.extend(_plain_http(s))
+    if deployment:
+        warnings.extend(_plain_http(s))
     return warnings
 
 

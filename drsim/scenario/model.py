@@ -525,13 +525,15 @@ class Scenario(_Section):
         own = datastore.rpo_objective_s
         return self.objectives.rpo_s if own is None else own
 
-    def warnings(self) -> list[str]:
+    def warnings(self, deployment: bool = True) -> list[str]:
         """What makes this valid scenario doubtful, one ``"path: message"`` each (an
-        alarm that cannot see the fault; a fault nothing detects); see
+        alarm that cannot see the fault; a fault nothing detects; with ``deployment``,
+        also the stack infra/ builds: plain HTTP); see
         :func:`drsim.scenario.checks.find_warnings`."""
         from drsim.scenario.checks import find_warnings
 
-        return [f"{'.'.join(map(str, p))}: {m}" for p, m in find_warnings(self)]
+        return [f"{'.'.join(map(str, p))}: {m}"
+                for p, m in find_warnings(self, deployment=deployment)]
 
     def step(self, name: str) -> Step:
         """The runbook step called ``name``."""
