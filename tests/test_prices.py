@@ -12,6 +12,7 @@ import pytest
 from drsim.bundled import prices_dir
 from drsim.cost.prices import COLUMNS, available_regions, load_prices, load_table
 from drsim.errors import DrsimError
+from tests.conftest import run_cli
 
 PRICES = prices_dir()
 REFERENCE_DATE = "2026-11-28"
@@ -204,3 +205,12 @@ def test_bad_rows_are_named_by_file_and_line(tmp_path, row, message):
     with pytest.raises(DrsimError, match=message) as err:
         load_table("eu-west-3", tmp_path)
     assert f"{path}:2:" in str(err.value)
+
+
+def test_pricing_as_of_a_day_before_a_line_was_priced_names_the_first_table_with_it():
+    # The 2026-11-28 tables predate the access logs' and Enhanced Monitoring's lines.
+    r = run_cli("cost", "seed-warm-standby", "--prices-as-of", "2026-11-28")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "aws_us-east-1_2026-11-28.csv has no row" in r.stderr
+    assert "the cost model prices it since aws_us-east-1_2026-12-05.csv" in r.stderr
+    assert run_cli("cost", "seed-warm-standby", "--prices-as-of", "2026-12-05").returncode == 0

@@ -95,6 +95,12 @@ class PriceBook:
                 raise DrsimError(f"{where}{key.removeprefix(family)!r} has no price in "
                                  f"{table.path.name} (key {key!r}); priced there: "
                                  f"{', '.join(siblings) or 'none'}")
+            later = _first_table_with(table, key)
+            if later is not None:
+                # An older table, from before the cost model priced this line (--prices-as-of).
+                raise DrsimError(f"{where}{table.path.name} has no row {key!r}: the cost model "
+                                 f"prices it since {later.name}, dated after "
+                                 f"{table.date}; price as of that day or later")
             close = difflib.get_close_matches(key, list(table.rows), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise DrsimError(f"{where}{table.path.name} has no row {key!r}{hint}; the cost model "
@@ -103,6 +109,14 @@ class PriceBook:
             raise DrsimError(f"{table.path.name}: {key} is priced per {row.unit!r}, but the cost "
                              f"model counts {unit!r}; fix the table (in a new dated file)")
         return row
+
+
+def _first_table_with(table: PriceTable, key: str) -> Path | None:
+    """The first table of ``table``'s region and folder, dated after it, with a row ``key``."""
+    for date, path in list_tables(table.path.parent).get(table.region, []):
+        if date > table.date and key in _read_table(path, table.region, date).rows:
+            return path
+    return None
 
 
 def _read_table(path: Path, region: str, date: dt.date) -> PriceTable:
