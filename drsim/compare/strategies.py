@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -46,16 +44,29 @@ def frontier(table: pd.DataFrame, cost: str = "monthly_usd", risk: str = "rto_p9
     for col in (cost, risk):
         if col not in table.columns:
             raise DrsimError(f"frontier: no column {col!r}; columns are {', '.join(table.columns)}")
-    c = table[cost].to_numpy(dtype=float)
-    r = table[risk].to_numpy(dtype=float)
-    on = np.zeros(len(table), dtype=bool)
-    for i in range(len(table)):
-        if math.isnan(c[i]) or math.isnan(r[i]):
-            continue
-        other = ~np.isnan(c) & ~np.isnan(r)
-        dominated = other & (c <= c[i]) & (r <= r[i]) & ((c < c[i]) | (r < r[i]))
-        on[i] = not dominated.any()
+    on = pareto_minimal(table[[cost, risk]].to_numpy(dtype=float))
     return pd.Series(on, index=table.index, name="frontier")
+
+
+def pareto_minimal(points: np.ndarray) -> np.ndarray:
+    """For each row of ``points`` (one column per figure to minimise), whether no other
+    row is at least as good in every column and better in one; a row with a NaN is
+    never on the frontier and beats none. Equal rows are both on it.
+
+    Rows sorted lexicographically can only be dominated by rows before them, and a
+    dominated row's dominator is itself dominated by a frontier row, so each row is
+    checked against the frontier so far: O(rows x frontier size).
+    """
+    points = np.asarray(points, dtype=float)
+    on = np.zeros(len(points), dtype=bool)
+    valid = np.flatnonzero(~np.isnan(points).any(axis=1))
+    front = np.empty((0, points.shape[1]))
+    for i in valid[np.lexsort(points[valid].T[::-1])]:
+        p = points[i]
+        if not np.any(np.all(front <= p, axis=1) & np.any(front < p, axis=1)):
+            on[i] = True
+            front = np.vstack([front, p])
+    return on
 
 
 RANK_COLUMNS = ("total_annual_usd", "rto_p95_s", "rpo_p95_s", "monthly_usd", "risk_annual_usd")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from drsim.compare.strategies import pareto_minimal
+
 FRONTIER_COLUMNS = ("monthly_usd", "objective_rto_p95_s", "rpo_p95_s")
 """What the frontier minimises: the bill [USD/month], p95 RTO [s], p95 RPO [s]."""
 
@@ -22,28 +24,16 @@ def candidates(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def pareto_frontier(table: pd.DataFrame, columns=FRONTIER_COLUMNS) -> list[int]:
-    """The ``config`` numbers of the Pareto-minimal rows over ``columns``, cheapest first.
-
-    Rows sorted lexicographically can only be dominated by rows before them, and a
-    dominated row's dominator is itself dominated by a frontier row, so each row is
-    checked against the frontier so far: O(rows x frontier size).
-    """
+    """The ``config`` numbers of the Pareto-minimal rows over ``columns``
+    (:func:`drsim.compare.strategies.pareto_minimal`), cheapest first."""
     rows = candidates(table)
     if rows.empty:
         return []
     points = rows[list(columns)].to_numpy(dtype=float)
     points = np.where(np.isnan(points), 0.0, points)  # no datastores: nothing lost
-    order = np.lexsort(points.T[::-1])
-    front: list[int] = []
-    front_points = np.empty((0, points.shape[1]))
-    for i in order:
-        p = points[i]
-        dominated = np.any(np.all(front_points <= p, axis=1) & np.any(front_points < p, axis=1))
-        if not dominated:
-            front.append(i)
-            front_points = np.vstack([front_points, p])
+    on = pareto_minimal(points)
     configs = rows["config"].to_numpy()
-    return [int(configs[i]) for i in front]
+    return [int(configs[i]) for i in np.lexsort(points.T[::-1]) if on[i]]
 
 
 def cheapest_meeting_objectives(table: pd.DataFrame) -> int | None:
