@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from drsim.scenario.alarm_sources import ALARM_SOURCES, alarm_sight, health_check_sees
+from drsim.scenario.derive import pinned_rate_warnings
 
 if TYPE_CHECKING:  # pragma: no cover
     from drsim.scenario.model import Scenario
@@ -342,6 +343,7 @@ def find_warnings(s: "Scenario", *, deployment: bool = True) -> list[Problem]:
                             else "")))
     if deployment:
         warnings.extend(_plain_http(s))
+    warnings.extend(pinned_rate_warnings(s))
     return warnings
 
 

@@ -145,7 +145,9 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>", override
 
 def apply_overrides_to_scenario(scenario: Scenario, overrides) -> Scenario:
     """A validated copy of ``scenario`` with ``overrides`` applied."""
-    raw = scenario.model_dump(mode="json", exclude_defaults=False)
+    from drsim.scenario.derive import raw_without_derived
+
+    raw = raw_without_derived(scenario, scenario.model_dump(mode="json", exclude_defaults=False))
     return scenario_from_dict(raw, source=f"scenario {scenario.name!r}", overrides=overrides)
 
 

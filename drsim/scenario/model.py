@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 from drsim.distributions import Distribution, Fixed, LogNormal, Triangular
 from drsim.scenario.alarm_sources import ALARM_SOURCES, MISSING_DATA
 from drsim.scenario.usage import Usage
+from drsim.scenario.workload import Workload
 
 STRATEGIES = ("backup_restore", "pilot_light", "warm_standby", "hot_standby", "active_active")
 FAILURE_MODES = ("region_outage", "app_crash", "app_hang", "brownout", "db_primary_loss", "partition")
@@ -279,10 +280,22 @@ class _Datastore(_Section):
     rpo_objective_s : this datastore's own recovery point objective (e.g. static
         assets that can be re-uploaded may lose more than orders); default
         ``objectives.rpo_s``. [s]
+    write_share : share of ``workload.requests_per_s`` that writes to this datastore;
+        with it ``write_rate_per_s`` is derived (:mod:`drsim.scenario.workload`) and may
+        not be set too. [-]
+    items_per_write : items (rows, DynamoDB items, S3 objects) one such request
+        writes. [-]
+    write_rate_per_s : writes (items) per second, mean over the month; derived from
+        the workload when ``write_share`` is set, else pinned here. [1/s]
+    write_rate_reason : why a pinned ``write_rate_per_s`` exceeds the requests served
+        (batch imports, fan-out); without one, such a rate is refused. [-]
     """
 
     name: str = Field(min_length=1)
+    write_share: Probability | None = None
+    items_per_write: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
     write_rate_per_s: Rate = 0.0
+    write_rate_reason: str = ""
     size_gb: Annotated[float, Field(ge=0)] = 0.0
     rpo_objective_s: Seconds | None = None
 
@@ -505,13 +518,20 @@ class Scenario(_Section):
     probe: Probe = Probe()
     security: Security = Security()
     usage: Usage = Usage()
+    workload: Workload | None = None
     sources: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross_field_checks(self):
         from drsim.scenario.checks import find_problems
+        from drsim.scenario.derive import derive_from_workload
 
-        problems = find_problems(self)
+        problems, derived = derive_from_workload(self)
+        # The derived figures replace the typed ones before anything reads them; the
+        # model is frozen to its users, and this is still its construction.
+        for field, value in derived.items():
+            object.__setattr__(self, field, value)
+        problems += find_problems(self)
         if problems:
             raise PydanticCustomError(
                 "drsim_check",
