@@ -187,6 +187,35 @@ CASES = {
         GOOD, ["alarm.source=none", "decision.trigger=alarm"],
         ["alarm.source", "no fault can change", "decision.trigger: alarm starts the failover",
          "trigger: health_check"]),
+    # issue 17: the workload every write rate derives from
+    "a write share above 1": (
+        GOOD + "workload: {requests_per_s: 50}\n", ["datastores.db.write_share=1.5"],
+        ["datastores[db].write_share", "out of range; must be <= 1"]),
+    "a negative write share": (
+        GOOD + "workload: {requests_per_s: 50}\n", ["datastores.db.write_share=-0.1"],
+        ["datastores[db].write_share", "out of range; must be >= 0"]),
+    "a write share without a workload": (
+        GOOD, ["datastores.db.write_share=0.1"],
+        ["datastores[db].write_share", "no workload section", "workload.requests_per_s"]),
+    "a write rate with no traffic": (
+        GOOD + "workload: {requests_per_s: 0}\n", ["datastores.db.write_rate_per_s=5"],
+        ["datastores[db].write_rate_per_s", "no traffic behind them", "allowed: 0"]),
+    "more writes than requests without a reason": (
+        GOOD + "workload: {requests_per_s: 50}\n", ["datastores.db.write_rate_per_s=200"],
+        ["datastores[db].write_rate_per_s", "more than the 50 requests/s", "write_rate_reason"]),
+    "a rate both pinned and derived": (
+        GOOD + "workload: {requests_per_s: 50}\n",
+        ["datastores.db.write_share=0.1", "datastores.db.write_rate_per_s=3"],
+        ["datastores[db].write_rate_per_s", "write_share derives it too", "one of them"]),
+    "a profile that does not average to the mean": (
+        GOOD + "workload: {requests_per_s: 50, hourly_requests_per_s: [60" + ", 60" * 23 + "]}\n",
+        [], ["workload", "averages 60", "requests_per_s is 50", "whose average is requests_per_s"]),
+    "a profile of 12 hours": (
+        GOOD + "workload: {requests_per_s: 50, hourly_requests_per_s: [50" + ", 50" * 11 + "]}\n",
+        [], ["workload", "12 values", "exactly 24"]),
+    "a usage rate the workload contradicts": (
+        GOOD + "workload: {requests_per_s: 50}\n", ["usage.requests_per_s=200"],
+        ["usage.requests_per_s", "contradicts the workload's 50", "leave it out"]),
 }
 
 

@@ -47,7 +47,8 @@ def _leaves(obj, prefix=""):
         yield prefix
 
 
-SOURCED_SECTIONS = ("health_check", "alarm", "decision", "runbook", "dns", "compute", "datastores")
+SOURCED_SECTIONS = ("health_check", "alarm", "decision", "runbook", "dns", "compute", "datastores",
+                    "workload")
 # Fields that are identifiers or sizes of the example workload rather than sourced figures.
 WORKLOAD = ("port", "write_rate_per_s", "size_gb", "instances_per_region", "clients",
             "required_tasks", "standby_tasks", "max_tasks", "task_vcpu", "task_memory_gb",

@@ -59,20 +59,20 @@ class Workload(BaseModel):
             return self
         if len(profile) != HOURS_PER_DAY:
             raise PydanticCustomError(
-                "drsim_profile", "hourly_requests_per_s: {n} values; allowed: exactly 24 (one "
-                "request rate per hour of the day)", {"n": len(profile)})
+                "drsim_profile", f"hourly_requests_per_s: {len(profile)} values; allowed: exactly "
+                "24 (one request rate per hour of the day)")
         mean = sum(profile) / HOURS_PER_DAY
         if abs(mean - self.requests_per_s) > PROFILE_TOLERANCE * max(self.requests_per_s, 1e-9):
             raise PydanticCustomError(
-                "drsim_profile", "hourly_requests_per_s averages {mean:g} requests/s, but "
-                "requests_per_s is {rps:g}; allowed: 24 hourly rates whose average is "
-                "requests_per_s (within 0.1 %)", {"mean": mean, "rps": self.requests_per_s})
+                "drsim_profile", f"hourly_requests_per_s averages {mean:g} requests/s, but "
+                f"requests_per_s is {self.requests_per_s:g}; allowed: 24 hourly rates whose "
+                "average is requests_per_s (within 0.1 %)")
         ratio = self.peak_to_mean_ratio
         if ratio is not None and mean > 0 and abs(ratio - max(profile) / mean) > 1e-3 * ratio:
             raise PydanticCustomError(
-                "drsim_profile", "peak_to_mean_ratio {ratio:g} contradicts the profile's "
-                "{prof:g} (busiest hour / average); allowed: leave it out with a profile, or "
-                "give the profile's own ratio", {"ratio": ratio, "prof": max(profile) / mean})
+                "drsim_profile", f"peak_to_mean_ratio {ratio:g} contradicts the profile's "
+                f"{max(profile) / mean:g} (busiest hour / average); allowed: leave it out with a "
+                "profile, or give the profile's own ratio")
         return self
 
     @property
