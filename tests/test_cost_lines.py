@@ -34,34 +34,36 @@ SEED_LINES = [
     ("VPC", P, "NAT gateway data processed", 50, 0.045, 2.25),
     ("VPC", S, "NAT gateway data processed", 50, 0.045, 2.25),
     # Aurora: 2 x db.r6g.large per region; 100 GB volume each;
-    # I/O (50 writes/s x 1 + 20 reads/s) x 2,628,000 s = 183.96 M; replicated 131.4 M
+    # orders_db writes: 50 requests/s x 0.05 write_share x 1 item = 2.5/s (the workload);
+    # I/O (2.5 writes/s x 1 + 20 reads/s) x 2,628,000 s = 59.13 M; replicated 6.57 M
     ("Aurora PostgreSQL", P, "orders_db: db.r6g.large", 1460, 0.26, 379.6),
     ("Aurora PostgreSQL", S, "orders_db: db.r6g.large", 1460, 0.26, 379.6),
     ("Aurora PostgreSQL", P, "orders_db: storage", 100, 0.1, 10.0),
     ("Aurora PostgreSQL", S, "orders_db: storage", 100, 0.1, 10.0),
-    ("Aurora PostgreSQL", P, "orders_db: I/O requests", 183.96, 0.2, 36.792),
-    ("Aurora PostgreSQL", S, "orders_db: Global Database replicated write I/O", 131.4, 0.2, 26.28),
-    # DynamoDB sessions: 200 writes/s x 2,628,000 s = 525.6 M writes of 1 KB
-    ("DynamoDB", P, "sessions: on-demand write request units", 525.6, 0.625, 328.5),
-    ("DynamoDB", P, "sessions: on-demand read request units", 525.6, 0.125, 65.7),
-    ("DynamoDB", S, "sessions: global tables replicated write", 525.6, 0.625, 328.5),
+    ("Aurora PostgreSQL", P, "orders_db: I/O requests", 59.13, 0.2, 11.826),
+    ("Aurora PostgreSQL", S, "orders_db: Global Database replicated write I/O", 6.57, 0.2, 1.314),
+    # DynamoDB sessions: 50 requests/s x 0.2 = 10 writes/s x 2,628,000 s = 26.28 M writes of 1 KB
+    ("DynamoDB", P, "sessions: on-demand write request units", 26.28, 0.625, 16.425),
+    ("DynamoDB", P, "sessions: on-demand read request units", 26.28, 0.125, 3.285),
+    ("DynamoDB", S, "sessions: global tables replicated write", 26.28, 0.625, 16.425),
     ("DynamoDB", P, "sessions: storage", 5, 0.25, 1.25),
     ("DynamoDB", S, "sessions: storage", 5, 0.25, 1.25),
     ("DynamoDB", P, "sessions: continuous backup (PITR)", 5, 0.2, 1.0),
     ("DynamoDB", S, "sessions: continuous backup (PITR)", 5, 0.2, 1.0),
-    # S3 assets: 500 GB in each region; 2 objects/s x 2,628,000 s = 5,256,000 replication PUTs
+    # S3 assets: 500 GB in each region; 50 requests/s x 0.005 = 0.25 objects/s x 2,628,000 s
+    # = 657,000 replication PUTs
     ("S3", P, "assets: S3 Standard storage", 500, 0.023, 11.5),
     ("S3", S, "assets: S3 Standard storage", 500, 0.023, 11.5),
-    ("S3", S, "assets: replication PUT requests", 5256, 0.005, 26.28),
+    ("S3", S, "assets: replication PUT requests", 657, 0.005, 3.285),
     # Daily backups kept 7 days: 100 GB x (1 + 6 x 0.05) = 130 GB, in each region
     ("AWS Backup", P, "snapshots: Aurora snapshot storage", 130, 0.021, 2.73),
     ("AWS Backup", S, "snapshots: Aurora snapshot storage", 130, 0.021, 2.73),
     # Inter-region transfer at $0.01/GB us-east-1 <-> us-east-2
     ("Data Transfer", P, "VPC peering traffic to us-east-2", 10, 0.01, 0.1),
     ("Data Transfer", S, "VPC peering traffic to us-east-1", 10, 0.01, 0.1),
-    ("Data Transfer", P, "orders_db: Global Database replication", 525.6, 0.01, 5.256),  # 50 x 4 KB
-    ("Data Transfer", P, "sessions: global table replication", 525.6, 0.01, 5.256),  # 200 x 1 KB
-    ("Data Transfer", P, "assets: cross-region replication", 1345.536, 0.01, 13.45536),  # x 256 KB
+    ("Data Transfer", P, "orders_db: Global Database replication", 26.28, 0.01, 0.2628),  # 2.5 x 4 KB
+    ("Data Transfer", P, "sessions: global table replication", 26.28, 0.01, 0.2628),  # 10 x 1 KB
+    ("Data Transfer", P, "assets: cross-region replication", 168.192, 0.01, 1.68192),  # 0.25 x 256 KB
     # 2,628,000 / 86,400 = 30.41667 copies a month x 100 GB x 0.05 changed
     ("Data Transfer", P, "snapshots: cross-region backup copies", 152.083333, 0.01, 1.520833),
     ("Route 53", G, "hosted zone", 1, 0.5, 0.5),
@@ -77,11 +79,11 @@ SEED_LINES = [
     ("EventBridge", P, "forwarded to us-east-2", 2.628, 1.0, 2.628),
     ("Step Functions", S, "failover runbook state transitions", 0.004, 0.025, 0.0001),  # 3 steps + end
     # Log buckets, kept 90 d + 7 d of old versions, over 730 / 24 = 30.41667 d a month:
-    # us-east-1: ALB 50 req/s x 2,628,000 s x 100 B = 13.14 GB; S3 (2 objects/s x 2,628,000 s
-    # + 8,760 standby-probe runs x 4 requests) x 400 B = 2.116416 GB a month
-    ("S3", P, "access logs in the log bucket", 48.6533376, 0.023, 1.119026765),
-    # us-east-2: no ALB traffic; (5,256,000 replicas + 43,800 failover-probe runs x 4) x 400 B
-    ("S3", S, "access logs in the log bucket", 6.928128, 0.023, 0.159346944),
+    # us-east-1: ALB 50 req/s x 2,628,000 s x 100 B = 13.14 GB; S3 (0.25 objects/s x 2,628,000 s
+    # + 8,760 standby-probe runs x 4 requests) x 400 B = 0.276816 GB a month
+    ("S3", P, "access logs in the log bucket", 42.7867776, 0.023, 0.9840958848),
+    # us-east-2: no ALB traffic; (657,000 replicas + 43,800 failover-probe runs x 4) x 400 B
+    ("S3", S, "access logs in the log bucket", 1.061568, 0.023, 0.024416064),
     # Enhanced Monitoring: 2 instances x 2,628,000 s / 60 s x 8 KB = 0.7008 GB a month,
     # kept 30 d: 0.7008 x 30 / 30.41667 = 0.6912 GB-month
     ("CloudWatch Logs", P, "Enhanced Monitoring OS metrics, log data ingested", 0.7008, 0.5,
@@ -125,23 +127,23 @@ def _hand_sum(region=None, service=None):
 
 
 def test_seed_total_is_the_hand_sum(seed):
-    # 72.0802 Fargate + 55.9764 ALB + 70.2 NAT + 842.272 Aurora + 727.2 DynamoDB
-    # + 50.558374 S3 (49.28 data + 1.278374 access logs) + 5.46 Backup + 25.688193 transfer
+    # 72.0802 Fargate + 55.9764 ALB + 70.2 NAT + 792.34 Aurora + 40.635 DynamoDB
+    # + 27.293512 S3 (26.285 data + 1.008512 access logs) + 5.46 Backup + 3.928353 transfer
     # + 1.0 Route 53 + 0.5 CloudWatch + 0.742272 CloudWatch Logs + 63.072 canaries
     # + 5.256 EventBridge + 0.0001 Step Functions
-    assert seed.monthly_usd == pytest.approx(1920.005539, abs=1e-5)
-    assert seed.yearly_usd == pytest.approx(12 * 1920.005539, abs=1e-4)
+    assert seed.monthly_usd == pytest.approx(1138.483837, abs=1e-5)
+    assert seed.yearly_usd == pytest.approx(12 * 1138.483837, abs=1e-4)
     assert seed.by_region == pytest.approx({r: _hand_sum(region=r) for r in (P, S, G)})
-    assert seed.by_service["Aurora PostgreSQL"] == pytest.approx(842.272)
-    assert seed.by_service["DynamoDB"] == pytest.approx(727.2)
+    assert seed.by_service["Aurora PostgreSQL"] == pytest.approx(792.34)
+    assert seed.by_service["DynamoDB"] == pytest.approx(40.635)
     assert seed.by_service == pytest.approx(
         {name: _hand_sum(service=name) for name in {ln[0] for ln in SEED_LINES}})
 
 
 def test_dr_spend_is_the_secondary_plus_replication_and_failover(seed):
-    # Everything in us-east-2, plus in us-east-1 the inter-region transfer (25.588193),
+    # Everything in us-east-2, plus in us-east-1 the inter-region transfer (3.828353),
     # the forwarded events (2.628) and the standby probe (10.512), plus the health check (0.5).
-    assert seed.dr_monthly_usd == pytest.approx(_hand_sum(region=S) + 25.588193 + 2.628
+    assert seed.dr_monthly_usd == pytest.approx(_hand_sum(region=S) + 3.828353 + 2.628
                                                 + 10.512 + 0.5, abs=1e-5)
     assert seed.dr_yearly_usd == pytest.approx(12 * seed.dr_monthly_usd)
 
@@ -180,8 +182,8 @@ def test_high_resolution_failover_alarm():
 def test_rtc_fee_on_replicated_gigabytes():
     s = load_scenario(SCENARIOS / "seed-warm-standby.yaml", ["datastores.assets.rtc=true"])
     line = _find(price_scenario(s), "S3", P, "Replication Time Control")
-    assert line.quantity == pytest.approx(1345.536)  # 5,256,000 objects x 256 KB
-    assert line.monthly_usd == pytest.approx(20.18304)  # x $0.015/GB
+    assert line.quantity == pytest.approx(168.192)  # 657,000 objects x 256 KB
+    assert line.monthly_usd == pytest.approx(2.52288)  # x $0.015/GB
     # RTC turns on the 4 replication metrics, billed as custom metrics at $0.30
     metrics = _find(price_scenario(s), "CloudWatch", P, "S3 replication metrics")
     assert metrics.quantity == 4 and metrics.monthly_usd == pytest.approx(1.2)
@@ -230,11 +232,11 @@ def test_active_active_splits_traffic_and_writes():
     for region in (P, S):
         assert _find(b, "Elastic Load Balancing", region, "ALB LCU").quantity == \
             pytest.approx(1.98 * 730)
-        # sessions: 100 writes/s originate in each region and are replicated to the other
+        # sessions: 5 of the 10 writes/s originate in each region and are replicated to the other
         assert _find(b, "DynamoDB", region, "sessions: on-demand write").quantity == \
-            pytest.approx(262.8)
+            pytest.approx(13.14)
         assert _find(b, "DynamoDB", region, "sessions: global tables replicated").quantity == \
-            pytest.approx(262.8)
+            pytest.approx(13.14)
         assert _find(b, "ECS Fargate", region, "vCPU").quantity == 3 * 0.5 * 730
     assert _find(b, "Route 53", G, "basic health check").quantity == 2  # one per region
 
@@ -249,8 +251,8 @@ def test_unconfirmed_prices_are_reported(seed):
     # ... and the new lines on them: S3 storage of both log buckets, and us-east-2's
     # CloudWatch Logs rates (assumed equal to us-east-1's)
     assert sum(ln.monthly_usd for ln in seed.unconfirmed_lines) == pytest.approx(
-        14.7752 + 3.24485 + 379.6 * 2 + 10 + 26.28 + 1.25 * 2 + 328.5 + 1.0 + 11.5 * 2 + 26.28
-        + 2.73 + 0.2 + 0.1 + 52.56 + 1.119026765 + 0.159346944 + 0.3504 + 0.020736)
+        14.7752 + 3.24485 + 379.6 * 2 + 10 + 1.314 + 1.25 * 2 + 16.425 + 1.0 + 11.5 * 2 + 3.285
+        + 2.73 + 0.2 + 0.1 + 52.56 + 0.9840958848 + 0.024416064 + 0.3504 + 0.020736)
 
 
 def test_customer_managed_keys_are_one_key_month_and_their_requests_per_region(seed):
