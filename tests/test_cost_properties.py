@@ -15,10 +15,11 @@ SEED = load_scenario(SCENARIOS / "seed-warm-standby.yaml")
 ACTIVE = load_scenario(SCENARIOS / "active-active.yaml")
 
 usage = st.fixed_dictionaries({
-    "usage.requests_per_s": st.floats(0, 5000),
+    # the workload sets usage's requests and connections (issue 17)
+    "workload.requests_per_s": st.floats(0, 5000),
     "usage.response_kb": st.floats(0, 500),
-    "usage.new_connections_per_s": st.floats(0, 500),
-    "usage.active_connections": st.floats(0, 1e5),
+    "workload.requests_per_connection": st.floats(1, 500),
+    "workload.connection_duration_s": st.floats(0, 600),
     "usage.s3_object_kb": st.floats(0, 1e4),
     "usage.dynamodb_item_kb": st.floats(0.01, 400),
     "usage.backup_daily_change_fraction": st.floats(0, 1),
@@ -47,15 +48,27 @@ def test_lines_are_quantity_times_rate_and_add_up(overrides):
 
 @SETTINGS
 @given(factor=st.floats(1.01, 100))
-def test_more_requests_change_only_the_alb_capacity_units(factor):
+def test_more_requests_grow_only_the_lines_that_follow_the_traffic(factor):
     base = _price(SEED, {})
-    busier = _price(SEED, {"usage.requests_per_s": SEED.usage.requests_per_s * factor})
+    busier = _price(SEED, {"workload.requests_per_s": SEED.workload.requests_per_s * factor})
     changed = {(a.service, a.region, a.price.key)
                for a, b in zip(base.lines, busier.lines, strict=True) if a.quantity != b.quantity}
-    # (and the S3 storage of the ALB's access logs in the primary's log bucket)
-    assert changed <= {("Elastic Load Balancing", "us-east-1", "alb.lcu_hour"),
-                       ("S3", "us-east-1", "s3.storage.standard")}
-    assert busier.monthly_usd >= base.monthly_usd
+    # The ALB's capacity units and the writes the requests make (Aurora I/O, DynamoDB request
+    # units, S3 replication PUTs, their inter-region transfer, and the access logs of the
+    # requests and of the objects in the log buckets); instances, tasks, gateways, stored
+    # data and probes stay as they are.
+    P, S = "us-east-1", "us-east-2"
+    assert changed == {
+        ("Elastic Load Balancing", P, "alb.lcu_hour"),
+        ("Aurora PostgreSQL", P, "aurora.io.standard"),
+        ("Aurora PostgreSQL", S, "aurora.global.replicated_write_io"),
+        ("DynamoDB", P, "dynamodb.on_demand.wru"), ("DynamoDB", P, "dynamodb.on_demand.rru"),
+        ("DynamoDB", S, "dynamodb.on_demand.rwru"), ("S3", S, "s3.replication_put"),
+        ("Data Transfer", P, "transfer.inter_region.us-east-2"),
+        ("S3", P, "s3.storage.standard"), ("S3", S, "s3.storage.standard")}, changed
+    assert all(b.quantity > a.quantity for a, b in zip(base.lines, busier.lines)
+               if a.quantity != b.quantity)
+    assert busier.monthly_usd > base.monthly_usd
 
 
 @SETTINGS
