@@ -184,11 +184,12 @@ def test_the_default_outage_is_the_fit_to_the_published_events():
 def test_seed_no_dr_risk_in_closed_form():
     s = load_scenario("seed-warm-standby")
     r = no_dr_risk(s)
-    # daily backup copied in U(600, 3600) s: 43,200 + 2,100 s; 50 + 200 + 2 writes/s
-    assert r.expected_lost_writes == pytest.approx(252 * 45300)
+    # daily backup copied in U(600, 3600) s: 43,200 + 2,100 s; 2.5 + 10 + 0.25 writes/s
+    # (50 requests/s x write shares 0.05, 0.2 and 0.005)
+    assert r.expected_lost_writes == pytest.approx(12.75 * 45300)
     assert r.expected_downtime_s == pytest.approx(REGION_OUTAGE_S.mean)
     assert r.expected_annual_usd == pytest.approx(
-        0.02 * (REGION_OUTAGE_S.mean / 3600 * 20000 + 252 * 45300 * 0.5))
+        0.02 * (REGION_OUTAGE_S.mean / 3600 * 20000 + 12.75 * 45300 * 0.5))
     unbounded = scenario_dr_value(s, None, 11386.48)
     assert unbounded.risk_avoided_annual_usd == -math.inf and not unbounded.pays_for_itself
 
@@ -218,4 +219,4 @@ def test_cost_report_json_says_what_dr_is_worth():
     assert risk["pays_for_itself"] is True
     assert risk["no_dr"]["lost_window_s"] == {"orders_db": 45300, "sessions": 45300,
                                               "assets": 45300, "snapshots": 45300}
-    assert risk["no_dr"]["expected_lost_writes"] == pytest.approx(252 * 45300)
+    assert risk["no_dr"]["expected_lost_writes"] == pytest.approx(12.75 * 45300)
