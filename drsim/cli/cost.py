@@ -25,6 +25,10 @@ def register(sub) -> None:
                         f"{defaults.TRIALS}, as drsim simulate)")
     p.add_argument("--seed", type=int, default=defaults.SEED, metavar="S",
                    help=f"seed of that simulation (default {defaults.SEED})")
+    p.add_argument("--explain", action="store_true",
+                   help="also set the bill beside the seed document's own estimate "
+                        "(550-750 USD/month), item by item, with the reason for every "
+                        "difference")
     p.add_argument("--no-risk", dest="risk", action="store_false",
                    help="price only; do not simulate the cost of risk")
     p.add_argument("--prices-dir", metavar="DIR", default=None,
@@ -61,7 +65,8 @@ def run(args) -> int:
     scenario = load(args.scenario, args)
     try:
         report = cost_report(scenario, risk=args.risk, trials=args.trials, seed=args.seed,
-                             prices_dir=args.prices_dir, as_of=args.prices_as_of)
+                             prices_dir=args.prices_dir, as_of=args.prices_as_of,
+                             explain=args.explain)
     except DrsimError as err:
         raise DrsimError(f"{args.scenario}: {err}") from None
     print(to_json(report) if args.json else format_report(report))
@@ -131,6 +136,10 @@ def format_report(r: dict) -> str:
             f"{risk['lost_write_cost_usd']:g} USD = {_usd(risk['lost_writes_usd_per_disaster'])}"
             f"  ({risk['trials']} simulated trials, seed {risk['seed']})")
         out.extend(_worth_lines(risk))
+    if "reconciliation" in r:
+        from drsim.cost.reconcile import format_reconciliation
+
+        out += ["", format_reconciliation(r["reconciliation"])]
     return "\n".join(out)
 
 

@@ -18,7 +18,7 @@ from drsim.cost.lines import price_scenario
 def cost_report(scenario, *, risk: bool = True, trials: int = defaults.TRIALS,
                 seed: int = defaults.SEED,
                 prices_dir: str | os.PathLike | None = None,
-                as_of: dt.date | None = None) -> dict:
+                as_of: dt.date | None = None, explain: bool = False) -> dict:
     """Monthly cost of ``scenario`` and, when asked, its cost of risk, as plain data.
 
     Parameters
@@ -26,6 +26,9 @@ def cost_report(scenario, *, risk: bool = True, trials: int = defaults.TRIALS,
     risk : simulate the scenario for the expected downtime and lost writes.
     trials, seed : of that simulation.
     prices_dir, as_of : which price tables (see :func:`drsim.cost.price_scenario`).
+    explain : add ``reconciliation``: the bill beside the seed document's own estimate,
+        item by item, with the reason for every difference
+        (:func:`drsim.cost.reconcile.reconcile`).
 
     Returns
     -------
@@ -42,6 +45,10 @@ def cost_report(scenario, *, risk: bool = True, trials: int = defaults.TRIALS,
     """
     breakdown = price_scenario(scenario, prices_dir=prices_dir, as_of=as_of)
     out = breakdown.as_dict()
+    if explain:
+        from drsim.cost.reconcile import reconcile
+
+        out["reconciliation"] = reconcile(breakdown)
     if not risk:
         out["risk"] = {"computed": False, "reason": "not asked for (--no-risk)"}
     else:
