@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import drsim
@@ -108,3 +110,18 @@ def test_a_daily_profile_gives_the_peak_and_must_average_to_the_mean():
         Workload(requests_per_s=50, hourly_requests_per_s=night[:-1] + [80.0] + day)
     with pytest.raises(ValueError, match="contradicts the profile's 1.6"):
         Workload(requests_per_s=50, hourly_requests_per_s=night + day, peak_to_mean_ratio=3)
+
+
+def test_the_traffic_sweep_shows_the_bill_and_the_risk_growing_with_the_requests(capsys):
+    from drsim.cli import main
+
+    assert main(["sweep", "seed-traffic", "--json"]) == 0
+    rows = sorted(json.loads(capsys.readouterr().out)["rows"],
+                  key=lambda r: r["workload.requests_per_s"])
+    assert [r["workload.requests_per_s"] for r in rows] == [10, 50, 200]
+    assert not any(r["error"] for r in rows)
+    bills = [r["monthly_usd"] for r in rows]
+    risks = [r["risk_annual_usd"] for r in rows]
+    assert bills == sorted(bills) and bills[0] < bills[-1]
+    assert risks == sorted(risks) and risks[0] < risks[-1]  # more writes lost per disaster
+    assert bills[1] == pytest.approx(price_scenario(drsim.load_scenario(SEED)).monthly_usd)
