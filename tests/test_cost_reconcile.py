@@ -70,3 +70,13 @@ def test_cost_explain_prints_and_returns_the_table(capsys):
     assert [r["item"] for r in d["reconciliation"]][-1] == "total"
     assert main(["cost", "seed-warm-standby", "--no-risk", "--json"]) == 0
     assert "reconciliation" not in json.loads(capsys.readouterr().out)
+
+
+def test_the_scenario_reports_table_is_the_same_rows(seed_bill):
+    from drsim.report.tables import reconciliation_table
+
+    table = reconciliation_table(seed_bill)
+    rows = reconcile(seed_bill)
+    assert list(table["item"]) == [r["item"] for r in rows]
+    assert table.iloc[0]["seed's estimate"] == "300-400"
+    assert table.iloc[-1]["seed's estimate"] == "550-750"

@@ -76,6 +76,22 @@ def cost_lines_table(breakdown) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def reconciliation_table(breakdown) -> pd.DataFrame:
+    """The bill beside the seed document's own estimate, item by item, with the reason for
+    every difference (:func:`drsim.cost.reconcile.reconcile`). [USD/month]"""
+    from drsim.cost.reconcile import reconcile
+
+    rows = []
+    for r in reconcile(breakdown):
+        lo, hi = r["seed_low_usd"], r["seed_high_usd"]
+        seed = "-" if lo is None else (f"{lo:,.0f}" if lo == hi else f"{lo:,.0f}-{hi:,.0f}")
+        rows.append({"item": r["item"], "seed's estimate": seed, "seed's basis": r["seed_basis"],
+                     "drsim": fmt_usd(r["drsim_usd"]),
+                     "beyond the seed's range": fmt_usd(r["difference_usd"]),
+                     "why": r["reason"]})
+    return pd.DataFrame(rows)
+
+
 def risk_table(report) -> pd.DataFrame:
     """Expected downtime cost against DR spend, per year, and what DR is worth against no
     DR (risk avoided, whether and from which disaster probability on it pays for itself),
