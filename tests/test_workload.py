@@ -125,3 +125,9 @@ def test_the_traffic_sweep_shows_the_bill_and_the_risk_growing_with_the_requests
     assert bills == sorted(bills) and bills[0] < bills[-1]
     assert risks == sorted(risks) and risks[0] < risks[-1]  # more writes lost per disaster
     assert bills[1] == pytest.approx(price_scenario(drsim.load_scenario(SEED)).monthly_usd)
+
+
+def test_a_dumped_scenario_validates_again_to_the_same_figures():
+    s = drsim.load_scenario(SEED)
+    again = drsim.Scenario.model_validate(s.model_dump(mode="json"))
+    assert again == s

@@ -45,13 +45,17 @@ def derive_from_workload(s: Scenario) -> tuple[list[Problem], dict[str, Any]]:
                              "pin write_rate_per_s instead of write_share"))
             stores.append(ds)
             continue
-        if "write_rate_per_s" in ds.model_fields_set:
+        rate = w.write_rate_per_s(ds.write_share, ds.items_per_write)
+        # A scenario dumped and validated again carries the derived rate: that is no
+        # contradiction; another figure is.
+        if ("write_rate_per_s" in ds.model_fields_set
+                and abs(ds.write_rate_per_s - rate) > RATE_TOLERANCE * max(1.0, rate)):
             problems.append((path + ("write_rate_per_s",),
-                             f"{ds.write_rate_per_s:g} is set, and write_share derives it too; "
-                             "allowed: one of them (leave write_share out to pin the rate)"))
+                             f"{ds.write_rate_per_s:g} is set, and write_share derives it too "
+                             f"({rate:g}); allowed: one of them (leave write_share out to pin "
+                             "the rate)"))
             stores.append(ds)
             continue
-        rate = w.write_rate_per_s(ds.write_share, ds.items_per_write)
         stores.append(ds.model_copy(update={"write_rate_per_s": rate}))
     if any(a is not b for a, b in zip(stores, s.datastores)):
         derived["datastores"] = tuple(stores)
