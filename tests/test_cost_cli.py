@@ -73,7 +73,7 @@ def test_readable_table(capsys):
     assert out.startswith("seed-warm-standby (warm_standby): 1,138.48 USD/month, "
                           "13,661.81 USD/year")
     assert "orders_db: db.r6g.large on-demand (Aurora Standard) (2 instances x 730 h) *" in out
-    assert "* 21 of 52 lines" in out
+    assert "* 21 of 52 lines (891.71 USD/month, 78 % of the bill)" in out
     assert "DR spend:" in out and "cost of risk:  not computed: not asked for" in out
 
 

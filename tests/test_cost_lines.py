@@ -248,6 +248,10 @@ def test_unconfirmed_prices_are_reported(seed):
                                      "(2 instances x 730 h)")) in flagged
     assert all(ln.unconfirmed == ("unconfirmed" in ln.source.lower()) for ln in seed.lines)
     assert len(seed.unconfirmed_lines) == 21
+    # 891.71 of 1,138.48 USD: the four on-demand Aurora instances (759.20) dominate
+    assert seed.unconfirmed_share == pytest.approx(
+        sum(ln.monthly_usd for ln in seed.unconfirmed_lines) / seed.monthly_usd)
+    assert 0.78 < seed.unconfirmed_share < 0.79
     # ... and the new lines on them: S3 storage of both log buckets, and us-east-2's
     # CloudWatch Logs rates (assumed equal to us-east-1's)
     assert sum(ln.monthly_usd for ln in seed.unconfirmed_lines) == pytest.approx(

@@ -114,7 +114,8 @@ def format_report(r: dict) -> str:
     n = len(r["unconfirmed_lines"])
     if n:
         usd = sum(ln["monthly_usd"] for ln in r["unconfirmed_lines"])
-        out.append(f"* {n} of {len(r['lines'])} lines ({_usd(usd)} USD/month) use a price no "
+        out.append(f"* {n} of {len(r['lines'])} lines ({_usd(usd)} USD/month, "
+                   f"{100 * r['unconfirmed_share']:.0f} % of the bill) use a price no "
                    "retrieved source confirms; see their source (--json: unconfirmed_lines)")
     out.append("")
     out.append(f"DR spend:      {_usd(r['dr_monthly_usd'])} USD/month = "

@@ -130,6 +130,12 @@ class CostBreakdown:
         """Lines priced with a figure no retrieved source confirms."""
         return tuple(line for line in self.lines if line.unconfirmed)
 
+    @property
+    def unconfirmed_share(self) -> float:
+        """The share of the bill priced with unconfirmed figures (0 for an empty bill). [-]"""
+        total = self.monthly_usd
+        return sum(ln.monthly_usd for ln in self.unconfirmed_lines) / total if total else 0.0
+
     def records(self) -> list[dict]:
         """One plain row per line, for ``pandas.DataFrame(breakdown.records())``.
 
@@ -165,4 +171,5 @@ class CostBreakdown:
             "dr_monthly_usd": round(self.dr_monthly_usd, r),
             "dr_yearly_usd": round(self.dr_yearly_usd, r),
             "price_tables": dict(self.tables),
+            "unconfirmed_share": round(self.unconfirmed_share, r),
         }
