@@ -54,8 +54,9 @@ def test_more_requests_grow_only_the_lines_that_follow_the_traffic(factor):
     changed = {(a.service, a.region, a.price.key)
                for a, b in zip(base.lines, busier.lines, strict=True) if a.quantity != b.quantity}
     # The ALB's capacity units and the writes the requests make (Aurora I/O, DynamoDB request
-    # units, S3 replication PUTs, their inter-region transfer, and the access logs of the
-    # requests and of the objects in the log buckets); instances, tasks, gateways, stored
+    # units, S3 replication PUTs, their inter-region transfer, the items and uploads through
+    # the NAT gateway, and the access logs of the requests and of the objects in the log
+    # buckets); instances, tasks, gateway-hours, stored
     # data and probes stay as they are.
     P, S = "us-east-1", "us-east-2"
     assert changed == {
@@ -65,7 +66,8 @@ def test_more_requests_grow_only_the_lines_that_follow_the_traffic(factor):
         ("DynamoDB", P, "dynamodb.on_demand.wru"), ("DynamoDB", P, "dynamodb.on_demand.rru"),
         ("DynamoDB", S, "dynamodb.on_demand.rwru"), ("S3", S, "s3.replication_put"),
         ("Data Transfer", P, "transfer.inter_region.us-east-2"),
-        ("S3", P, "s3.storage.standard"), ("S3", S, "s3.storage.standard")}, changed
+        ("S3", P, "s3.storage.standard"), ("S3", S, "s3.storage.standard"),
+        ("VPC", P, "nat.gb")}, changed
     assert all(b.quantity > a.quantity for a, b in zip(base.lines, busier.lines)
                if a.quantity != b.quantity)
     assert busier.monthly_usd > base.monthly_usd

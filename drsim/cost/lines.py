@@ -274,12 +274,30 @@ class _Model:
             self.add(region, "nat.hour", "NAT-gateway-hour", gateways * HOURS_PER_MONTH,
                      f"{_plural(gateways, 'gateway')} x {HOURS_PER_MONTH} h")
             if gateways:
-                self.add(region, "nat.gb", "GB", u.nat_processed_gb_per_region_month,
-                         "usage.nat_processed_gb_per_region_month")
+                api_gb, api_basis = self.nat_api_gb(region)
+                self.add(region, "nat.gb", "GB", u.nat_processed_gb_per_region_month + api_gb,
+                         "usage.nat_processed_gb_per_region_month" + api_basis)
         if self.secondary in self.service_regions:
             for region in (self.primary, self.secondary):
                 self.transfer(region, u.vpc_peering_gb_per_month, "VPC peering traffic",
                               "usage.vpc_peering_gb_per_month")
+
+    def nat_api_gb(self, region: str) -> tuple[float, str]:
+        """The tasks' calls to DynamoDB and S3 that the workload makes in ``region``: the
+        VPC has no gateway endpoints (infra/drsim_infra/network.py), so items written and
+        read and objects uploaded cross the NAT gateway. [GB/month], and its basis."""
+        u, share = self.usage, self.traffic_share[region]
+        kb_per_s = 0.0
+        for ds in self.s.datastores:
+            if ds.kind == "dynamodb_global":
+                kb_per_s += ds.write_rate_per_s * (1 + u.dynamodb_reads_per_write) * u.dynamodb_item_kb
+            elif ds.kind == "s3_crr":
+                kb_per_s += ds.write_rate_per_s * u.s3_object_kb
+        gb = share * kb_per_s * SECONDS_PER_MONTH / KB_PER_GB
+        if gb <= 0:
+            return 0.0, ""
+        return gb, (f" + {_n(gb)} GB of DynamoDB items and S3 uploads "
+                    f"({_n(share * kb_per_s)} KB/s x {_n(SECONDS_PER_MONTH)} s / 10^6)")
 
     # -- datastores -------------------------------------------------------------------
 

@@ -102,7 +102,8 @@ def _reason(item: SeedItem, lines: list[CostLine]) -> str:
         hours_usd = sum(ln.monthly_usd for ln in lines if ln.unit == "NAT-gateway-hour")
         return (f"the gateways' hours are {_usd(hours_usd)} (the seed's figure counts only "
                 f"these); drsim adds the data they process ({_usd(usd - hours_usd)}, "
-                "usage.nat_processed_gb_per_region_month)")
+                "usage.nat_processed_gb_per_region_month, plus the DynamoDB items and S3 "
+                "uploads of the workload's writes, which cross them without VPC endpoints)")
     if item.label == "Application Load Balancers":
         hours_usd = sum(ln.monthly_usd for ln in lines if ln.unit == "ALB-hour")
         return (f"the ALBs' hours are {_usd(hours_usd)} (the seed's figure); drsim adds the "

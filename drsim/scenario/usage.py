@@ -49,8 +49,9 @@ class Usage(_Section):
 
     nat_gateways_per_region : NAT gateways in each region that runs the VPC. [-]
     nat_processed_gb_per_region_month : data through the NAT gateways of one region
-        (image pulls, calls to AWS APIs, logs); not proportional to requests,
-        which enter through the ALB. [GB/month]
+        besides the workload's (image pulls, other AWS API calls, logs); the DynamoDB
+        items and S3 uploads the workload's writes make are added to it (the VPC has no
+        gateway endpoints), requests themselves enter through the ALB. [GB/month]
     vpc_peering_gb_per_month : application traffic over the inter-region VPC
         peering, each direction. [GB/month]
 
