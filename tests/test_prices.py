@@ -150,6 +150,17 @@ def test_newest_table_wins_and_as_of_picks_an_older_one(folder):
     assert old.rows["nat.gb"].usd_per_unit == 0.048 and old.date == dt.date(2026, 1, 1)
 
 
+def test_a_second_table_of_the_same_day_is_a_revision_and_wins(folder):
+    _table(folder, "eu-west-1", "2026-06-01.2", [("nat.gb", "0.052")])
+    _table(folder, "eu-west-1", "2026-06-01.10", [("nat.gb", "0.06")])
+    newest = load_table("eu-west-1", folder)
+    assert newest.rows["nat.gb"].usd_per_unit == 0.06  # revision 10 after 2, numerically
+    assert newest.path.name == "aws_eu-west-1_2026-06-01.10.csv"
+    assert load_table("eu-west-1", folder, as_of=dt.date(2026, 6, 1)).path == newest.path
+    assert load_table("eu-west-1", folder, as_of=dt.date(2026, 5, 31)).rows["nat.gb"] \
+        .usd_per_unit == 0.048
+
+
 def test_unknown_region_lists_the_regions_that_exist(folder):
     with pytest.raises(DrsimError) as err:
         load_prices({"regions.secondary": "ap-south-1"}, prices_dir=folder)

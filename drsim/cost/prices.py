@@ -25,7 +25,11 @@ GLOBAL_REGION = "global"
 
 COLUMNS = ("key", "service", "item", "unit", "usd_per_unit", "source", "source_date",
            "retrieved", "unconfirmed")
-_NAME = re.compile(r"^aws_(?P<region>[a-z0-9-]+)_(?P<date>\d{4}-\d{2}-\d{2})\.csv$")
+_NAME = re.compile(
+    r"^aws_(?P<region>[a-z0-9-]+)_(?P<date>\d{4}-\d{2}-\d{2})(?:\.(?P<revision>[1-9]\d*))?\.csv$")
+"""``aws_<region>_<date>.csv``, or ``aws_<region>_<date>.<n>.csv`` for the n-th table written
+on the same day (the plain name is the first): a table is never edited, so a second one the
+same day gets a revision, and the highest revision of a date is that date's table."""
 
 
 def default_prices_dir() -> Path:
@@ -154,7 +158,7 @@ def _read_table(path: Path, region: str, date: dt.date) -> PriceTable:
 
 
 def list_tables(prices_dir: str | os.PathLike | None = None) -> dict[str, list[tuple[dt.date, Path]]]:
-    """Every table in ``prices_dir`` by region, oldest first."""
+    """Every table in ``prices_dir`` by region, oldest first (by date, then revision)."""
     folder = Path(prices_dir) if prices_dir is not None else default_prices_dir()
     if not folder.is_dir():
         raise DrsimError(f"{folder}: no such folder of price tables")
@@ -169,8 +173,14 @@ def list_tables(prices_dir: str | os.PathLike | None = None) -> dict[str, list[t
             raise DrsimError(f"{path}: {m['date']!r} in the name is not a date") from None
         found.setdefault(m["region"], []).append((date, path))
     for versions in found.values():
-        versions.sort()
+        versions.sort(key=lambda version: (version[0], _revision(version[1])))
     return found
+
+
+def _revision(path: Path) -> int:
+    """A table's revision within its day: 1 for the plain name, n for ``<date>.<n>.csv``."""
+    m = _NAME.match(path.name)
+    return int(m["revision"]) if m and m["revision"] else 1
 
 
 def available_regions(prices_dir: str | os.PathLike | None = None) -> list[str]:
