@@ -36,6 +36,9 @@ SEED_LINES = [
     # x 2,628,000 s / 10^6 = 220.752 GB in the primary, which serves every request
     ("VPC", P, "NAT gateway data processed", 270.752, 0.045, 12.18384),
     ("VPC", S, "NAT gateway data processed", 50, 0.045, 2.25),
+    # each gateway's Elastic IP, a public IPv4 address: 730 h x $0.005 (the 2026-12-05.2 tables)
+    ("VPC", P, "public IPv4 addresses of the NAT gateways", 730, 0.005, 3.65),
+    ("VPC", S, "public IPv4 addresses of the NAT gateways", 730, 0.005, 3.65),
     # Aurora: 2 x db.r6g.large per region; 100 GB volume each;
     # orders_db writes: 50 requests/s x 0.05 write_share x 1 item = 2.5/s (the workload);
     # I/O (2.5 writes/s x 1 + 20 reads/s) x 2,628,000 s = 59.13 M; replicated 6.57 M
@@ -81,6 +84,9 @@ SEED_LINES = [
     ("EventBridge", P, "custom events published", 2.628, 1.0, 2.628),
     ("EventBridge", P, "forwarded to us-east-2", 2.628, 1.0, 2.628),
     ("Step Functions", S, "failover runbook state transitions", 0.004, 0.025, 0.0001),  # 3 steps + end
+    # the Aurora master secret in the primary and its replica in the secondary, $0.40 each
+    ("Secrets Manager", P, "database master secret (", 1, 0.4, 0.4),
+    ("Secrets Manager", S, "database master secret, replica", 1, 0.4, 0.4),
     # Log buckets, kept 90 d + 7 d of old versions, over 730 / 24 = 30.41667 d a month:
     # us-east-1: ALB 50 req/s x 2,628,000 s x 100 B = 13.14 GB; S3 (0.25 objects/s x 2,628,000 s
     # + 8,760 standby-probe runs x 4 requests) x 400 B = 0.276816 GB a month
@@ -130,12 +136,12 @@ def _hand_sum(region=None, service=None):
 
 
 def test_seed_total_is_the_hand_sum(seed):
-    # 72.0802 Fargate + 55.9764 ALB + 80.13384 NAT + 792.34 Aurora + 40.635 DynamoDB
+    # 72.0802 Fargate + 55.9764 ALB + 87.43384 VPC (NAT and its addresses) + 792.34 Aurora + 40.635 DynamoDB
     # + 27.293512 S3 (26.285 data + 1.008512 access logs) + 5.46 Backup + 3.928353 transfer
     # + 1.0 Route 53 + 0.5 CloudWatch + 0.742272 CloudWatch Logs + 63.072 canaries
-    # + 5.256 EventBridge + 0.0001 Step Functions
-    assert seed.monthly_usd == pytest.approx(1148.417677, abs=1e-5)
-    assert seed.yearly_usd == pytest.approx(12 * 1148.417677, abs=1e-4)
+    # + 5.256 EventBridge + 0.0001 Step Functions + 0.8 Secrets Manager
+    assert seed.monthly_usd == pytest.approx(1156.517677, abs=1e-5)
+    assert seed.yearly_usd == pytest.approx(12 * 1156.517677, abs=1e-4)
     assert seed.by_region == pytest.approx({r: _hand_sum(region=r) for r in (P, S, G)})
     assert seed.by_service["Aurora PostgreSQL"] == pytest.approx(792.34)
     assert seed.by_service["DynamoDB"] == pytest.approx(40.635)
@@ -250,8 +256,8 @@ def test_unconfirmed_prices_are_reported(seed):
     assert ("Aurora PostgreSQL", P, ("orders_db: db.r6g.large on-demand (Aurora Standard) "
                                      "(2 instances x 730 h)")) in flagged
     assert all(ln.unconfirmed == ("unconfirmed" in ln.source.lower()) for ln in seed.lines)
-    assert len(seed.unconfirmed_lines) == 21
-    # 891.71 of 1,148.42 USD: the four on-demand Aurora instances (759.20) dominate
+    assert len(seed.unconfirmed_lines) == 22
+    # 892.11 of 1,156.52 USD: the four on-demand Aurora instances (759.20) dominate
     assert seed.unconfirmed_share == pytest.approx(
         sum(ln.monthly_usd for ln in seed.unconfirmed_lines) / seed.monthly_usd)
     assert 0.77 < seed.unconfirmed_share < 0.78
@@ -259,7 +265,8 @@ def test_unconfirmed_prices_are_reported(seed):
     # CloudWatch Logs rates (assumed equal to us-east-1's)
     assert sum(ln.monthly_usd for ln in seed.unconfirmed_lines) == pytest.approx(
         14.7752 + 3.24485 + 379.6 * 2 + 10 + 1.314 + 1.25 * 2 + 16.425 + 1.0 + 11.5 * 2 + 3.285
-        + 2.73 + 0.2 + 0.1 + 52.56 + 0.9840958848 + 0.024416064 + 0.3504 + 0.020736)
+        + 2.73 + 0.2 + 0.1 + 52.56 + 0.9840958848 + 0.024416064 + 0.3504 + 0.020736
+        + 0.4)  # us-east-2's Secrets Manager rate, assumed equal to us-east-1's
 
 
 def test_customer_managed_keys_are_one_key_month_and_their_requests_per_region(seed):

@@ -29,7 +29,14 @@ TABLE_SHA256 = {
         "5d8eddded094e2cb621c8c2b211aaba746d151ec6157eebc475dd0c97f4ef12d",
     "aws_us-east-2_2026-12-05.csv":
         "1185c4488d4432fa440c1084e849f37c127b37d8b9dba7ddd486e6d87830de1a",
+    "aws_us-east-1_2026-12-05.2.csv":
+        "3746396922ef04a67e18249f4591e45ff8ce41e70eab23fa23e861b750dc97a5",
+    "aws_us-east-2_2026-12-05.2.csv":
+        "308aa12ff6c047f8c4a25aa60b6990eea53c65a4b976733abbe676f3f767d895",
 }
+WORKLOAD_TABLE = "2026-12-05.2"
+"""The tables of issue 17 (the same day's second): the 2026-12-05 rows verbatim, plus the
+Secrets Manager secret and the public IPv4 address."""
 SECURITY_DATE = "2026-12-05"
 """The tables that added the rows of the security posture (issue 16): the 2026-11-28 rows
 verbatim, plus CloudWatch Logs and KMS."""
@@ -48,11 +55,11 @@ def _rows(path):
 
 def test_bundled_regions():
     assert available_regions(PRICES) == ["us-east-1", "us-east-2"]
-    for region, date in (("us-east-1", SECURITY_DATE), ("us-east-2", SECURITY_DATE),
+    for region, name in (("us-east-1", WORKLOAD_TABLE), ("us-east-2", WORKLOAD_TABLE),
                          ("global", REFERENCE_DATE)):
         table = load_table(region, PRICES)
-        assert table.date == dt.date.fromisoformat(date)
-        assert table.path.name == f"aws_{region}_{date}.csv"
+        assert table.date == dt.date.fromisoformat(name[:10])
+        assert table.path.name == f"aws_{region}_{name}.csv"
     old = load_table("us-east-1", PRICES, as_of=dt.date(2026, 11, 28))
     assert old.path.name == f"aws_us-east-1_{REFERENCE_DATE}.csv"
 
@@ -76,6 +83,25 @@ def test_the_security_tables_keep_every_older_row_and_source_the_new_ones(region
     assert {k: float(r["usd_per_unit"]) for k, r in added.items()} == {
         "cloudwatch.logs.ingestion": 0.5, "cloudwatch.logs.storage": 0.03,
         "kms.key_month": 1.0, "kms.requests": 0.03}
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "us-east-2"])
+def test_the_workload_tables_keep_every_older_row_and_source_the_new_ones(region):
+    """Issue 17's tables are the 2026-12-05 rows unchanged plus the secret and the public
+    IPv4 address; us-east-2's secret rate is us-east-1's (unconfirmed there), the IPv4 rate
+    is stated for every region."""
+    old = _rows(PRICES / f"aws_{region}_{SECURITY_DATE}.csv")
+    new = _rows(PRICES / f"aws_{region}_{WORKLOAD_TABLE}.csv")
+    assert new[:len(old)] == old
+    added = {row["key"]: row for row in new[len(old):]}
+    assert {k: float(r["usd_per_unit"]) for k, r in added.items()} == {
+        "secretsmanager.secret_month": 0.4, "vpc.public_ipv4_hour": 0.005}
+    for key, row in added.items():
+        assert list(row) == list(COLUMNS) and "http" in row["source"]
+        assert row["retrieved"] == SECURITY_DATE
+        assert (row["unconfirmed"] == "yes") == ("unconfirmed" in row["source"].lower())
+        expected = "yes" if region == "us-east-2" and key.startswith("secrets") else "no"
+        assert row["unconfirmed"] == expected, key
 
 
 @pytest.mark.parametrize("name", [f"aws_{r}_{REFERENCE_DATE}.csv"

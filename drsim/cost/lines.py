@@ -102,7 +102,7 @@ def price_scenario(scenario: Scenario, prices: PriceBook | None = None, *,
 _SERVICE_ORDER = ("ECS Fargate", "Elastic Load Balancing", "VPC", "Aurora PostgreSQL", "DynamoDB",
                   "S3", "AWS Backup", "Data Transfer", "Route 53", "CloudWatch",
                   "CloudWatch Logs", "CloudWatch Synthetics", "EventBridge", "Step Functions",
-                  "KMS")
+                  "KMS", "Secrets Manager")
 
 
 def _n(x: float) -> str:
@@ -186,6 +186,7 @@ class _Model:
                 self.backup(ds)
             else:  # pragma: no cover - the scenario checks keep other kinds off platform aws
                 raise DrsimError(f"{what}.kind: {ds.kind!r} has no AWS price")
+        self.secrets()
         self.operations()
         self.access_logs()
         self.enhanced_monitoring()
@@ -273,6 +274,11 @@ class _Model:
             gateways = u.nat_gateways_per_region
             self.add(region, "nat.hour", "NAT-gateway-hour", gateways * HOURS_PER_MONTH,
                      f"{_plural(gateways, 'gateway')} x {HOURS_PER_MONTH} h")
+            # Each gateway holds an Elastic IP, billed as a public IPv4 address since
+            # 2024-02-01. (The ALB's own public addresses are not priced yet.)
+            self.add(region, "vpc.public_ipv4_hour", "IP-hour", gateways * HOURS_PER_MONTH,
+                     f"{_plural(gateways, 'address')} x {HOURS_PER_MONTH} h",
+                     name="public IPv4 addresses of the NAT gateways")
             if gateways:
                 api_gb, api_basis = self.nat_api_gb(region)
                 self.add(region, "nat.gb", "GB", u.nat_processed_gb_per_region_month + api_gb,
@@ -426,6 +432,21 @@ class _Model:
         self.transfer(self.primary, copies * ds.size_gb * change,
                       f"{ds.name}: cross-region backup copies",
                       f"{_n(copies)} copies x {_n(ds.size_gb)} GB x {_n(change)} changed")
+
+    def secrets(self) -> None:
+        """Each Aurora cluster's master secret (infra/drsim_infra/aurora_global.py): one
+        secret in the primary, replicated to the secondary, where the runbook's probe reads
+        it; a replica is billed as a secret of its own."""
+        clusters = (sum(ds.kind == "aurora_global" for ds in self.s.datastores)
+                    + len(self.usage.backed_up_aurora))
+        if not clusters:
+            return
+        self.add(self.primary, "secretsmanager.secret_month", "secret-month", clusters,
+                 f"{_plural(clusters, 'Aurora master secret')}",
+                 name="database master secret")
+        self.add(self.secondary, "secretsmanager.secret_month", "secret-month", clusters,
+                 f"{_plural(clusters, 'replica')} of the primary's secret", dr=True,
+                 name="database master secret, replica")
 
     # -- operations -------------------------------------------------------------------
 

@@ -100,8 +100,10 @@ def _reason(item: SeedItem, lines: list[CostLine]) -> str:
                 f"{_usd(usd - inst_usd)}, the I/O following the workload's writes")
     if item.label == "NAT Gateways":
         hours_usd = sum(ln.monthly_usd for ln in lines if ln.unit == "NAT-gateway-hour")
+        ip_usd = sum(ln.monthly_usd for ln in lines if ln.unit == "IP-hour")
         return (f"the gateways' hours are {_usd(hours_usd)} (the seed's figure counts only "
-                f"these); drsim adds the data they process ({_usd(usd - hours_usd)}, "
+                f"these); drsim adds their public IPv4 addresses ({_usd(ip_usd)}, billed since "
+                f"2024) and the data they process ({_usd(usd - hours_usd - ip_usd)}, "
                 "usage.nat_processed_gb_per_region_month, plus the DynamoDB items and S3 "
                 "uploads of the workload's writes, which cross them without VPC endpoints)")
     if item.label == "Application Load Balancers":

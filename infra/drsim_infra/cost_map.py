@@ -41,6 +41,8 @@ PRICED: dict[str, LineRef] = {
     "AWS::ElasticLoadBalancingV2::LoadBalancer": LineRef(
         "Elastic Load Balancing", "Application Load Balancer hour"),
     "AWS::EC2::NatGateway": LineRef("VPC", "NAT gateway hour"),
+    "AWS::EC2::EIP": LineRef("VPC", "public IPv4"),
+    "AWS::SecretsManager::Secret": LineRef("Secrets Manager", "secret"),
     "AWS::EC2::VPCPeeringConnection": LineRef("Data Transfer", "VPC peering"),
     "AWS::RDS::DBInstance": LineRef("Aurora PostgreSQL", "on-demand"),
     "AWS::RDS::DBCluster": LineRef("Aurora PostgreSQL", "storage"),
@@ -93,18 +95,12 @@ NO_STANDING_CHARGE: dict[str, str] = {
 }
 
 NOT_YET_PRICED: dict[str, tuple[LineRef, str]] = {
-    "AWS::SecretsManager::Secret": (
-        LineRef("Secrets Manager", "secret"),
-        "the Aurora master secret: about 0.40 USD per month"),
     "AWS::Logs::LogGroup": (
         LineRef("CloudWatch", "log"),
         "task, flow and runbook logs: 0.50 USD per GB ingested, plus storage"),
     "AWS::EC2::FlowLog": (
         LineRef("CloudWatch", "vended log"),
         "VPC flow logs to CloudWatch Logs: vended-log ingestion per GB"),
-    "AWS::EC2::EIP": (
-        LineRef("VPC", "public IPv4"),
-        "the NAT gateway's public IPv4 address: 0.005 USD per hour (about 3.65 USD a month)"),
     "AWS::ECS::Cluster": (
         LineRef("CloudWatch", "Container Insights"),
         "Container Insights metrics and performance logs of the cluster"),
