@@ -141,7 +141,7 @@ def test_refresh_writes_a_new_dated_table(folder):
     assert result.path == folder / "aws_us-east-2_2027-01-15.csv"
     assert (folder / "aws_us-east-2_2026-11-28.csv").read_bytes() == before  # never in place
     assert len(result.refreshed) == 13 and not result.not_found
-    assert len(result.carried) == 43 - 13  # the table of 2026-12-05 has 43 rows
+    assert len(result.carried) == 45 - 13  # the table of 2026-12-05.2 has 45 rows
 
     new = load_table(REGION, folder)
     assert new.date == TODAY and new.path == result.path
@@ -161,7 +161,7 @@ def test_refresh_writes_a_new_dated_table(folder):
             **old.rows["dynamodb.on_demand.rwru"].__dict__, "table": new.path.name})
     assert new.rows["dynamodb.on_demand.rwru"].unconfirmed
     # 8 of the 13 refreshed rows were unconfirmed (Fargate x5, Aurora instances x2, S3 storage)
-    assert sum(r.unconfirmed for r in new.rows.values()) == 32 - 8
+    assert sum(r.unconfirmed for r in new.rows.values()) == 33 - 8
 
 
 def test_the_cost_model_uses_the_new_table_and_flags_fewer_lines(folder):
@@ -246,8 +246,8 @@ def test_cli_refresh_without_credentials_is_one_line(tmp_path):
 def test_prices_list_reports_the_unconfirmed_rows():
     done = run_cli("prices", "list", "--unconfirmed")
     assert done.returncode == 0
-    assert ("us-east-2: aws_us-east-2_2026-11-28.csv, aws_us-east-2_2026-12-05.csv (43 rows, "
-            "32 unconfirmed)") in done.stdout
+    assert ("us-east-2: aws_us-east-2_2026-11-28.csv, aws_us-east-2_2026-12-05.csv, "
+            "aws_us-east-2_2026-12-05.2.csv (45 rows, 33 unconfirmed)") in done.stdout
     assert ("  aurora.instance.db.r6g.large: 0.26 USD per instance-hour -- unconfirmed; verify "
             "https://aws.amazon.com/rds/aurora/pricing/") in done.stdout
-    assert done.stdout.count("\n  ") == 6 + 32
+    assert done.stdout.count("\n  ") == 6 + 33
