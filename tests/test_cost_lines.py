@@ -100,6 +100,17 @@ SEED_LINES = [
     ("CloudWatch Logs", S, "Enhanced Monitoring OS metrics, log data ingested", 0.7008, 0.5,
      0.3504),
     ("CloudWatch Logs", P, "Enhanced Monitoring OS metrics, log storage", 0.6912, 0.03, 0.020736),
+    # the tasks' access logs: 50 requests/s x 2,628,000 s x 200 B = 26.28 GB, kept 30 d:
+    # 26.28 x 30 / 30.41667 = 25.92 GB-month; VPC flow logs: (10 connections/s x 2,628,000 s
+    # + 43,800 runs of the failover probe connecting from us-east-2) x 300 B = 7.89714 GB,
+    # kept 731 d: 189.790992 GB-month; us-east-2 serves no one, but the standby probe's
+    # 8,760 runs connect there: 0.002628 GB
+    ("CloudWatch Logs", P, "task access logs, log data ingested", 26.28, 0.5, 13.14),
+    ("CloudWatch Logs", P, "task access logs, log storage", 25.92, 0.03, 0.7776),
+    ("CloudWatch Logs", P, "VPC flow logs, log data ingested", 7.89714, 0.5, 3.94857),
+    ("CloudWatch Logs", P, "VPC flow logs, log storage", 189.790992, 0.03, 5.69372976),
+    ("CloudWatch Logs", S, "VPC flow logs, log data ingested", 0.002628, 0.5, 0.001314),
+    ("CloudWatch Logs", S, "VPC flow logs, log storage", 0.0631584, 0.03, 0.001894752),
     ("CloudWatch Logs", S, "Enhanced Monitoring OS metrics, log storage", 0.6912, 0.03, 0.020736),
 ]
 
@@ -138,10 +149,10 @@ def _hand_sum(region=None, service=None):
 def test_seed_total_is_the_hand_sum(seed):
     # 72.0802 Fargate + 55.9764 ALB + 87.43384 VPC (NAT and its addresses) + 792.34 Aurora + 40.635 DynamoDB
     # + 27.293512 S3 (26.285 data + 1.008512 access logs) + 5.46 Backup + 3.928353 transfer
-    # + 1.0 Route 53 + 0.5 CloudWatch + 0.742272 CloudWatch Logs + 63.072 canaries
+    # + 1.0 Route 53 + 0.5 CloudWatch + 24.305381 CloudWatch Logs + 63.072 canaries
     # + 5.256 EventBridge + 0.0001 Step Functions + 0.8 Secrets Manager
-    assert seed.monthly_usd == pytest.approx(1156.517677, abs=1e-5)
-    assert seed.yearly_usd == pytest.approx(12 * 1156.517677, abs=1e-4)
+    assert seed.monthly_usd == pytest.approx(1180.080786, abs=1e-5)
+    assert seed.yearly_usd == pytest.approx(12 * 1180.080786, abs=1e-4)
     assert seed.by_region == pytest.approx({r: _hand_sum(region=r) for r in (P, S, G)})
     assert seed.by_service["Aurora PostgreSQL"] == pytest.approx(792.34)
     assert seed.by_service["DynamoDB"] == pytest.approx(40.635)
@@ -256,17 +267,17 @@ def test_unconfirmed_prices_are_reported(seed):
     assert ("Aurora PostgreSQL", P, ("orders_db: db.r6g.large on-demand (Aurora Standard) "
                                      "(2 instances x 730 h)")) in flagged
     assert all(ln.unconfirmed == ("unconfirmed" in ln.source.lower()) for ln in seed.lines)
-    assert len(seed.unconfirmed_lines) == 22
-    # 892.11 of 1,156.52 USD: the four on-demand Aurora instances (759.20) dominate
+    assert len(seed.unconfirmed_lines) == 24
+    # 892.12 of 1,180.08 USD: the four on-demand Aurora instances (759.20) dominate
     assert seed.unconfirmed_share == pytest.approx(
         sum(ln.monthly_usd for ln in seed.unconfirmed_lines) / seed.monthly_usd)
-    assert 0.77 < seed.unconfirmed_share < 0.78
+    assert 0.75 < seed.unconfirmed_share < 0.76
     # ... and the new lines on them: S3 storage of both log buckets, and us-east-2's
     # CloudWatch Logs rates (assumed equal to us-east-1's)
     assert sum(ln.monthly_usd for ln in seed.unconfirmed_lines) == pytest.approx(
         14.7752 + 3.24485 + 379.6 * 2 + 10 + 1.314 + 1.25 * 2 + 16.425 + 1.0 + 11.5 * 2 + 3.285
         + 2.73 + 0.2 + 0.1 + 52.56 + 0.9840958848 + 0.024416064 + 0.3504 + 0.020736
-        + 0.4)  # us-east-2's Secrets Manager rate, assumed equal to us-east-1's
+        + 0.4 + 0.001314 + 0.001894752)  # us-east-2's secret and logs rates, assumed = us-east-1's
 
 
 def test_customer_managed_keys_are_one_key_month_and_their_requests_per_region(seed):
@@ -287,5 +298,5 @@ def test_enhanced_monitoring_off_prices_no_log_lines(seed):
     s = load_scenario(SCENARIOS / "seed-warm-standby.yaml",
                       ["security.enhanced_monitoring_interval_s=0"])
     b = price_scenario(s)
-    assert not [ln for ln in b.lines if ln.service == "CloudWatch Logs"]
+    assert not [ln for ln in b.lines if "Enhanced Monitoring" in ln.item]
     assert b.monthly_usd == pytest.approx(seed.monthly_usd - 2 * (0.3504 + 0.020736))

@@ -67,7 +67,8 @@ def test_more_requests_grow_only_the_lines_that_follow_the_traffic(factor):
         ("DynamoDB", S, "dynamodb.on_demand.rwru"), ("S3", S, "s3.replication_put"),
         ("Data Transfer", P, "transfer.inter_region.us-east-2"),
         ("S3", P, "s3.storage.standard"), ("S3", S, "s3.storage.standard"),
-        ("VPC", P, "nat.gb")}, changed
+        ("VPC", P, "nat.gb"), ("CloudWatch Logs", P, "cloudwatch.logs.ingestion"),
+        ("CloudWatch Logs", P, "cloudwatch.logs.storage")}, changed
     assert all(b.quantity > a.quantity for a, b in zip(base.lines, busier.lines)
                if a.quantity != b.quantity)
     assert busier.monthly_usd > base.monthly_usd

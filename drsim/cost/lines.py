@@ -190,6 +190,7 @@ class _Model:
         self.operations()
         self.access_logs()
         self.enhanced_monitoring()
+        self.service_logs()
         self.keys()
 
     def _check_usage(self) -> None:
@@ -544,6 +545,34 @@ class _Model:
                      f"{_n(gb)} GB a month x {_n(u.enhanced_monitoring_retention_days)} d kept "
                      f"/ {_n(DAYS_PER_MONTH)} d",
                      name="Enhanced Monitoring OS metrics, log storage")
+
+    def service_logs(self) -> None:
+        """The tasks' access logs and the VPC's flow logs in CloudWatch Logs, in each region
+        that serves requests (infra/ makes both log groups). Flow logs delivered to
+        CloudWatch Logs are vended logs, whose first tier is priced here at the standard
+        ingestion rate. (The runbook's execution log, a few events per run, is left out.)"""
+        u = self.usage
+        for region in self.service_regions:
+            share = self.traffic_share[region]
+            # The probes of the other region connect here too (one connection a run).
+            probes = self.canary_runs[self.other(region)]
+            for what, per_s, extra, nbytes, kept in (
+                    ("task access logs", share * u.requests_per_s, 0.0,
+                     u.task_log_bytes_per_request, u.task_log_retention_days),
+                    ("VPC flow logs", share * u.new_connections_per_s, probes,
+                     u.flow_log_bytes_per_connection, u.flow_log_retention_days)):
+                gb = (per_s * SECONDS_PER_MONTH + extra) * nbytes / BYTES_PER_GB
+                if gb <= 0:
+                    continue
+                unit = "requests" if what.startswith("task") else "connections"
+                self.add(region, "cloudwatch.logs.ingestion", "GB", gb,
+                         f"({_n(per_s)} {unit}/s x {_n(SECONDS_PER_MONTH)} s"
+                         + (f" + {_n(extra)} probe runs" if extra else "")
+                         + f") x {_n(nbytes)} B / 10^9", name=f"{what}, log data ingested")
+                self.add(region, "cloudwatch.logs.storage", "GB-month",
+                         gb * kept / DAYS_PER_MONTH,
+                         f"{_n(gb)} GB a month x {_n(kept)} d kept / {_n(DAYS_PER_MONTH)} d",
+                         name=f"{what}, log storage")
 
     def keys(self) -> None:
         """``security.kms_keys: customer_managed``: one key per region in which infra/

@@ -122,6 +122,14 @@ class Usage(_Section):
         Monitoring sample writes to CloudWatch Logs. [KB]
     enhanced_monitoring_retention_days : how long CloudWatch Logs keeps them (RDS
         creates the RDSOSMetrics log group with 30 days). [d]
+    task_log_bytes_per_request : what the tasks log per request (an access-log line) to
+        CloudWatch Logs. [B]
+    task_log_retention_days : how long the tasks' log group keeps it (infra/ sets one
+        month). [d]
+    flow_log_bytes_per_connection : VPC flow-log records one client connection leaves
+        (a record on the ALB's interface and one on the task's). [B]
+    flow_log_retention_days : how long the flow-log group keeps them (CDK's default for
+        a VPC's flow logs, which infra/ keeps: two years). [d]
     kms_requests_per_key_month : KMS requests on each customer-managed key (log groups'
         data keys, backup jobs and copies, secret reads), with
         ``security.kms_keys: customer_managed``. [1/month]
@@ -172,4 +180,8 @@ class Usage(_Section):
     canary_artifact_requests_per_run: NonNegative = 4.0
     enhanced_monitoring_kb_per_sample: NonNegative = 8.0
     enhanced_monitoring_retention_days: NonNegative = 30.0
+    task_log_bytes_per_request: NonNegative = 200.0
+    task_log_retention_days: NonNegative = 30.0
+    flow_log_bytes_per_connection: NonNegative = 300.0
+    flow_log_retention_days: NonNegative = 731.0
     kms_requests_per_key_month: NonNegative = 10000.0

@@ -43,6 +43,9 @@ PRICED: dict[str, LineRef] = {
     "AWS::EC2::NatGateway": LineRef("VPC", "NAT gateway hour"),
     "AWS::EC2::EIP": LineRef("VPC", "public IPv4"),
     "AWS::SecretsManager::Secret": LineRef("Secrets Manager", "secret"),
+    # task and flow logs, Enhanced Monitoring (the runbook's few events are left out)
+    "AWS::Logs::LogGroup": LineRef("CloudWatch Logs", "log data ingested"),
+    "AWS::EC2::FlowLog": LineRef("CloudWatch Logs", "VPC flow logs"),
     "AWS::EC2::VPCPeeringConnection": LineRef("Data Transfer", "VPC peering"),
     "AWS::RDS::DBInstance": LineRef("Aurora PostgreSQL", "on-demand"),
     "AWS::RDS::DBCluster": LineRef("Aurora PostgreSQL", "storage"),
@@ -95,12 +98,6 @@ NO_STANDING_CHARGE: dict[str, str] = {
 }
 
 NOT_YET_PRICED: dict[str, tuple[LineRef, str]] = {
-    "AWS::Logs::LogGroup": (
-        LineRef("CloudWatch", "log"),
-        "task, flow and runbook logs: 0.50 USD per GB ingested, plus storage"),
-    "AWS::EC2::FlowLog": (
-        LineRef("CloudWatch", "vended log"),
-        "VPC flow logs to CloudWatch Logs: vended-log ingestion per GB"),
     "AWS::ECS::Cluster": (
         LineRef("CloudWatch", "Container Insights"),
         "Container Insights metrics and performance logs of the cluster"),
