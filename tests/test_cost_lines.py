@@ -111,6 +111,12 @@ SEED_LINES = [
     ("CloudWatch Logs", P, "VPC flow logs, log storage", 189.790992, 0.03, 5.69372976),
     ("CloudWatch Logs", S, "VPC flow logs, log data ingested", 0.002628, 0.5, 0.001314),
     ("CloudWatch Logs", S, "VPC flow logs, log storage", 0.0631584, 0.03, 0.001894752),
+    # Container Insights on both clusters: 30 metrics each at $0.30, and the tasks'
+    # performance events: 3 (1) tasks x 730 h x 60 min x 2 KB = 0.2628 (0.0876) GB
+    ("CloudWatch", P, "Container Insights metrics", 30, 0.3, 9.0),
+    ("CloudWatch", S, "Container Insights metrics", 30, 0.3, 9.0),
+    ("CloudWatch Logs", P, "Container Insights performance log events", 0.2628, 0.5, 0.1314),
+    ("CloudWatch Logs", S, "Container Insights performance log events", 0.0876, 0.5, 0.0438),
     ("CloudWatch Logs", S, "Enhanced Monitoring OS metrics, log storage", 0.6912, 0.03, 0.020736),
 ]
 
@@ -149,10 +155,10 @@ def _hand_sum(region=None, service=None):
 def test_seed_total_is_the_hand_sum(seed):
     # 72.0802 Fargate + 55.9764 ALB + 87.43384 VPC (NAT and its addresses) + 792.34 Aurora + 40.635 DynamoDB
     # + 27.293512 S3 (26.285 data + 1.008512 access logs) + 5.46 Backup + 3.928353 transfer
-    # + 1.0 Route 53 + 0.5 CloudWatch + 24.305381 CloudWatch Logs + 63.072 canaries
+    # + 1.0 Route 53 + 18.5 CloudWatch + 24.480581 CloudWatch Logs + 63.072 canaries
     # + 5.256 EventBridge + 0.0001 Step Functions + 0.8 Secrets Manager
-    assert seed.monthly_usd == pytest.approx(1180.080786, abs=1e-5)
-    assert seed.yearly_usd == pytest.approx(12 * 1180.080786, abs=1e-4)
+    assert seed.monthly_usd == pytest.approx(1198.255986, abs=1e-5)
+    assert seed.yearly_usd == pytest.approx(12 * 1198.255986, abs=1e-4)
     assert seed.by_region == pytest.approx({r: _hand_sum(region=r) for r in (P, S, G)})
     assert seed.by_service["Aurora PostgreSQL"] == pytest.approx(792.34)
     assert seed.by_service["DynamoDB"] == pytest.approx(40.635)
@@ -267,8 +273,8 @@ def test_unconfirmed_prices_are_reported(seed):
     assert ("Aurora PostgreSQL", P, ("orders_db: db.r6g.large on-demand (Aurora Standard) "
                                      "(2 instances x 730 h)")) in flagged
     assert all(ln.unconfirmed == ("unconfirmed" in ln.source.lower()) for ln in seed.lines)
-    assert len(seed.unconfirmed_lines) == 24
-    # 892.12 of 1,180.08 USD: the four on-demand Aurora instances (759.20) dominate
+    assert len(seed.unconfirmed_lines) == 26
+    # 901.16 of 1,198.26 USD: the four on-demand Aurora instances (759.20) dominate
     assert seed.unconfirmed_share == pytest.approx(
         sum(ln.monthly_usd for ln in seed.unconfirmed_lines) / seed.monthly_usd)
     assert 0.75 < seed.unconfirmed_share < 0.76
@@ -277,7 +283,8 @@ def test_unconfirmed_prices_are_reported(seed):
     assert sum(ln.monthly_usd for ln in seed.unconfirmed_lines) == pytest.approx(
         14.7752 + 3.24485 + 379.6 * 2 + 10 + 1.314 + 1.25 * 2 + 16.425 + 1.0 + 11.5 * 2 + 3.285
         + 2.73 + 0.2 + 0.1 + 52.56 + 0.9840958848 + 0.024416064 + 0.3504 + 0.020736
-        + 0.4 + 0.001314 + 0.001894752)  # us-east-2's secret and logs rates, assumed = us-east-1's
+        + 0.4 + 0.001314 + 0.001894752  # us-east-2's secret and logs rates, assumed = us-east-1's
+        + 9.0 + 0.0438)  # and its custom-metric rate
 
 
 def test_customer_managed_keys_are_one_key_month_and_their_requests_per_region(seed):

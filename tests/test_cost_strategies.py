@@ -19,7 +19,8 @@ def _by_item(breakdown):
 
 @pytest.mark.parametrize("name,standby,doubled", [("seed-warm-standby", 1, 2),
                                                    ("hot-standby", 3, 6)])
-def test_doubling_standby_tasks_changes_exactly_the_fargate_lines(name, standby, doubled):
+def test_doubling_standby_tasks_changes_exactly_the_fargate_lines_and_their_insights(
+        name, standby, doubled):
     before = _cost(name)
     after = _cost(name, [f"compute.standby_tasks={doubled}"])
     assert load_scenario(SCENARIOS / f"{name}.yaml").compute.standby_tasks == standby
@@ -33,9 +34,12 @@ def test_doubling_standby_tasks_changes_exactly_the_fargate_lines(name, standby,
     assert {(ln.service, ln.region, ln.price.key) for ln in changed} == {
         ("ECS Fargate", "us-east-2", "fargate.x86_64.vcpu_hour"),
         ("ECS Fargate", "us-east-2", "fargate.x86_64.gb_hour"),
+        # the tasks' Container Insights performance events
+        ("CloudWatch Logs", "us-east-2", "cloudwatch.logs.ingestion"),
     }
-    # one warm task more costs 0.5 vCPU x 730 h x $0.04048 + 1 GB x 730 h x $0.004445
-    per_task = 0.5 * 730 * 0.04048 + 1.0 * 730 * 0.004445
+    # one warm task more costs 0.5 vCPU x 730 h x $0.04048 + 1 GB x 730 h x $0.004445,
+    # and 730 h x 60 min x 2 KB of performance events at $0.50/GB
+    per_task = 0.5 * 730 * 0.04048 + 1.0 * 730 * 0.004445 + 730 * 60 * 2 / 1e6 * 0.5
     assert after.monthly_usd - before.monthly_usd == pytest.approx((doubled - standby) * per_task)
 
 

@@ -191,6 +191,7 @@ class _Model:
         self.access_logs()
         self.enhanced_monitoring()
         self.service_logs()
+        self.container_insights()
         self.keys()
 
     def _check_usage(self) -> None:
@@ -573,6 +574,25 @@ class _Model:
                          gb * kept / DAYS_PER_MONTH,
                          f"{_n(gb)} GB a month x {_n(kept)} d kept / {_n(DAYS_PER_MONTH)} d",
                          name=f"{what}, log storage")
+
+    def container_insights(self) -> None:
+        """Container Insights on each region's ECS cluster (infra/ turns it on for both):
+        its metrics, billed as custom metrics, and the running tasks' performance log
+        events, billed as log ingestion."""
+        u, c = self.usage, self.s.compute
+        tasks = {self.primary: c.primary_tasks, self.secondary: c.standby_tasks}
+        for region in self.service_regions:
+            self.add(region, "cloudwatch.custom_metric", "metric-month",
+                     u.container_insights_metrics_per_region,
+                     "usage.container_insights_metrics_per_region",
+                     name="Container Insights metrics of the ECS cluster")
+            minutes = tasks[region] * HOURS_PER_MONTH * 60
+            gb = minutes * u.container_insights_kb_per_task_minute / KB_PER_GB
+            if gb > 0:
+                self.add(region, "cloudwatch.logs.ingestion", "GB", gb,
+                         f"{_plural(tasks[region], 'task')} x {HOURS_PER_MONTH} h x 60 min x "
+                         f"{_n(u.container_insights_kb_per_task_minute)} KB / 10^6",
+                         name="Container Insights performance log events, log data ingested")
 
     def keys(self) -> None:
         """``security.kms_keys: customer_managed``: one key per region in which infra/

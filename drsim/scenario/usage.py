@@ -130,6 +130,11 @@ class Usage(_Section):
         (a record on the ALB's interface and one on the task's). [B]
     flow_log_retention_days : how long the flow-log group keeps them (CDK's default for
         a VPC's flow logs, which infra/ keeps: two years). [d]
+    container_insights_metrics_per_region : metrics Container Insights publishes for the
+        region's ECS cluster (by cluster, service and task family), billed as custom
+        metrics; infra/ turns it on for both clusters. [-]
+    container_insights_kb_per_task_minute : performance log events one running task
+        sends to CloudWatch Logs a minute. [KB]
     kms_requests_per_key_month : KMS requests on each customer-managed key (log groups'
         data keys, backup jobs and copies, secret reads), with
         ``security.kms_keys: customer_managed``. [1/month]
@@ -184,4 +189,6 @@ class Usage(_Section):
     task_log_retention_days: NonNegative = 30.0
     flow_log_bytes_per_connection: NonNegative = 300.0
     flow_log_retention_days: NonNegative = 731.0
+    container_insights_metrics_per_region: NonNegative = 30.0
+    container_insights_kb_per_task_minute: NonNegative = 2.0
     kms_requests_per_key_month: NonNegative = 10000.0

@@ -46,6 +46,7 @@ PRICED: dict[str, LineRef] = {
     # task and flow logs, Enhanced Monitoring (the runbook's few events are left out)
     "AWS::Logs::LogGroup": LineRef("CloudWatch Logs", "log data ingested"),
     "AWS::EC2::FlowLog": LineRef("CloudWatch Logs", "VPC flow logs"),
+    "AWS::ECS::Cluster": LineRef("CloudWatch", "Container Insights"),
     "AWS::EC2::VPCPeeringConnection": LineRef("Data Transfer", "VPC peering"),
     "AWS::RDS::DBInstance": LineRef("Aurora PostgreSQL", "on-demand"),
     "AWS::RDS::DBCluster": LineRef("Aurora PostgreSQL", "storage"),
@@ -98,9 +99,6 @@ NO_STANDING_CHARGE: dict[str, str] = {
 }
 
 NOT_YET_PRICED: dict[str, tuple[LineRef, str]] = {
-    "AWS::ECS::Cluster": (
-        LineRef("CloudWatch", "Container Insights"),
-        "Container Insights metrics and performance logs of the cluster"),
     "AWS::Lambda::Function": (
         LineRef("Lambda", ""),
         "CDK's cross-region reference handlers (a few invocations per deployment) and the "
