@@ -33,10 +33,15 @@ TABLE_SHA256 = {
         "3746396922ef04a67e18249f4591e45ff8ce41e70eab23fa23e861b750dc97a5",
     "aws_us-east-2_2026-12-05.2.csv":
         "308aa12ff6c047f8c4a25aa60b6990eea53c65a4b976733abbe676f3f767d895",
+    "aws_us-east-1_2026-12-05.3.csv":
+        "ec3a433d9cd844c33b56a8738007d78491280f8e88c4df9444a6aa9fe1137a1e",
 }
 WORKLOAD_TABLE = "2026-12-05.2"
 """The tables of issue 17 (the same day's second): the 2026-12-05 rows verbatim, plus the
 Secrets Manager secret and the public IPv4 address."""
+AURORA_TABLE = "2026-12-05.3"
+"""us-east-1's third table of that day: the 2026-12-05.2 rows verbatim but the Aurora
+instance rates, confirmed by AWS's own agent toolkit."""
 SECURITY_DATE = "2026-12-05"
 """The tables that added the rows of the security posture (issue 16): the 2026-11-28 rows
 verbatim, plus CloudWatch Logs and KMS."""
@@ -55,7 +60,7 @@ def _rows(path):
 
 def test_bundled_regions():
     assert available_regions(PRICES) == ["us-east-1", "us-east-2"]
-    for region, name in (("us-east-1", WORKLOAD_TABLE), ("us-east-2", WORKLOAD_TABLE),
+    for region, name in (("us-east-1", AURORA_TABLE), ("us-east-2", WORKLOAD_TABLE),
                          ("global", REFERENCE_DATE)):
         table = load_table(region, PRICES)
         assert table.date == dt.date.fromisoformat(name[:10])
@@ -124,9 +129,24 @@ def test_unconfirmed_rows_of_the_reference_stay_marked():
         for row in rows:
             assert (row["unconfirmed"] == "yes") == ("unconfirmed" in row["source"].lower()), row
         assert sum(row["unconfirmed"] == "yes" for row in rows) == expected
-    table = load_table("us-east-1", PRICES)
-    assert table.rows["aurora.instance.db.r6g.large"].unconfirmed
-    assert not table.rows["fargate.x86_64.vcpu_hour"].unconfirmed
+    # The reference's own rows stay marked (above); a later table confirms a rate only
+    # with a source: us-east-1's Aurora rates from 2026-12-05.3, us-east-2's not yet.
+    assert load_table("us-east-2", PRICES).rows["aurora.instance.db.r6g.large"].unconfirmed
+    assert not load_table("us-east-1", PRICES).rows["fargate.x86_64.vcpu_hour"].unconfirmed
+
+
+def test_the_aurora_table_confirms_only_the_instance_rates_with_aws_own_source():
+    before = {r["key"]: r for r in _rows(PRICES / f"aws_us-east-1_{WORKLOAD_TABLE}.csv")}
+    after = {r["key"]: r for r in _rows(PRICES / f"aws_us-east-1_{AURORA_TABLE}.csv")}
+    confirmed = {"aurora.instance.db.r6g.large", "aurora.instance.db.r7g.large"}
+    assert list(after) == list(before)
+    for key, row in after.items():
+        if key not in confirmed:
+            assert row == before[key], key
+            continue
+        assert before[key]["unconfirmed"] == "yes" and row["unconfirmed"] == "no"
+        assert row["usd_per_unit"] == before[key]["usd_per_unit"]  # confirmed, not changed
+        assert "agent-toolkit-for-aws" in row["source"] and "us-east-1" in row["source"]
 
 
 def test_prices_match_the_shared_reference():
@@ -245,9 +265,10 @@ def test_bad_rows_are_named_by_file_and_line(tmp_path, row, message):
 
 
 def test_pricing_as_of_a_day_before_a_line_was_priced_names_the_first_table_with_it():
-    # The 2026-11-28 tables predate the access logs' and Enhanced Monitoring's lines.
+    # The 2026-11-28 tables predate the NAT gateways' public IPv4 addresses (first
+    # priced by the same day's second table, 2026-12-05.2), the access logs and more.
     r = run_cli("cost", "seed-warm-standby", "--prices-as-of", "2026-11-28")
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert "aws_us-east-1_2026-11-28.csv has no row" in r.stderr
-    assert "the cost model prices it since aws_us-east-1_2026-12-05.csv" in r.stderr
+    assert "aws_us-east-1_2026-11-28.csv has no row 'vpc.public_ipv4_hour'" in r.stderr
+    assert "the cost model prices it since aws_us-east-1_2026-12-05.2.csv" in r.stderr
     assert run_cli("cost", "seed-warm-standby", "--prices-as-of", "2026-12-05").returncode == 0

@@ -250,4 +250,8 @@ def test_prices_list_reports_the_unconfirmed_rows():
             "aws_us-east-2_2026-12-05.2.csv (45 rows, 33 unconfirmed)") in done.stdout
     assert ("  aurora.instance.db.r6g.large: 0.26 USD per instance-hour -- unconfirmed; verify "
             "https://aws.amazon.com/rds/aurora/pricing/") in done.stdout
-    assert done.stdout.count("\n  ") == 6 + 33
+    # us-east-1's Aurora instance rates are confirmed since its 2026-12-05.3 table
+    assert ("us-east-1: aws_us-east-1_2026-11-28.csv, aws_us-east-1_2026-12-05.csv, "
+            "aws_us-east-1_2026-12-05.2.csv, aws_us-east-1_2026-12-05.3.csv (45 rows, "
+            "4 unconfirmed)") in done.stdout
+    assert done.stdout.count("\n  ") == 4 + 33

@@ -29,6 +29,11 @@ def register(sub) -> None:
                    help="also set the bill beside the seed document's own estimate "
                         "(550-750 USD/month), item by item, with the reason for every "
                         "difference")
+    p.add_argument("--sweep", metavar="PATH=V1,V2,...", default=None,
+                   help="price (and simulate) the scenario once per value of one field, all "
+                        "with the same seed, and print how the bill and the cost of risk "
+                        "scale, e.g. --sweep workload.requests_per_s=10,50,200 (values are "
+                        "read as YAML, like --set; a YAML list [..] for values with commas)")
     p.add_argument("--no-risk", dest="risk", action="store_false",
                    help="price only; do not simulate the cost of risk")
     p.add_argument("--prices-dir", metavar="DIR", default=None,
@@ -63,6 +68,8 @@ def run(args) -> int:
     from drsim.compare.cost_report import cost_report
 
     scenario = load(args.scenario, args)
+    if args.sweep is not None:
+        return _run_sweep(scenario, args)
     try:
         report = cost_report(scenario, risk=args.risk, trials=args.trials, seed=args.seed,
                              prices_dir=args.prices_dir, as_of=args.prices_as_of,
@@ -71,6 +78,76 @@ def run(args) -> int:
         raise DrsimError(f"{args.scenario}: {err}") from None
     print(to_json(report) if args.json else format_report(report))
     return 0
+
+
+def parse_sweep(text: str) -> tuple[str, list]:
+    """``PATH=V1,V2,...`` (or ``PATH=[V1, V2]``) as the path and its values, each read as
+    YAML like a ``--set`` value. Raises DrsimError naming ``--sweep`` and what is allowed."""
+    import yaml
+
+    path, sep, rhs = text.partition("=")
+    path, rhs = path.strip(), rhs.strip()
+    usage = (f"--sweep: {text!r} is not PATH=V1,V2,... (a scenario field and its values, "
+             "e.g. --sweep workload.requests_per_s=10,50,200)")
+    if not sep or not path or not rhs:
+        raise DrsimError(usage)
+    try:
+        if rhs.startswith("["):
+            values = yaml.safe_load(rhs)
+        else:
+            items = [v.strip() for v in rhs.split(",")]
+            if any(not v for v in items):
+                raise DrsimError(usage)
+            values = [yaml.safe_load(v) for v in items]
+    except yaml.YAMLError:
+        raise DrsimError(f"--sweep {path}: {rhs!r} is not a list of YAML values") from None
+    if not isinstance(values, list) or not values:
+        raise DrsimError(usage)
+    return path, values
+
+
+def _run_sweep(scenario, args) -> int:
+    from drsim.compare.cost_sweep import cost_sweep
+
+    if args.explain:
+        raise DrsimError("--sweep and --explain: give one (--explain sets one bill beside "
+                         "the seed document's estimate)")
+    path, values = parse_sweep(args.sweep)
+    try:
+        sweep = cost_sweep(scenario, path, values, risk=args.risk, trials=args.trials,
+                           seed=args.seed, prices_dir=args.prices_dir, as_of=args.prices_as_of)
+    except DrsimError as err:
+        raise DrsimError(f"{args.scenario}: {err}") from None
+    result = {"scenario": scenario.name, "trials": args.trials if args.risk else None,
+              "seed": args.seed if args.risk else None, "sweep": sweep}
+    print(to_json(result) if args.json else format_sweep(result))
+    return 0
+
+
+def format_sweep(result: dict) -> str:
+    """The readable table of ``drsim cost --sweep``: one row per value."""
+    sweep = result["sweep"]
+    risk = result["trials"] is not None
+    header = [sweep["field"], "bill [USD/mo]", "DR part [USD/mo]", "unconfirmed"]
+    if risk:
+        header += ["cost of risk [USD/y]", "downtime/disaster [min]", "lost writes/disaster"]
+    body = []
+    for r in sweep["rows"]:
+        row = [str(r["value"]), _usd(r["monthly_usd"]), _usd(r["dr_monthly_usd"]),
+               f"{100 * r['unconfirmed_share']:.0f} %"]
+        if risk:
+            row += [_usd(r["risk_annual_usd"]), f"{r['expected_downtime_s'] / 60:,.1f}",
+                    f"{r['expected_lost_writes']:,.1f}"]
+        body.append(row)
+    widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(header)]
+
+    def line(cells):
+        return "  ".join(c.rjust(w) for c, w in zip(cells, widths)).rstrip()
+
+    title = (f"{result['scenario']}: the bill and the cost of risk as {sweep['field']} varies"
+             + (f" ({result['trials']:,} simulated failovers per value, seed {result['seed']} "
+                "for every value)" if risk else " (priced only: --no-risk)"))
+    return "\n".join([title, line(header), line(["-" * w for w in widths]), *map(line, body)])
 
 
 def _usd(x: float) -> str:
