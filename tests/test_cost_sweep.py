@@ -92,8 +92,8 @@ def test_the_text_is_one_row_per_value():
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["--sweep", "workload.requests_per_s"], "--sweep: 'workload.requests_per_s' is not "
-                                             "PATH=V1,V2,..."),
+    (["--sweep", "workload.requests_per_s"],
+     "--sweep: 'workload.requests_per_s' is not PATH=V1,V2,..."),
     (["--sweep", "workload.requests_per_s=10,,50"], "is not PATH=V1,V2,..."),
     (["--sweep", "=10,50"], "is not PATH=V1,V2,..."),
     (["--sweep", "workload.request_per_s=10,50"],
