@@ -36,7 +36,7 @@ def test_json_sums_add_up(seed_json):
     d = seed_json
     total = sum(ln["monthly_usd"] for ln in d["lines"])
     assert d["monthly_usd"] == pytest.approx(total, abs=1e-4)
-    assert d["monthly_usd"] == pytest.approx(1198.255986, abs=1e-5)  # see test_cost_lines
+    assert d["monthly_usd"] == pytest.approx(1212.955986, abs=1e-5)  # see test_cost_lines
     assert sum(d["by_service"].values()) == pytest.approx(total, abs=1e-4)
     assert sum(d["by_region"].values()) == pytest.approx(total, abs=1e-4)
     assert set(d["by_region"]) == {"us-east-1", "us-east-2", "global"}
@@ -63,17 +63,17 @@ def test_readable_text_says_what_dr_is_worth(capsys):
     out = capsys.readouterr().out
     assert "no DR:         9,943.17 USD/year expected = 0.02 disasters/year x" in out
     assert "577,575 writes since the newest off-region backup (12.6 h on average)" in out
-    assert "vs DR spend 6,966.84 USD/year: pays for itself at 0.02 disasters/year; " \
-        "break-even from 0.0142" in out
+    assert "vs DR spend 7,055.64 USD/year: pays for itself at 0.02 disasters/year; " \
+        "break-even from 0.0143" in out
 
 
 def test_readable_table(capsys):
     assert main(["cost", str(SEED), "--no-risk"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("seed-warm-standby (warm_standby): 1,198.26 USD/month, "
-                          "14,379.07 USD/year")
+    assert out.startswith("seed-warm-standby (warm_standby): 1,212.96 USD/month, "
+                          "14,555.47 USD/year")
     assert "orders_db: db.r6g.large on-demand (Aurora Standard) (2 instances x 730 h) *" in out
-    assert "* 25 of 66 lines (521.56 USD/month, 44 % of the bill)" in out
+    assert "* 25 of 69 lines (521.56 USD/month, 43 % of the bill)" in out
     assert "DR spend:" in out and "cost of risk:  not computed: not asked for" in out
 
 
@@ -83,7 +83,7 @@ def test_set_overrides_reach_the_cost(capsys):
     d = json.loads(capsys.readouterr().out)
     # one more warm task: 365 vCPU-h x $0.04048 + 730 GB-h x $0.004445, and its Container
     # Insights events: 730 h x 60 min x 2 KB = 0.0876 GB x $0.50
-    assert d["monthly_usd"] == pytest.approx(1198.255986 + 14.7752 + 3.24485 + 0.0438, abs=1e-5)
+    assert d["monthly_usd"] == pytest.approx(1212.955986 + 14.7752 + 3.24485 + 0.0438, abs=1e-5)
 
 
 @pytest.mark.parametrize("args,expected", [

@@ -39,6 +39,9 @@ SEED_LINES = [
     # each gateway's Elastic IP, a public IPv4 address: 730 h x $0.005 (the 2026-12-05.2 tables)
     ("VPC", P, "public IPv4 addresses of the NAT gateways", 730, 0.005, 3.65),
     ("VPC", S, "public IPv4 addresses of the NAT gateways", 730, 0.005, 3.65),
+    # each ALB's public addresses, one per AZ of the two infra/ enables: 2 x 730 h x $0.005
+    ("VPC", P, "public IPv4 addresses of the ALB (2 addresses", 1460, 0.005, 7.3),
+    ("VPC", S, "public IPv4 addresses of the ALB (2 addresses", 1460, 0.005, 7.3),
     # Aurora: 2 x db.r6g.large per region; 100 GB volume each;
     # orders_db writes: 50 requests/s x 0.05 write_share x 1 item = 2.5/s (the workload);
     # I/O (2.5 writes/s x 1 + 20 reads/s) x 2,628,000 s = 59.13 M; replicated 6.57 M
@@ -79,6 +82,8 @@ SEED_LINES = [
     ("CloudWatch", P, "service alarms, standard", 2, 0.1, 0.2),
     ("CloudWatch", S, "service alarms, standard", 2, 0.1, 0.2),
     ("CloudWatch", S, "failover alarm, standard", 1, 0.1, 0.1),
+    # the game day's guard alarm (the FIS stop condition), standing in the primary
+    ("CloudWatch", P, "game day guard alarm, standard", 1, 0.1, 0.1),
     ("CloudWatch Synthetics", S, "failover probe", 43800, 0.0012, 52.56),  # 2,628,000 s / 60 s
     ("CloudWatch Synthetics", P, "standby probe", 8760, 0.0012, 10.512),  # 730 h x 12 runs/h
     ("EventBridge", P, "custom events published", 2.628, 1.0, 2.628),
@@ -153,12 +158,13 @@ def _hand_sum(region=None, service=None):
 
 
 def test_seed_total_is_the_hand_sum(seed):
-    # 72.0802 Fargate + 55.9764 ALB + 87.43384 VPC (NAT and its addresses) + 792.34 Aurora + 40.635 DynamoDB
-    # + 27.293512 S3 (26.285 data + 1.008512 access logs) + 5.46 Backup + 3.928353 transfer
-    # + 1.0 Route 53 + 18.5 CloudWatch + 24.480581 CloudWatch Logs + 63.072 canaries
-    # + 5.256 EventBridge + 0.0001 Step Functions + 0.8 Secrets Manager
-    assert seed.monthly_usd == pytest.approx(1198.255986, abs=1e-5)
-    assert seed.yearly_usd == pytest.approx(12 * 1198.255986, abs=1e-4)
+    # 72.0802 Fargate + 55.9764 ALB + 102.03384 VPC (NAT, its and the ALBs' addresses)
+    # + 792.34 Aurora + 40.635 DynamoDB + 27.293512 S3 (26.285 data + 1.008512 access logs)
+    # + 5.46 Backup + 3.928353 transfer + 1.0 Route 53 + 18.6 CloudWatch + 24.480581
+    # CloudWatch Logs + 63.072 canaries + 5.256 EventBridge + 0.0001 Step Functions
+    # + 0.8 Secrets Manager
+    assert seed.monthly_usd == pytest.approx(1212.955986, abs=1e-5)
+    assert seed.yearly_usd == pytest.approx(12 * 1212.955986, abs=1e-4)
     assert seed.by_region == pytest.approx({r: _hand_sum(region=r) for r in (P, S, G)})
     assert seed.by_service["Aurora PostgreSQL"] == pytest.approx(792.34)
     assert seed.by_service["DynamoDB"] == pytest.approx(40.635)
@@ -168,9 +174,10 @@ def test_seed_total_is_the_hand_sum(seed):
 
 def test_dr_spend_is_the_secondary_plus_replication_and_failover(seed):
     # Everything in us-east-2, plus in us-east-1 the inter-region transfer (3.828353),
-    # the forwarded events (2.628) and the standby probe (10.512), plus the health check (0.5).
+    # the forwarded events (2.628), the standby probe (10.512) and the game day's guard
+    # alarm (0.1), plus the health check (0.5).
     assert seed.dr_monthly_usd == pytest.approx(_hand_sum(region=S) + 3.828353 + 2.628
-                                                + 10.512 + 0.5, abs=1e-5)
+                                                + 10.512 + 0.1 + 0.5, abs=1e-5)
     assert seed.dr_yearly_usd == pytest.approx(12 * seed.dr_monthly_usd)
 
 
@@ -276,10 +283,10 @@ def test_unconfirmed_prices_are_reported(seed):
     assert ("Aurora PostgreSQL", P, aurora) not in flagged
     assert all(ln.unconfirmed == ("unconfirmed" in ln.source.lower()) for ln in seed.lines)
     assert len(seed.unconfirmed_lines) == 25
-    # 521.56 of 1,198.26 USD: the secondary's two on-demand Aurora instances (379.60) dominate
+    # 521.56 of 1,212.96 USD: the secondary's two on-demand Aurora instances (379.60) dominate
     assert seed.unconfirmed_share == pytest.approx(
         sum(ln.monthly_usd for ln in seed.unconfirmed_lines) / seed.monthly_usd)
-    assert 0.43 < seed.unconfirmed_share < 0.44
+    assert 0.42 < seed.unconfirmed_share < 0.44
     # ... and the other lines on them: S3 storage of both log buckets, and us-east-2's
     # CloudWatch Logs rates (assumed equal to us-east-1's)
     assert sum(ln.monthly_usd for ln in seed.unconfirmed_lines) == pytest.approx(

@@ -88,7 +88,7 @@ def test_the_text_is_one_row_per_value():
                                "workload.requests_per_s varies (priced only: --no-risk)")
     assert lines[1].split()[:3] == ["workload.requests_per_s", "bill", "[USD/mo]"]
     assert [ln.split()[0] for ln in lines[3:]] == ["10.0", "50.0"]
-    assert "1,198.26" in lines[4]
+    assert "1,212.96" in lines[4]
 
 
 @pytest.mark.parametrize("args, expected", [

@@ -60,6 +60,13 @@ BYTES_PER_GB = 1e9
 NONCURRENT_VERSION_DAYS = 7
 """How long a versioned bucket of infra/ keeps an object's old versions before removing
 them (its lifecycle rule; infra/ imports this). [d]"""
+ALB_IPV4_NAME = "public IPv4 addresses of the ALB"
+"""The item of the ALB's public addresses (a VPC line, like the NAT gateways' EIPs);
+drsim.cost.reconcile counts it with the ALBs."""
+GUARD_ALARMS = 1
+"""The game day's guard alarm: infra/ deploys it with the primary's links stack as the
+stop condition of every FIS experiment template, standing whether or not a game day
+runs (infra/drsim_infra/fault_injection.py; its period is 60 s, a standard alarm). [-]"""
 
 
 def price_scenario(scenario: Scenario, prices: PriceBook | None = None, *,
@@ -113,7 +120,12 @@ def _n(x: float) -> str:
 
 
 def _plural(n: float, word: str) -> str:
-    return f"{_n(n)} {word}{'' if n == 1 else 's'}"
+    """'1 task', '3 tasks', '2 addresses', '2 canaries'."""
+    if n == 1:
+        return f"{_n(n)} {word}"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return f"{_n(n)} {word[:-1]}ies"
+    return f"{_n(n)} {word}{'es' if word.endswith(('s', 'x', 'ch', 'sh')) else 's'}"
 
 
 class _Model:
@@ -273,11 +285,16 @@ class _Model:
             top = max(dims, key=dims.get)
             self.add(region, "alb.lcu_hour", "LCU-hour", dims[top] * HOURS_PER_MONTH,
                      f"{_n(dims[top])} LCU ({top}, the largest dimension) x {HOURS_PER_MONTH} h")
+            # The ALB's nodes hold public IPv4 addresses (one per enabled AZ at least),
+            # billed like the NAT gateways' Elastic IPs since 2024-02-01.
+            ips = u.alb_public_ipv4_per_alb
+            self.add(region, "vpc.public_ipv4_hour", "IP-hour", ips * HOURS_PER_MONTH,
+                     f"{_plural(ips, 'address')} x {HOURS_PER_MONTH} h", name=ALB_IPV4_NAME)
             gateways = u.nat_gateways_per_region
             self.add(region, "nat.hour", "NAT-gateway-hour", gateways * HOURS_PER_MONTH,
                      f"{_plural(gateways, 'gateway')} x {HOURS_PER_MONTH} h")
             # Each gateway holds an Elastic IP, billed as a public IPv4 address since
-            # 2024-02-01. (The ALB's own public addresses are not priced yet.)
+            # 2024-02-01.
             self.add(region, "vpc.public_ipv4_hour", "IP-hour", gateways * HOURS_PER_MONTH,
                      f"{_plural(gateways, 'address')} x {HOURS_PER_MONTH} h",
                      name="public IPv4 addresses of the NAT gateways")
@@ -485,6 +502,10 @@ class _Model:
         # so every period has a datapoint (as infra/ deploys it).
         self.add(self.secondary, f"cloudwatch.alarm.{resolution}", "alarm-metric-month", 1,
                  f"{s.alarm.period_s:g} s period", dr=True, name=f"failover alarm, {kind}")
+        # Standing DR tooling: the alarm that stops a game day's fault injection.
+        self.add(self.primary, "cloudwatch.alarm.standard", "alarm-metric-month", GUARD_ALARMS,
+                 "60 s period, the FIS experiments' stop condition", dr=True,
+                 name="game day guard alarm, standard")
         probe_runs = SECONDS_PER_MONTH / s.alarm.period_s
         self.canary_runs[self.secondary] += probe_runs
         self.add(self.secondary, "synthetics.canary_run", "run", probe_runs,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from drsim.cost.breakdown import HOURS_PER_MONTH, CostBreakdown, CostLine
+from drsim.cost.lines import ALB_IPV4_NAME
 
 SEED_ESTIMATE_SOURCE = ("the seed document's 'Cost Estimate' (/work/shared/seed/"
                         "000_6a44074131ece3ac.txt; drsim/data/scenarios/seed-warm-standby.yaml "
@@ -29,6 +30,8 @@ class SeedItem:
     low_usd, high_usd : the seed's range; None for a service the seed does not itemise. [USD/month]
     basis : the seed's own words for it.
     services : drsim services summed into this row.
+    claims : item names (their start) of lines this row takes from another service: the
+        ALB's public addresses are a VPC line, but the seed's NAT figure is about gateways.
     """
 
     label: str
@@ -36,6 +39,7 @@ class SeedItem:
     high_usd: float | None
     basis: str
     services: tuple[str, ...]
+    claims: tuple[str, ...] = ()
 
 
 SEED_ITEMS = (
@@ -43,7 +47,8 @@ SEED_ITEMS = (
              ("Aurora PostgreSQL",)),
     SeedItem("ECS Fargate", 50, 100, "4 tasks running 24/7", ("ECS Fargate",)),
     SeedItem("NAT Gateways", 64, 64, "2 gateways, one per region", ("VPC",)),
-    SeedItem("Application Load Balancers", 33, 33, "2 ALBs", ("Elastic Load Balancing",)),
+    SeedItem("Application Load Balancers", 33, 33, "2 ALBs", ("Elastic Load Balancing",),
+             claims=(ALB_IPV4_NAME,)),
     SeedItem("Data Transfer", 50, 100, "cross-region replication", ("Data Transfer",)),
     SeedItem("Other Services", 50, 50, "Route 53, CloudWatch, Backup, etc.",
              ("Route 53", "CloudWatch", "CloudWatch Logs", "AWS Backup", "EventBridge",
@@ -108,9 +113,12 @@ def _reason(item: SeedItem, lines: list[CostLine]) -> str:
                 "uploads of the workload's writes, which cross them without VPC endpoints)")
     if item.label == "Application Load Balancers":
         hours_usd = sum(ln.monthly_usd for ln in lines if ln.unit == "ALB-hour")
+        ip_usd = sum(ln.monthly_usd for ln in lines if ln.unit == "IP-hour")
         return (f"the ALBs' hours are {_usd(hours_usd)} (the seed's figure); drsim adds the "
-                f"capacity units the workload's traffic uses ({_usd(usd - hours_usd)}: the "
-                "largest of new connections, active connections and processed bytes)")
+                f"capacity units the workload's traffic uses ({_usd(usd - hours_usd - ip_usd)}: "
+                "the largest of new connections, active connections and processed bytes) and "
+                f"the ALBs' public IPv4 addresses ({_usd(ip_usd)}, one per Availability Zone, "
+                "billed since 2024)")
     if item.label == "Data Transfer":
         gb = sum(ln.quantity for ln in lines)
         rate = max((ln.usd_per_unit for ln in lines), default=0.0)
@@ -139,8 +147,11 @@ def reconcile(breakdown: CostBreakdown) -> list[dict]:
     The last row is the total. [USD/month]"""
     rows = []
     claimed: set[int] = set()
+    taken = tuple(name for item in SEED_ITEMS for name in item.claims)
     for item in SEED_ITEMS:
-        lines = [ln for ln in breakdown.lines if ln.service in item.services]
+        lines = [ln for ln in breakdown.lines
+                 if ln.item.startswith(item.claims or "\0")
+                 or (ln.service in item.services and not ln.item.startswith(taken or "\0"))]
         claimed.update(id(ln) for ln in lines)
         rows.append(_row(item.label, item.low_usd, item.high_usd, item.basis, lines,
                          _reason(item, lines)))

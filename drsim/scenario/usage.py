@@ -48,6 +48,9 @@ class Usage(_Section):
     Networking
 
     nat_gateways_per_region : NAT gateways in each region that runs the VPC. [-]
+    alb_public_ipv4_per_alb : public IPv4 addresses an internet-facing ALB holds, billed
+        like any public address: at least one per Availability Zone it is enabled in
+        (infra/ enables two; a busy ALB scales out to more nodes). [-]
     nat_processed_gb_per_region_month : data through the NAT gateways of one region
         besides the workload's (image pulls, other AWS API calls, logs); the DynamoDB
         items and S3 uploads the workload's writes make are added to it (the VPC has no
@@ -148,6 +151,7 @@ class Usage(_Section):
     dns_queries_per_s: NonNegative = 10.0
 
     nat_gateways_per_region: Count = 1
+    alb_public_ipv4_per_alb: Count = 2
     nat_processed_gb_per_region_month: NonNegative = 50.0
     vpc_peering_gb_per_month: NonNegative = 10.0
 

@@ -143,6 +143,13 @@ def test_priced_counts_match_the_templates(seed_synth, cost_lines):
         albs = len(resources(template, "AWS::ElasticLoadBalancingV2::LoadBalancer"))
         assert _quantity(cost_lines, "Elastic Load Balancing", "Application Load Balancer hour",
                          region) == albs * HOURS_PER_MONTH
+        # an internet-facing ALB holds a public address in each subnet (AZ) it is enabled in
+        addresses = sum(len(alb["Subnets"]) for alb in
+                        resources(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+                        if alb.get("Scheme", "internet-facing") == "internet-facing")
+        assert addresses == albs * s.usage.alb_public_ipv4_per_alb
+        assert _quantity(cost_lines, "VPC", "public IPv4 addresses of the ALB", region) == (
+            addresses * HOURS_PER_MONTH)
     checks = len(resources(seed_synth.raw["failover"], "AWS::Route53::HealthCheck"))
     assert _quantity(cost_lines, "Route 53", "health check", "global") == checks
 
@@ -165,31 +172,27 @@ def test_canaries_run_as_often_as_priced(seed_synth, cost_lines, role):
         pytest.approx(_canary_runs_per_month(seed_synth.raw[role])))
 
 
-def _scenario_alarms(template: dict) -> list[dict]:
-    """The alarms the scenario prices: all but the game day's guard alarm (the FIS stop
-    condition, 0.10 USD a month, which drsim's cost model does not list)."""
-    from drsim_infra.fault_injection import GUARD_NAMESPACE
-
-    return [a for a in resources(template, "AWS::CloudWatch::Alarm")
-            if a.get("Namespace") != GUARD_NAMESPACE]
-
-
 def test_alarms_per_region_as_priced(seed_synth, cost_lines):
+    """Every deployed alarm is a priced alarm in its region, the game day's guard alarm
+    (the FIS stop condition, in the primary) included."""
     stacks = dict(zip(ROLES, seed_synth.stacks.in_order()))
     for region in {stack.region for stack in stacks.values()}:
-        deployed = sum(len(_scenario_alarms(seed_synth.raw[role]))
+        deployed = sum(len(resources(seed_synth.raw[role], "AWS::CloudWatch::Alarm"))
                        for role, stack in stacks.items() if stack.region == region)
         assert _quantity(cost_lines, "CloudWatch", "alarm", region) == deployed, region
 
 
-@pytest.mark.xfail(strict=True, reason="the game day's guard alarm (FIS stop condition) is not "
-                                       "a line of drsim's cost model yet")
-def test_the_guard_alarm_is_priced(seed_synth, cost_lines):
+def test_the_guard_alarm_is_the_one_priced_in_the_primary(seed_synth, cost_lines):
+    from drsim.cost.lines import GUARD_ALARMS
+    from drsim_infra.fault_injection import GUARD_NAMESPACE, GUARD_PERIOD_S
+
     stacks = dict(zip(ROLES, seed_synth.stacks.in_order()))
-    region = stacks["primary_links"].region
-    deployed = sum(len(resources(seed_synth.raw[role], "AWS::CloudWatch::Alarm"))
-                   for role, stack in stacks.items() if stack.region == region)
-    assert _quantity(cost_lines, "CloudWatch", "alarm", region) == deployed
+    guards = [a for a in resources(seed_synth.raw["primary_links"], "AWS::CloudWatch::Alarm")
+              if a.get("Namespace") == GUARD_NAMESPACE]
+    assert len(guards) == GUARD_ALARMS and guards[0]["Period"] == GUARD_PERIOD_S == 60
+    (line,) = [ln for ln in cost_lines if "guard alarm" in ln.item]
+    assert line.region == stacks["primary_links"].region and line.dr
+    assert line.quantity == GUARD_ALARMS and "standard" in line.item
 
 
 # --- the security posture's additions (issue 16) ---------------------------------------
