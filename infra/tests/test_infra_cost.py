@@ -183,8 +183,9 @@ def test_alarms_per_region_as_priced(seed_synth, cost_lines):
 
 
 def test_the_guard_alarm_is_the_one_priced_in_the_primary(seed_synth, cost_lines):
-    from drsim.cost.lines import GUARD_ALARMS
     from drsim_infra.fault_injection import GUARD_NAMESPACE, GUARD_PERIOD_S
+
+    from drsim.cost.lines import GUARD_ALARMS
 
     stacks = dict(zip(ROLES, seed_synth.stacks.in_order()))
     guards = [a for a in resources(seed_synth.raw["primary_links"], "AWS::CloudWatch::Alarm")
