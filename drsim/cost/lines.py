@@ -578,15 +578,14 @@ class _Model:
             share = self.traffic_share[region]
             # The probes of the other region connect here too (one connection a run).
             probes = self.canary_runs[self.other(region)]
-            for what, per_s, extra, nbytes, kept in (
-                    ("task access logs", share * u.requests_per_s, 0.0,
+            for what, unit, per_s, extra, nbytes, kept in (
+                    ("task access logs", "requests", share * u.requests_per_s, 0.0,
                      u.task_log_bytes_per_request, u.task_log_retention_days),
-                    ("VPC flow logs", share * u.new_connections_per_s, probes,
+                    ("VPC flow logs", "connections", share * u.new_connections_per_s, probes,
                      u.flow_log_bytes_per_connection, u.flow_log_retention_days)):
                 gb = (per_s * SECONDS_PER_MONTH + extra) * nbytes / BYTES_PER_GB
                 if gb <= 0:
                     continue
-                unit = "requests" if what.startswith("task") else "connections"
                 self.add(region, "cloudwatch.logs.ingestion", "GB", gb,
                          f"({_n(per_s)} {unit}/s x {_n(SECONDS_PER_MONTH)} s"
                          + (f" + {_n(extra)} probe runs" if extra else "")

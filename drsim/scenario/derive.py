@@ -60,12 +60,12 @@ def derive_from_workload(s: Scenario) -> tuple[list[Problem], dict[str, Any]]:
     if any(a is not b for a, b in zip(stores, s.datastores)):
         derived["datastores"] = tuple(stores)
     if w is not None:
-        want = {"requests_per_s": w.requests_per_s,
-                "new_connections_per_s": w.new_connections_per_s,
-                "active_connections": w.active_connections}
+        # Workload has each of these figures under the same name (a field or a property).
+        want = {field: getattr(w, field) for field in USAGE_FROM_WORKLOAD}
         for field, value in want.items():
             typed = getattr(s.usage, field)
-            if field in s.usage.model_fields_set and abs(typed - value) > 1e-9 * max(1, value):
+            if (field in s.usage.model_fields_set
+                    and abs(typed - value) > RATE_TOLERANCE * max(1.0, value)):
                 source = ("workload.requests_per_s" if field == "requests_per_s" else
                           "workload.requests_per_s, requests_per_connection and "
                           "connection_duration_s")

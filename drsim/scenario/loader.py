@@ -165,22 +165,19 @@ def parse_override(item: str) -> tuple[str, Any]:
 
 
 def _apply_overrides(raw: dict, overrides, source: str) -> dict[tuple, str]:
-    """Apply overrides in place; returns {path: "--set k=v"} for messages."""
+    """Apply overrides in place; returns {path: label} for messages: ``--set k=v`` for
+    the command line's strings, ``override k=v`` for a mapping given from code (a sweep,
+    a notebook's parameters), which no ``--set`` typed."""
     items = overrides.items() if isinstance(overrides, Mapping) else overrides
     overridden: dict[tuple, str] = {}
     problems = []
     for item in items:
+        label = f"--set {item}" if isinstance(item, str) else f"override {item[0]}={item[1]}"
         try:
-            if isinstance(item, str):
-                key, value = parse_override(item)
-                label = f"--set {item}"
-            else:
-                key, value = item
-                label = f"--set {key}={value}"
+            key, value = parse_override(item) if isinstance(item, str) else item
             loc = set_in(raw, key, value)
             overridden[loc] = label
         except (ValueError, PathError) as err:
-            label = f"--set {item}" if isinstance(item, str) else f"--set {item[0]}={item[1]}"
             problems.append(f"{source} ({label}): {err}")
     if problems:
         raise ScenarioError(source, problems)
