@@ -207,6 +207,13 @@ CASES = {
         GOOD + "workload: {requests_per_s: 50}\n",
         ["datastores.db.write_share=0.1", "datastores.db.write_rate_per_s=3"],
         ["datastores[db].write_rate_per_s", "write_share derives it too", "one of them"]),
+    "items per write on a pinned rate (no effect)": (
+        GOOD + "workload: {requests_per_s: 50}\n", ["datastores.db.items_per_write=3"],
+        ["datastores[db].items_per_write", "has no effect", "write_share with it"]),
+    "a reason for a derived rate (no effect)": (
+        GOOD + "workload: {requests_per_s: 50}\n",
+        ["datastores.db.write_share=0.1", "datastores.db.write_rate_reason=batch import"],
+        ["datastores[db].write_rate_reason", "follows from write_share", "leave it out"]),
     "a profile that does not average to the mean": (
         GOOD + "workload: {requests_per_s: 50, hourly_requests_per_s: [60" + ", 60" * 23 + "]}\n",
         [], ["workload", "averages 60", "requests_per_s is 50", "whose average is requests_per_s"]),

@@ -37,7 +37,16 @@ def derive_from_workload(s: Scenario) -> tuple[list[Problem], dict[str, Any]]:
         if ds.write_share is None:
             stores.append(ds)
             problems += _pinned_rate_problems(s, path, ds)
+            if ds.items_per_write != 1.0:
+                problems.append((path + ("items_per_write",),
+                                 f"{ds.items_per_write:g} has no effect: the write rate is "
+                                 "pinned (write_rate_per_s); allowed: write_share with it, or "
+                                 "leave it out"))
             continue
+        if ds.write_rate_reason:
+            problems.append((path + ("write_rate_reason",),
+                             "explains a pinned write_rate_per_s, but this one follows from "
+                             "write_share; allowed: leave it out, or pin the rate instead"))
         if w is None:
             problems.append((path + ("write_share",),
                              "derives the write rate from the requests served, but the scenario "

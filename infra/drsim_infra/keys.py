@@ -16,6 +16,11 @@ from constructs import Construct
 
 # A key scheduled for deletion stays recoverable this long (the minimum is 7 days).
 PENDING_WINDOW_DAYS = 7
+# The key outlives a teardown, as what it encrypts does: the backup vaults, the canaries'
+# artifact buckets and the flow-log groups are kept (RETAIN), and a deleted key would
+# leave them unreadable once its pending window ends. Delete it with them (1 USD a month
+# until then).
+KEY_REMOVAL = RemovalPolicy.RETAIN
 
 
 class RegionKey(Construct):
@@ -36,7 +41,7 @@ class RegionKey(Construct):
                         f"probe environment ({region})",
             enable_key_rotation=True,
             pending_window=Duration.days(PENDING_WINDOW_DAYS),
-            removal_policy=RemovalPolicy.DESTROY,
+            removal_policy=KEY_REMOVAL,
         )
         # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
         self.key.add_to_resource_policy(iam.PolicyStatement(

@@ -171,6 +171,15 @@ def test_customer_managed_keys_encrypt_vaults_secret_log_groups_and_the_probe(
     # The replica keeps Secrets Manager's key of its region: the secondary's key is made
     # by a stack deployed after the secret.
     assert all("KmsKeyId" not in r for r in secret["ReplicaRegions"])
+    # The key outlives a teardown as the data it encrypts does: a deleted key would
+    # leave the kept vaults (and buckets, log groups) unreadable.
+    for role in ("primary", "secondary"):
+        (key_id,) = keys[role]
+        res = raw[role]["Resources"]
+        assert res[key_id]["DeletionPolicy"] == res[key_id]["UpdateReplacePolicy"] == "Retain"
+        kept = [r for r in res.values() if r.get("DeletionPolicy") == "Retain"
+                and r["Type"] == "AWS::Backup::BackupVault" and key_id in json.dumps(r)]
+        assert kept, role
 
 
 def test_aws_managed_keys_make_no_key(seed_synth):
