@@ -12,6 +12,10 @@ TRIALS = 10_000
 """Monte Carlo trials per scenario or configuration. [-]"""
 SEED = 0
 """Root seed: trial ``i`` draws from ``SeedSequence(SEED, spawn_key=(i,))``."""
+ENGINES = ("simpy", "fast", "auto")
+"""The engines :func:`drsim.simulate` (and ``drsim simulate``/``sweep --engine``) may name:
+the SimPy engine, the vectorised fast path, or the fast path where it covers the
+scenario and SimPy elsewhere. Here, not in drsim.sim, so a parser is built without it."""
 VALIDATION_TRIALS = 1_000
 """Trials of each simulation in ``drsim calibrate``'s held-out validation, which
 simulates once per fold (and once for the scenario as it was): the one place with fewer

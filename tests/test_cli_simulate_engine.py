@@ -5,14 +5,8 @@ from __future__ import annotations
 
 import json
 
-from drsim.cli.simulate import ENGINE_CHOICES
 from drsim.sim import simulate
-from drsim.sim.montecarlo import ENGINES
 from tests.conftest import run_cli
-
-
-def test_the_parser_offers_the_engines_simulate_takes():
-    assert set(ENGINE_CHOICES) == set(ENGINES)
 
 
 def test_fast_prints_the_fast_paths_summary_and_names_it():

@@ -72,7 +72,7 @@ def run(args) -> int:
         raise DrsimError(f"--bootstrap: {args.bootstrap} is not a whole number >= 0")
     scenario = load_scenario(args.scenario)
     extends = _extends(args.scenario, out)
-    print_warnings(scenario, args.scenario)
+    print_warnings(scenario, args.scenario, deployment=False)
     overrides = parse_map_options(args.maps, args.map_file)
     imports = [import_timeline(path, args.format, overrides=overrides, fault_at=args.fault_at,
                                scenario=scenario) for path in args.timelines]

@@ -43,7 +43,7 @@ def load(scenario: str, args: argparse.Namespace) -> Scenario:
     return load_scenario(scenario, getattr(args, "overrides", ()))
 
 
-def print_warnings(scenario: Scenario, name: str, deployment: bool = False) -> None:
+def print_warnings(scenario: Scenario, name: str, *, deployment: bool) -> None:
     """The scenario's warnings on stderr, ``warning: <file>: <path>: <message>`` each:
     the scenario is valid, so the command goes on (stdout stays the result's). Those
     about the deployed stack only (``deployment``) are for ``validate`` and the AWS game

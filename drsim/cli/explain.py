@@ -73,7 +73,7 @@ def run(args) -> int:
                                    seed=args.seed, workers=args.workers)
     # As simulate does (the story has the same caveats), once the arguments have passed:
     # bad input gets its one message alone.
-    print_warnings(scenario, args.scenario)
+    print_warnings(scenario, args.scenario, deployment=False)
     if args.timeline:
         suffix = Path(args.timeline).suffix
         write_atomically(args.timeline,

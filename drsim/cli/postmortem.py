@@ -73,7 +73,7 @@ def run(args) -> int:
     overrides = parse_map_options(args.maps, args.map_file)
     imports = import_files(args.timelines, args.format, overrides=overrides,
                            fault_at=args.fault_at, one_run=args.one_run, scenario=scenario)
-    print_warnings(scenario, args.scenario)  # stderr: the JSON on stdout stays whole
+    print_warnings(scenario, args.scenario, deployment=False)  # stderr: the JSON on stdout stays whole
     pm = postmortem(imports, scenario, trials=args.trials, seed=args.seed)
     if args.out is not None:
         write(pm, args.out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from drsim import defaults
 from drsim.cli.common import (
     SCENARIO_HELP,
     add_run_options,
@@ -19,8 +20,6 @@ from drsim.timeline import write_timeline
 
 OUT_SUFFIXES = (".csv", ".parquet")
 TIMELINE_SUFFIXES = (".csv", ".jsonl")
-ENGINE_CHOICES = ("simpy", "fast", "auto")
-"""drsim.sim.montecarlo.ENGINES, named here so the parser is built without the engine."""
 
 
 def register(sub) -> None:
@@ -44,7 +43,7 @@ def register(sub) -> None:
                    metavar="P", help="--timeline records the trial at the P-th percentile "
                                      "(0..100) of the RTO the objectives name; may be repeated "
                                      "(e.g. 50 and 95); drsim explain tells one such trial")
-    p.add_argument("--engine", choices=ENGINE_CHOICES, default="simpy",
+    p.add_argument("--engine", choices=defaults.ENGINES, default="simpy",
                    help="simpy: event by event (the default; trial i is the same trial in "
                         "every command); fast: the vectorised fast path (the same distributions, "
                         "other draws; not for a brownout); auto: fast where it covers the "
@@ -63,7 +62,7 @@ def run(args) -> int:
     first_k = _timeline_selection(args)
     engine = _engine(args)
     scenario = load(args.scenario, args)
-    print_warnings(scenario, args.scenario)
+    print_warnings(scenario, args.scenario, deployment=False)
     result = simulate(scenario, trials=args.trials, seed=args.seed, workers=args.workers,
                       keep_trials=bool(args.out or args.timeline_percentile),
                       timeline_trials=range(first_k) if args.timeline else (), engine=engine)

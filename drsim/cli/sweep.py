@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from drsim import defaults
 from drsim.cli.common import to_json
 from drsim.errors import DrsimError
 
@@ -34,7 +35,7 @@ def register(sub) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on an existing dask.distributed cluster, e.g. tcp://host:8786 "
                         "(the scale extra)")
-    p.add_argument("--engine", choices=("auto", "fast", "simpy"), default="auto",
+    p.add_argument("--engine", choices=defaults.ENGINES, default="auto",
                    help="auto: the vectorised fast path where it covers the scenario, else "
                         "SimPy (each row says which ran and why); default auto")
     p.set_defaults(func=run)

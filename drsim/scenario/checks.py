@@ -324,8 +324,8 @@ def find_warnings(s: "Scenario", *, deployment: bool = True) -> list[Problem]:
     ``alarm.source: none`` is not warned about by itself, only when nothing else
     detects the fault. With ``deployment``, also what is doubtful about the stack
     ``infra/`` builds from it (plain HTTP without certificates), which changes no
-    simulated or priced figure: ``validate``, the scenario report and the AWS game day
-    show those, the commands that simulate do not.
+    simulated or priced figure: ``validate`` and ``gameday aws plan`` show those, the
+    commands that simulate or price do not.
     """
     warnings: list[Problem] = []
     sight = alarm_sight(s)

@@ -34,8 +34,6 @@ from drsim.timeline import Event, to_frame
 
 CHUNK_TRIALS = 2000
 MAX_TRIALS = 100_000_000
-ENGINES = ("simpy", "fast", "auto")
-"""What ``simulate``'s ``engine`` may name."""
 FAST_CHUNKS_PER_JOB = 25
 """Chunks the fast path computes per job (each from its own streams) and summarises
 at once: its trials cost less than the digests of a chunk, whose work grows with the
@@ -208,8 +206,8 @@ def simulate(scenario, trials: int = defaults.TRIALS, seed: int = defaults.SEED,
     the probabilities of meeting the objectives.
     """
     _check_arguments(trials, seed, workers, timeline_trials)
-    if engine not in ENGINES:
-        raise DrsimError(f"engine: {engine!r} is not one of {', '.join(ENGINES)}")
+    if engine not in defaults.ENGINES:
+        raise DrsimError(f"engine: {engine!r} is not one of {', '.join(defaults.ENGINES)}")
     scenario = load_scenario(scenario)  # a Scenario comes back as it is
     engine, fallback = _choose_engine(scenario, engine, timeline_trials)
     plan = TrialPlan(scenario, horizon_s=horizon_s)

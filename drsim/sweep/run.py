@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from drsim.defaults import ENGINES
 from drsim.errors import DrsimError
 from drsim.jsontext import plain
 from drsim.progress import progress_bar
-from drsim.sim.montecarlo import ENGINES
 from drsim.sweep import runners
 from drsim.sweep.configurations import (
     check_fields,

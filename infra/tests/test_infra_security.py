@@ -175,11 +175,12 @@ def test_customer_managed_keys_encrypt_vaults_secret_log_groups_and_the_probe(
     # leave the kept vaults (and buckets, log groups) unreadable.
     for role in ("primary", "secondary"):
         (key_id,) = keys[role]
-        res = raw[role]["Resources"]
-        assert res[key_id]["DeletionPolicy"] == res[key_id]["UpdateReplacePolicy"] == "Retain"
-        kept = [r for r in res.values() if r.get("DeletionPolicy") == "Retain"
-                and r["Type"] == "AWS::Backup::BackupVault" and key_id in json.dumps(r)]
-        assert kept, role
+        key = raw[role]["Resources"][key_id]
+        assert key["DeletionPolicy"] == key["UpdateReplacePolicy"] == "Retain"
+    kept = [r for template in raw.values() for r in template["Resources"].values()
+            if r["Type"] == "AWS::Backup::BackupVault" and r.get("DeletionPolicy") == "Retain"
+            and "EncryptionKeyArn" in r["Properties"]]
+    assert len(kept) == 2  # the primary's vault and the secondary's copy vault
 
 
 def test_aws_managed_keys_make_no_key(seed_synth):
