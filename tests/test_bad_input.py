@@ -207,6 +207,9 @@ CASES = {
         GOOD + "workload: {requests_per_s: 50}\n",
         ["datastores.db.write_share=0.1", "datastores.db.write_rate_per_s=3"],
         ["datastores[db].write_rate_per_s", "write_share derives it too", "one of them"]),
+    "a log retention CloudWatch Logs does not offer": (
+        GOOD, ["usage.task_log_retention_days=45"],
+        ["usage.task_log_retention_days", "45 is not one of", "30, 60"]),
     "items per write on a pinned rate (no effect)": (
         GOOD + "workload: {requests_per_s: 50}\n", ["datastores.db.items_per_write=3"],
         ["datastores[db].items_per_write", "has no effect", "write_share with it"]),

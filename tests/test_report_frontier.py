@@ -74,3 +74,21 @@ def test_the_figure_draws_every_priced_configuration(grid):
     star = 1 if result.cheapest_meeting_objectives is not None else 0
     assert drawn + len(result.frontier) == len(result.table) + star
     assert left.get_xlabel() == "bill [USD/month]"
+
+
+def _legend(fig) -> list[str]:
+    return [text.get_text() for legend in fig.legends for text in legend.get_texts()]
+
+
+def test_the_objective_lines_are_those_every_row_is_held_to(grid):
+    base, result = grid
+    o = base.objectives
+    labels = _legend(frontier_figure(result))
+    assert f"RTO objective {o.rto_s / 60:.1f} min" in labels  # 900 s
+    assert f"RPO objective {o.rpo_s:.1f} s" in labels
+    # A sweep over an objective holds each row to its own target: no one line is drawn.
+    varied = run_sweep({"base": base, "trials": TRIALS, "seed": 3, "design": "grid",
+                        "fields": {"objectives.rto_s": [300, 900]}},
+                       engine="simpy", progress=False)
+    labels = _legend(frontier_figure(varied))
+    assert not [label for label in labels if "objective" in label], labels

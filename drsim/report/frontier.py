@@ -120,10 +120,17 @@ def frontier_note(result) -> str:
 
 
 def _objectives(result) -> dict:
-    """The first base's RTO and RPO objectives [s] and its RTO metric (a sweep over
-    several bases draws the first one's lines)."""
+    """The RTO and RPO objectives [s] and the RTO metric every row is held to. Where the
+    rows do not share them (a sweep over ``objectives.*``, or bases that differ in
+    them), no objective line is drawn: one line would misstate the others' targets."""
     from drsim.sweep.configurations import load_bases
 
-    o = next(iter(load_bases(result.spec).values())).objectives
+    held = {b.objectives for b in load_bases(result.spec).values()}
+    if len(held) > 1 or any(f.startswith("objectives.") for f in result.fields):
+        metrics = {o.rto_metric for o in held}
+        metric = metrics.pop() if len(metrics) == 1 and "objectives.rto_metric" not in \
+            result.fields else "each row's objectives.rto_metric"
+        return {"rto_s": None, "rpo_s": None, "rto_metric": metric}
+    (o,) = held
     rpo = o.rpo_s if o.rpo_s and math.isfinite(o.rpo_s) else None
     return {"rto_s": o.rto_s, "rpo_s": rpo, "rto_metric": o.rto_metric}

@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0)]
+LogRetentionDays = Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+                           1827, 2192, 2557, 2922, 3288, 3653]
+"""The retentions CloudWatch Logs accepts for a log group (its RetentionInDays). [d]"""
 
 
 class _Section(BaseModel):
@@ -127,12 +130,12 @@ class Usage(_Section):
         creates the RDSOSMetrics log group with 30 days). [d]
     task_log_bytes_per_request : what the tasks log per request (an access-log line) to
         CloudWatch Logs. [B]
-    task_log_retention_days : how long the tasks' log group keeps it (infra/ sets one
-        month). [d]
+    task_log_retention_days : how long the tasks' log group keeps it (infra/ sets it on
+        the group; one of the retentions CloudWatch Logs accepts). [d]
     flow_log_bytes_per_connection : VPC flow-log records one client connection leaves
         (a record on the ALB's interface and one on the task's). [B]
-    flow_log_retention_days : how long the flow-log group keeps them (CDK's default for
-        a VPC's flow logs, which infra/ keeps: two years). [d]
+    flow_log_retention_days : how long the flow-log group keeps them (infra/ sets it on
+        the group; by default CDK's two years for a VPC's flow logs). [d]
     container_insights_metrics_per_region : metrics Container Insights publishes for the
         region's ECS cluster (by cluster, service and task family), billed as custom
         metrics; infra/ turns it on for both clusters. [-]
@@ -190,9 +193,9 @@ class Usage(_Section):
     enhanced_monitoring_kb_per_sample: NonNegative = 8.0
     enhanced_monitoring_retention_days: NonNegative = 30.0
     task_log_bytes_per_request: NonNegative = 200.0
-    task_log_retention_days: NonNegative = 30.0
+    task_log_retention_days: LogRetentionDays = 30
     flow_log_bytes_per_connection: NonNegative = 300.0
-    flow_log_retention_days: NonNegative = 731.0
+    flow_log_retention_days: LogRetentionDays = 731
     container_insights_metrics_per_region: NonNegative = 30.0
     container_insights_kb_per_task_minute: NonNegative = 2.0
     kms_requests_per_key_month: NonNegative = 10000.0

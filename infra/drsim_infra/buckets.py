@@ -28,7 +28,6 @@ from drsim.cost.lines import NONCURRENT_VERSION_DAYS
 from drsim.scenario.model import S3Crr
 from drsim_infra.topology import UnsupportedScenario
 
-
 # Where each kind of access log goes in a region's log bucket.
 ALB_LOG_PREFIX = "alb"
 S3_LOG_PREFIX = "s3/"
@@ -88,12 +87,19 @@ def access_logs(scope: Construct, log_bucket: s3.IBucket, name: str) -> dict:
             "server_access_logs_prefix": f"{S3_LOG_PREFIX}{name}/"}
 
 
-def _bucket(scope: Construct, construct_id: str, **extra) -> s3.Bucket:
+def _bucket(scope: Construct, construct_id: str, *, key: kms.IKey | None = None,
+            **extra) -> s3.Bucket:
+    """A private, versioned, TLS-only bucket kept on teardown, old versions expiring;
+    encrypted with ``key`` when one is given (S3 Bucket Keys on, so S3 asks KMS for a
+    data key per bucket and period, not per object), else SSE-S3."""
     return s3.Bucket(
         scope,
         construct_id,
         versioned=True,  # CRR needs versioning on both buckets
-        encryption=s3.BucketEncryption.S3_MANAGED,
+        encryption=(s3.BucketEncryption.S3_MANAGED if key is None
+                    else s3.BucketEncryption.KMS),
+        encryption_key=key,
+        bucket_key_enabled=key is not None or None,
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
         enforce_ssl=True,
         removal_policy=RemovalPolicy.RETAIN,
@@ -186,18 +192,4 @@ class PlainBucket(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, log_bucket: s3.IBucket,
                  log_name: str, key: kms.IKey | None = None) -> None:
         super().__init__(scope, construct_id)
-        self.bucket = s3.Bucket(
-            self,
-            "Bucket",
-            versioned=True,
-            encryption=(s3.BucketEncryption.S3_MANAGED if key is None
-                        else s3.BucketEncryption.KMS),
-            encryption_key=key,
-            bucket_key_enabled=key is not None or None,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            removal_policy=RemovalPolicy.RETAIN,
-            lifecycle_rules=[s3.LifecycleRule(
-                noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_DAYS))],
-            **access_logs(self, log_bucket, log_name),
-        )
+        self.bucket = _bucket(self, "Bucket", key=key, **access_logs(self, log_bucket, log_name))

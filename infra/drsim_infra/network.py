@@ -19,11 +19,13 @@ class Network(Construct):
     vpc : the VPC.
     cidr : its IPv4 block (the peer's routes point at it).
     flow_log : flow log of all traffic to CloudWatch Logs (a log group under ``log_key``
-        when one is given; else CDK's, under CloudWatch Logs' own key).
+        when one is given; else CDK's, under CloudWatch Logs' own key), kept
+        ``flow_log_retention_days``.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, cidr: str, region: str,
-                 nat_gateways: int = 1, log_key: kms.IKey | None = None) -> None:
+                 flow_log_retention_days: int, nat_gateways: int = 1,
+                 log_key: kms.IKey | None = None) -> None:
         super().__init__(scope, construct_id)
         self.cidr = cidr
         self.vpc = ec2.Vpc(
@@ -45,13 +47,15 @@ class Network(Construct):
         )
         if log_key is None:
             self.flow_log = self.vpc.add_flow_log("FlowLog")
+            group = self.flow_log.log_group
         else:
-            # What CDK's own flow-log group has (two years, retained), with the key.
+            # What CDK's own flow-log group has (retained), with the key.
             group = logs.LogGroup(self, "FlowLogs", encryption_key=log_key,
-                                  retention=logs.RetentionDays.TWO_YEARS,
                                   removal_policy=RemovalPolicy.RETAIN)
             self.flow_log = self.vpc.add_flow_log(
                 "FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(group))
+        # usage.flow_log_retention_days, as the cost model prices it.
+        group.node.default_child.retention_in_days = flow_log_retention_days
 
     def routed_subnets(self) -> list[ec2.ISubnet]:
         """Subnets whose route tables need a route to the peer VPC (all but public)."""

@@ -159,6 +159,7 @@ def _web_service(stack: Stack, scenario: Scenario, network: Network, tasks: int,
         certificate_arn=_certificate_arn(scenario, stack.region),
         tls_policy=scenario.security.tls_policy,
         access_logs_bucket=logs.bucket,
+        log_retention_days=scenario.usage.task_log_retention_days,
         log_key=key,
     )
 
@@ -217,6 +218,7 @@ class PrimaryStack(_DrStack):
         self.network = Network(self, "Network", cidr=VPC_CIDRS["primary"],
                                region=scenario.regions.primary,
                                nat_gateways=scenario.usage.nat_gateways_per_region,
+                               flow_log_retention_days=scenario.usage.flow_log_retention_days,
                                log_key=self.key)
         self.access_logs = _log_bucket(self, scenario)
         self.web = _web_service(self, scenario, self.network, scenario.compute.primary_tasks,
@@ -284,6 +286,7 @@ class SecondaryStack(_DrStack):
         self.network = Network(self, "Network", cidr=VPC_CIDRS["secondary"],
                                region=scenario.regions.secondary,
                                nat_gateways=scenario.usage.nat_gateways_per_region,
+                               flow_log_retention_days=scenario.usage.flow_log_retention_days,
                                log_key=self.key)
         self.access_logs = _log_bucket(self, scenario)
         self.web = _web_service(self, scenario, self.network, scenario.compute.standby_tasks,

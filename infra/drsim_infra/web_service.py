@@ -52,6 +52,7 @@ class WebService(Construct):
         listener_port: int,
         health_path: str,
         access_logs_bucket: s3.IBucket,
+        log_retention_days: int,
         log_key: kms.IKey | None = None,
         certificate_arn: str | None = None,
         tls_policy: str | None = None,
@@ -76,10 +77,12 @@ class WebService(Construct):
         log_group = logs.LogGroup(
             self,
             "Logs",
-            retention=logs.RetentionDays.ONE_MONTH,
             removal_policy=RemovalPolicy.DESTROY,
             encryption_key=log_key,
         )
+        # usage.task_log_retention_days, as the cost model prices it (CDK's RetentionDays
+        # names months and years; the template holds the days).
+        log_group.node.default_child.retention_in_days = log_retention_days
         self.container = self.task_definition.add_container(
             "Web",
             image=ecs.ContainerImage.from_registry(image.uri),

@@ -82,6 +82,9 @@ ROLES = ("primary", "secondary", "primary_links", "failover")
 # resolves them), the health check on HTTPS/443, and customer-managed KMS keys.
 HARDENED_OVERRIDES = {
     "security.kms_keys": "customer_managed",
+    # retentions other than the defaults, so that the templates show they follow usage
+    "usage.task_log_retention_days": 90,
+    "usage.flow_log_retention_days": 365,
     "health_check.protocol": "HTTPS",
     "health_check.port": 443,
     "security.certificate_arns": {

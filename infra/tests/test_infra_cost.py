@@ -22,21 +22,17 @@ def cost_lines(seed_synth):
     return price_scenario(seed_synth.scenario).lines
 
 
-@pytest.fixture(scope="module")
-def deployed(seed_synth):
-    from drsim_infra.cost_map import template_resources
-
-    stacks = dict(zip(ROLES, seed_synth.stacks.in_order()))
-    return [res for role, template in seed_synth.raw.items()
-            for res in template_resources(template, stacks[role].region)]
-
-
 def _deployed(synthesis):
     from drsim_infra.cost_map import template_resources
 
     stacks = dict(zip(ROLES, synthesis.stacks.in_order()))
     return [res for role, template in synthesis.raw.items()
             for res in template_resources(template, stacks[role].region)]
+
+
+@pytest.fixture(scope="module")
+def deployed(seed_synth):
+    return _deployed(seed_synth)
 
 
 @pytest.fixture(scope="module")
@@ -215,6 +211,23 @@ def test_each_log_bucket_is_priced_in_its_region_and_the_lifecycle_is_the_priced
         (line,) = [ln for ln in cost_lines if ln.region == region
                    and ln.item.startswith("access logs in the log bucket")]
         assert line.service == "S3" and line.quantity > 0
+
+
+@pytest.mark.parametrize("which", ["seed_synth", "seed_hardened_synth"])
+def test_the_log_groups_keep_their_logs_as_long_as_priced(which, request):
+    """The tasks' and the flow logs' groups keep their logs usage.task_log_retention_days
+    and usage.flow_log_retention_days, in each region, with AWS-managed keys (CDK's own
+    flow-log group) and customer-managed ones (infra/'s), whose overrides change both."""
+    synthesis = request.getfixturevalue(which)
+    u = synthesis.scenario.usage
+    for role in ("primary", "secondary"):
+        res = synthesis.raw[role]["Resources"]
+        (flow_log,) = resources(synthesis.raw[role], "AWS::EC2::FlowLog")
+        flow_group = res[flow_log["LogGroupName"]["Ref"]]["Properties"]
+        assert flow_group["RetentionInDays"] == u.flow_log_retention_days, role
+        (task_group,) = [r["Properties"] for lid, r in res.items()
+                         if lid.startswith("WebLogs") and r["Type"] == "AWS::Logs::LogGroup"]
+        assert task_group["RetentionInDays"] == u.task_log_retention_days, role
 
 
 def test_enhanced_monitoring_is_priced_for_each_monitored_instance(seed_synth, cost_lines):
