@@ -11,6 +11,7 @@ imports nothing from drsim.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -31,6 +32,15 @@ def endpoint_healthy(healthy_checkers: int, checkers: int, healthy_fraction: flo
     # The tolerance keeps a share exactly at the fraction (e.g. 2 of 10 at 0.2)
     # unhealthy whatever the rounding of the product.
     return healthy_checkers > healthy_fraction * checkers + 1e-12
+
+
+@functools.lru_cache(maxsize=64)
+def flips_to_declare(checkers: int, healthy_fraction: float) -> int:
+    """How many of ``checkers`` must say unhealthy for the endpoint to be declared so:
+    the fewest that :func:`endpoint_healthy` refuses (at most all of them, as an endpoint
+    no checker calls healthy is unhealthy). [-]"""
+    return next(m for m in range(1, checkers + 1)
+                if not endpoint_healthy(checkers - m, checkers, healthy_fraction))
 
 
 # --- recovery: how many make "recovered" -------------------------------------------

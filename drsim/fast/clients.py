@@ -13,22 +13,13 @@ the others, iid U(0, ttl), only the order statistics that can matter
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from drsim.fast.orderstats import kth_of_union
 from drsim.fast.sampling import draw
+from drsim.sim.traffic import client_counts
 
 INF = np.inf
-
-
-def population(dns) -> tuple[int, int, int]:
-    """``(moving, stuck, free)``: clients of the primary, those that never move, and
-    those that can, as :func:`drsim.sim.traffic.draw_clients` counts them. [-]"""
-    moving = round(dns.clients * dns.primary_share)
-    stuck = math.floor(moving * dns.stuck_fraction + 1e-9)
-    return moving, stuck, moving - stuck
 
 
 def delays(dns, k: int, n: int, streams) -> tuple[np.ndarray, np.ndarray]:
@@ -42,7 +33,7 @@ def delays(dns, k: int, n: int, streams) -> tuple[np.ndarray, np.ndarray]:
     n : trials. [-]
     streams : :class:`drsim.fast.streams.Streams` of the chunk.
     """
-    _moving, _stuck, free = population(dns)
+    _moving, _stuck, free = client_counts(dns)
     if free == 0:
         return np.full(n, INF), np.full(n, INF)
     p = dns.ttl_violation_fraction

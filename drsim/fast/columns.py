@@ -15,7 +15,7 @@ from drsim.fast.sampling import draw
 from drsim.fast.streams import Streams
 from drsim.rules import SHARE_EPS
 from drsim.sim.faults import loses_primary_data
-from drsim.sim.traffic import Clients, _affected_share, _fewest
+from drsim.sim.traffic import Clients, _affected_share, _fewest, client_counts
 
 INF = np.inf
 
@@ -32,7 +32,7 @@ class FastPlan:
     def __init__(self, plan):
         self.plan = plan
         s = plan.scenario
-        self.moving, self.stuck, self.free = clients.population(s.dns)
+        self.moving = client_counts(s.dns)[0]
         home = s.dns.clients - self.moving
         # A client population of the right counts (the delays do not matter here) for
         # the SimPy engine's own share rules.

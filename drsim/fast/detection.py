@@ -14,18 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from drsim.fast.sampling import draw
-from drsim.rules import endpoint_healthy
+from drsim.rules import flips_to_declare
 from drsim.sim.alarm import evaluation_interval_s
 
 INF = np.inf
-
-
-def flips_to_declare(checkers: int, healthy_fraction: float) -> int:
-    """The flip (1-based) at which the endpoint is declared unhealthy. [-]"""
-    for f in range(1, checkers + 1):
-        if not endpoint_healthy(checkers - f, checkers, healthy_fraction):
-            return f
-    return checkers  # unreachable: no checker healthy is always unhealthy
 
 
 def before(t_s: np.ndarray, horizon_s: float) -> np.ndarray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import heapq
 import itertools
 import math
@@ -10,7 +9,7 @@ import math
 import numpy as np
 import simpy
 
-from drsim.rules import endpoint_healthy
+from drsim.rules import endpoint_healthy, flips_to_declare
 
 
 class Route53HealthCheck:
@@ -102,9 +101,7 @@ class Route53HealthCheck:
         # nothing). So one event at that flip, not one per checker: the same time,
         # and the same place among other events at that time (each checker's event
         # was made here too, before any other process's), in fewer steps.
-        flips = _flips_to_declare(self.checkers, self.healthy_fraction)
-        if flips is None:
-            return
+        flips = flips_to_declare(self.checkers, self.healthy_fraction)
         # _flip_s of every checker at once (the same sums, value by value).
         flips_s = np.sort(self.env.now + np.asarray(phases_s, dtype=float) + self.result_delay_s
                           + (self.failure_threshold - 1) * self.interval_s)
@@ -158,14 +155,6 @@ class Route53HealthCheck:
                 self.declared.succeed(self.env.now)
             self.next_declared.succeed(self.env.now)
             self.next_declared = self.env.event()
-
-
-@functools.lru_cache(maxsize=64)
-def _flips_to_declare(checkers: int, healthy_fraction: float) -> int | None:
-    """How many checkers must say unhealthy for the endpoint to be declared so (None:
-    never). [-]"""
-    return next((m for m in range(1, checkers + 1)
-                 if not endpoint_healthy(checkers - m, checkers, healthy_fraction)), None)
 
 
 def exact_delay_s(now_s: float, t_s: float) -> float | None:

@@ -42,6 +42,15 @@ class Clients:
         return self.home + len(self.delay_s)
 
 
+def client_counts(dns) -> tuple[int, int, int]:
+    """``(moving, stuck, free)``: the clients of the primary (``clients x primary_share``,
+    rounded), those of them that never move (``stuck_fraction``, rounded down) and those
+    that can. Both engines count them here. [-]"""
+    moving = int(round(dns.clients * dns.primary_share))
+    stuck = int(math.floor(moving * dns.stuck_fraction + 1e-9))
+    return moving, stuck, moving - stuck
+
+
 def draw_clients(dns, rng) -> Clients:
     """Draw the client population of one trial from the scenario's ``dns`` section.
 
@@ -74,9 +83,7 @@ def draw_clients(dns, rng) -> Clients:
     drawn: about a tenth of the clients at the measured fraction, where one
     bounded delay per client was most of a trial's cost.
     """
-    moving = int(round(dns.clients * dns.primary_share))
-    stuck = int(math.floor(moving * dns.stuck_fraction + 1e-9))
-    free = moving - stuck
+    moving, stuck, free = client_counts(dns)
     delay_s = rng.uniform(0.0, dns.ttl_s, moving)
     violating = 0
     if free:
